@@ -1,0 +1,22 @@
+"""Settings for the test suite: the real settings, with a test key and fast hashing.
+
+Tests run on whatever ``DATABASE_URL`` and ``REDIS_URL`` say (CI: PostgreSQL and Redis; a bare
+machine: SQLite). Celery runs tasks eagerly in tests unless a test starts a real worker
+(``tests/conftest.py``), which switches eager mode off for its duration.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+
+from cxalign.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A real worker started by tests/conftest.py runs these settings with eager mode off.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+)

@@ -1,0 +1,24 @@
+"""Navigation by group, shared by every page through the base template."""
+
+from django.http import HttpRequest
+
+from . import permissions
+
+
+def navigation(request: HttpRequest) -> dict:
+    """Which sections the signed-in person sees in the navigation bar."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    cx = permissions.is_cx_team(user)
+    owner = permissions.is_role_owner(user)
+    return {
+        "nav": {
+            "gaps": cx or permissions.is_executive(user),
+            "my_gaps": owner,
+            "feed": owner,
+            "insights": cx or permissions.is_executive(user),
+            "dashboard": True,
+            "admin": user.is_staff,
+        }
+    }

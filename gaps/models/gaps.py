@@ -1,0 +1,254 @@
+"""Gaps between what customers expect and what they get, their history and their occurrences."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .organisation import Role, Team, Theme, Touchpoint
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class GapCategory(models.TextChoices):
+    PRODUCT = "product", "Product"
+    SERVICE = "service", "Service"
+    POLICY = "policy", "Policy"
+    PROCESS = "process", "Process"
+    ATTITUDE = "attitude", "Attitude"
+
+
+class GapOrigin(models.TextChoices):
+    VOC_SURVEY = "voc_survey", "Voice-of-customer survey"
+    COMPLAINT = "complaint", "Complaint"
+    SUPPORT_CONTACT = "support_contact", "Support contact"
+    EMPLOYEE_REPORT = "employee_report", "Employee report"
+    AUDIT = "audit", "Audit"
+    REVIEW = "review", "Review"
+    SOCIAL = "social", "Social"
+
+
+class JourneyStage(models.TextChoices):
+    SELECT = "select", "Select (choosing)"
+    GET = "get", "Get (receiving)"
+    USE = "use", "Use (using)"
+
+
+class GapStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    IN_REMEDY = "in_remedy", "In remedy"
+    CLOSED = "closed", "Closed"
+    DISPUTED = "disputed", "Disputed"
+    PREVENTED = "prevented", "Prevented"
+    ARCHIVED = "archived", "Archived"
+
+
+class Gap(models.Model):
+    """One gap: what customers expect, what they get, and the role whose decisions cause it.
+
+    Money fields left blank take the touchpoint's and the cost model's defaults when savings
+    are computed (the ``roi`` app). Nothing deletes a gap: it is archived, and every change is a
+    ``GapEvent``, written by ``gaps.services``.
+    """
+
+    Category = GapCategory
+    Origin = GapOrigin
+    Status = GapStatus
+    JourneyStage = JourneyStage
+
+    title = models.CharField(max_length=200)
+    expectation = models.TextField(help_text="What customers expect.")
+    delivery = models.TextField(help_text="What customers get.")
+    category = models.CharField(max_length=16, choices=GapCategory.choices)
+    origin = models.CharField(max_length=24, choices=GapOrigin.choices, blank=True)
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="gaps"
+    )
+    causing_role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="gaps")
+    # Denormalised from causing_role so that filters and rollups group by team without a join;
+    # kept in step by gaps.services whenever the role changes.
+    causing_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="gaps")
+    severity = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="gaps")
+    status = models.CharField(
+        max_length=16, choices=GapStatus.choices, default=GapStatus.OPEN, db_index=True
+    )
+    detected_on = models.DateField(default=timezone.localdate)
+    journey_stage = models.CharField(max_length=8, choices=JourneyStage.choices, blank=True)
+
+    cost_to_serve = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Per occurrence; blank = touchpoint default."
+    )
+    revenue_at_risk = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Per occurrence; blank = cost model default."
+    )
+    expected_monthly_occurrences = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="For prevented gaps: how often customers would have met it each month.",
+    )
+    remedy_cost = models.DecimalField(
+        **MONEY, default=Decimal("0.00"), help_text="What fixing or preventing it cost."
+    )
+
+    root_cause = models.TextField(blank=True, help_text="Required to close.")
+    dispute_reason = models.TextField(blank=True)
+    remedy_plan = models.TextField(blank=True)
+    remedy_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="remedies_owned",
+    )
+    remedy_due_on = models.DateField(null=True, blank=True)
+    remedy_progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)], help_text="Per cent done."
+    )
+
+    # Deadlines follow from severity (settings.CXALIGN_ACKNOWLEDGE_DAYS / _REMEDY_DAYS).
+    acknowledge_due_on = models.DateField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    prevented_on = models.DateField(null=True, blank=True)
+    overdue = models.BooleanField(default=False)
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, help_text="0 none, 1 manager, 2 director, 3 executive."
+    )
+    last_escalated_at = models.DateTimeField(null=True, blank=True)
+    recurring = models.BooleanField(
+        default=False, help_text="Closed, but occurrences came back at half the baseline rate."
+    )
+    recurring_since = models.DateTimeField(null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gaps_created",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-detected_on", "-id"]
+        indexes = [
+            models.Index(fields=["category", "status"], name="gap_category_status"),
+            models.Index(fields=["causing_team", "status"], name="gap_team_status"),
+            models.Index(fields=["causing_role", "status"], name="gap_role_status"),
+            models.Index(fields=["severity"], name="gap_severity"),
+            models.Index(fields=["detected_on"], name="gap_detected_on"),
+            models.Index(fields=["closed_at"], name="gap_closed_at"),
+            models.Index(fields=["prevented_on"], name="gap_prevented_on"),
+            models.Index(fields=["overdue", "status"], name="gap_overdue_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=1, severity__lte=5), name="gap_severity_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=(Q(cost_to_serve__isnull=True) | Q(cost_to_serve__gte=0))
+                & (Q(revenue_at_risk__isnull=True) | Q(revenue_at_risk__gte=0))
+                & Q(remedy_cost__gte=0)
+                & (
+                    Q(expected_monthly_occurrences__isnull=True)
+                    | Q(expected_monthly_occurrences__gte=0)
+                ),
+                name="gap_money_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(remedy_progress__lte=100), name="gap_remedy_progress_percent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (~Q(root_cause="") & Q(closed_at__isnull=False)),
+                name="gap_closed_has_root_cause",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="prevented") | Q(prevented_on__isnull=False),
+                name="gap_prevented_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("gaps:detail", args=[self.pk])
+
+
+class GapEvent(models.Model):
+    """One entry of a gap's history: a transition, a field change, an escalation or a flag."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        TRANSITION = "transition", "Status change"
+        UPDATE = "update", "Fields changed"
+        ESCALATION = "escalation", "Escalation"
+        RECURRING = "recurring", "Recurring flag"
+
+    gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gap_events",
+    )
+    from_status = models.CharField(max_length=16, choices=GapStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=GapStatus.choices, blank=True)
+    note = models.TextField(blank=True)
+    changes = models.JSONField(
+        default=dict, blank=True, help_text='{"field": [old, new]} for field changes.'
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["gap", "at"], name="gapevent_gap_at")]
+
+    def __str__(self) -> str:
+        return f"{self.gap_id}: {self.kind} {self.from_status}→{self.to_status}"
+
+
+class Occurrence(models.Model):
+    """One time one customer ran into a gap. The high-volume table; pushed in bulk."""
+
+    gap = models.ForeignKey(Gap, on_delete=models.PROTECT, related_name="occurrences")
+    occurred_at = models.DateTimeField()
+    touchpoint = models.ForeignKey(
+        Touchpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="occurrences"
+    )
+    source = models.CharField(max_length=60, help_text="The system or channel that reported it.")
+    external_id = models.CharField(
+        max_length=200,
+        help_text="The source's own id; unique per source, so re-sending is harmless.",
+    )
+    customer_ref = models.CharField(max_length=200, blank=True)
+    # When cxalign learned of it: rollups recompute the days that late arrivals touch.
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="occurrence_unique_source_external_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["gap", "occurred_at"], name="occurrence_gap_occurred"),
+            models.Index(fields=["occurred_at"], name="occurrence_occurred"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"

@@ -1,0 +1,1 @@
+"""Insight data (filled in by the insights issue)."""

@@ -1,0 +1,7 @@
+"""Routes of the roi app's API under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter(trailing_slash=True)
+
+urlpatterns = router.urls

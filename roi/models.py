@@ -1,0 +1,1 @@
+"""ROI data (filled in by the ROI issue)."""

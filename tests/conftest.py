@@ -1,0 +1,141 @@
+"""Fixtures shared by the whole suite: users by group, and the real services (Redis, Celery).
+
+Tests that need Redis or a Celery worker are skipped with a reason where no Redis is
+configured, and fail instead when ``CXALIGN_REQUIRE_SERVICES=1`` (CI sets it), so a broken CI
+service can never pass as a skip.
+"""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from gaps import permissions
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_SERVICES = os.environ.get("CXALIGN_REQUIRE_SERVICES") == "1"
+
+
+def need_service(reason: str) -> None:
+    """Skip for want of a service, or fail where services are required."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason}, but CXALIGN_REQUIRE_SERVICES=1")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def cx_user(db):
+    return UserFactory(username="carla", groups=[permissions.CX_TEAM])
+
+
+@pytest.fixture
+def owner_user(db):
+    return UserFactory(username="oskar", groups=[permissions.ROLE_OWNER])
+
+
+@pytest.fixture
+def other_owner(db):
+    return UserFactory(username="olga", groups=[permissions.ROLE_OWNER])
+
+
+@pytest.fixture
+def exec_user(db):
+    return UserFactory(username="eleni", groups=[permissions.EXECUTIVE])
+
+
+@pytest.fixture
+def integration_user(db):
+    return UserFactory(username="desk", groups=[permissions.INTEGRATION])
+
+
+@pytest.fixture
+def group(db):
+    """Look up one of the groups the data migration made."""
+    return lambda name: Group.objects.get(name=name)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        need_service("REDIS_URL is not set: no Redis to talk to")
+    return url
+
+
+def _database_url_for_worker() -> str:
+    """The test database as a URL, so a worker process reads and writes what the test sees."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        need_service("a Celery worker process needs a shared database (PostgreSQL)")
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
+    """A real ``celery worker`` process on the real Redis, on a queue of this test session."""
+    with django_db_blocker.unblock():
+        database_url = _database_url_for_worker()
+    queue = f"cxalign-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cxalign.test_settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
+    process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter.
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cxalign",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    yield queue
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, transactional_db):
+    """Send this test's tasks to the real worker: eager mode off, the session's queue on.
+
+    Uses ``transactional_db`` so that the worker, on its own connection, sees committed rows.
+    """
+    from cxalign.celery import app
+
+    # Keys carry the CELERY_ namespace: the app reads its configuration from Django settings.
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
+    app.conf["CELERY_TASK_DEFAULT_QUEUE"] = celery_worker_process
+    yield app
+    app.conf["CELERY_TASK_ALWAYS_EAGER"], app.conf["CELERY_TASK_DEFAULT_QUEUE"] = saved

@@ -1,0 +1,21 @@
+"""A real Celery worker on the real Redis runs this project's tasks."""
+
+import pytest
+
+from cxalign.tasks import ping
+
+
+@pytest.mark.services
+def test_real_worker_runs_a_project_task(celery_worker):
+    result = ping.delay("hello")
+    assert result.get(timeout=60) == "pong:hello"
+    # It ran in the worker process, not eagerly here.
+    assert result.backend.__class__.__name__ == "RedisBackend"
+
+
+def test_without_a_broker_tasks_run_eagerly_in_process(settings):
+    from cxalign.celery import app
+
+    if not app.conf.task_always_eager:
+        pytest.skip("eager mode is switched off in this process")
+    assert ping.delay("x").get() == "pong:x"
