@@ -1,0 +1,108 @@
+"""The daily digest: one message per person per day at most, none when there is nothing new.
+
+Apps contribute sections without this app knowing them: ``insights`` registers its "new feed
+items" section in its ``AppConfig.ready``; this app contributes escalated gaps. A section is a
+function ``(user, since, now) -> DigestSection | None``; ``since`` is when the person's last
+digest went out (``None`` before the first), so nothing is told twice and nothing is lost if a
+day is skipped.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import DigestDelivery
+
+
+@dataclass
+class DigestSection:
+    """One part of a digest: a title and the lines under it (with optional links)."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+    count: int = 0
+
+
+SectionProvider = Callable[[User, datetime | None, datetime], DigestSection | None]
+
+_sections: dict[str, SectionProvider] = {}
+
+
+def register_section(key: str, provider: SectionProvider) -> None:
+    """Add (or replace, by key) a section every digest asks for."""
+    _sections[key] = provider
+
+
+def registered_sections() -> dict[str, SectionProvider]:
+    return dict(_sections)
+
+
+def digest_recipients():
+    """Everyone who owns a role or was escalated to: the people a digest can concern."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(owned_roles__isnull=False) | Q(escalations__isnull=False))
+        .exclude(email="")
+        .distinct()
+        .annotate(last_digest_at=Max("digests__sent_at"))
+    )
+
+
+def digest_build(*, user: User, since: datetime | None, now: datetime) -> list[DigestSection]:
+    """The non-empty sections of one person's digest."""
+    sections = []
+    for provider in _sections.values():
+        section = provider(user, since, now)
+        if section is not None and section.lines:
+            sections.append(section)
+    return sections
+
+
+def digest_send(*, user: User, day: date, now: datetime | None = None) -> bool:
+    """Send one person's digest for ``day`` unless sent already or empty; True if sent.
+
+    The unique (recipient, day) row is written first, in the same transaction as the send
+    decision: two runs at once cannot both send, and a failed send leaves no row behind.
+    """
+    now = now or timezone.now()
+    since = getattr(user, "last_digest_at", None)
+    if since is None:
+        since = DigestDelivery.objects.filter(recipient=user).aggregate(m=Max("sent_at"))["m"]
+    if DigestDelivery.objects.filter(recipient=user, day=day).exists():
+        return False
+    sections = digest_build(user=user, since=since, now=now)
+    if not sections:
+        return False
+    try:
+        with transaction.atomic():
+            DigestDelivery.objects.create(
+                recipient=user,
+                day=day,
+                sent_at=now,
+                summary={s.title: s.count or len(s.lines) for s in sections},
+            )
+            context = {"user": user, "sections": sections, "day": day}
+            send_mail(
+                subject=f"cxalign digest for {day:%d %b %Y}",
+                message=render_to_string("gaps/digest.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[user.email],
+            )
+    except IntegrityError:
+        return False  # Another run sent today's digest first.
+    return True
+
+
+def digests_send(*, day: date | None = None) -> int:
+    """Send every due digest for ``day`` (default today); returns how many went out."""
+    now = timezone.now()
+    day = day or timezone.localdate(now)
+    return sum(digest_send(user=user, day=day, now=now) for user in digest_recipients())
