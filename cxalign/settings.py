@@ -248,3 +248,6 @@ LOGGING = {
 # Days the causing role has to acknowledge, and to remedy, a gap of each severity.
 CXALIGN_ACKNOWLEDGE_DAYS = {5: 2, 4: 5, 3: 10, 2: 20, 1: 30}
 CXALIGN_REMEDY_DAYS = {5: 14, 4: 30, 3: 60, 2: 90, 1: 120}
+# Occurrences before closing that the recurring flag compares against (the ROI cost model has
+# its own, versioned window for savings).
+CXALIGN_RECURRING_BASELINE_DAYS = 90
