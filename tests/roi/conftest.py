@@ -83,8 +83,16 @@ def make_history() -> dict:
         detected_on=TODAY - timedelta(days=300),
     )
     OccurrenceFactory(gap=archived, occurred_at=T0 - timedelta(days=299))
-    return {"a": a, "b": b, "c": c, "archived": archived, "billing": billing,
-            "logistics": logistics, "invoicing": invoicing, "dispatch": dispatch}
+    return {
+        "a": a,
+        "b": b,
+        "c": c,
+        "archived": archived,
+        "billing": billing,
+        "logistics": logistics,
+        "invoicing": invoicing,
+        "dispatch": dispatch,
+    }
 
 
 @pytest.fixture
