@@ -111,7 +111,7 @@ def _empty() -> dict:
 # --- Which days are due --------------------------------------------------------------------
 
 
-def _first_data_day() -> date | None:
+def first_data_day() -> date | None:
     """The earliest day anything happened: where a first run starts."""
     gaps = Gap.objects.aggregate(
         detected=Min("detected_on"), closed=Min("closed_at"), prevented=Min("prevented_on")
@@ -143,9 +143,9 @@ def rollup_due_since(*, until: date) -> date | None:
     """
     last = RollupRun.objects.order_by("-started_at", "-id").first()
     if last is None:
-        return _first_data_day()
+        return first_data_day()
     covered = RollupRun.objects.filter(last_day__isnull=False).order_by("-last_day").first()
-    due = [covered.last_day + ONE_DAY] if covered else [_first_data_day() or until + ONE_DAY]
+    due = [covered.last_day + ONE_DAY] if covered else [first_data_day() or until + ONE_DAY]
     cutoff = last.started_at
 
     late = Occurrence.objects.filter(recorded_at__gte=cutoff).aggregate(
