@@ -36,7 +36,7 @@ CLOSED = [
         120,
         30,
         5,
-        "4500.00",
+        "1500.00",
     ),
     (
         "Refunds take six weeks",
@@ -49,7 +49,7 @@ CLOSED = [
         150,
         22,
         4,
-        "3200.00",
+        "1200.00",
     ),
     (
         "Parcels left at the wrong door",
@@ -62,7 +62,7 @@ CLOSED = [
         90,
         40,
         12,
-        "2800.00",
+        "900.00",
     ),
     (
         "Contract renewal terms unreadable",
@@ -75,7 +75,7 @@ CLOSED = [
         200,
         8,
         1,
-        "1500.00",
+        "600.00",
     ),
     (
         "App logs customers out at checkout",
@@ -88,7 +88,7 @@ CLOSED = [
         60,
         55,
         10,
-        "9000.00",
+        "2500.00",
     ),
     (
         "Password reset emails arrive late",
@@ -101,7 +101,7 @@ CLOSED = [
         45,
         35,
         9,
-        "1200.00",
+        "400.00",
     ),
 ]
 # (title, team, role, category, unit cost parts, prevented days ago, expected a month, remedy)
@@ -115,7 +115,7 @@ PREVENTED = [
         "40.00",
         100,
         "25",
-        "600.00",
+        "250.00",
     ),
     (
         "Courier partner drops signature check",
@@ -126,7 +126,7 @@ PREVENTED = [
         "20.00",
         70,
         "30",
-        "900.00",
+        "300.00",
     ),
     (
         "Release removes saved carts",
@@ -137,7 +137,7 @@ PREVENTED = [
         "45.00",
         30,
         "60",
-        "400.00",
+        "150.00",
     ),
     (
         "Onboarding training skips returns policy",
@@ -148,7 +148,7 @@ PREVENTED = [
         "15.00",
         200,
         "12",
-        "300.00",
+        "100.00",
     ),
 ]
 # (title, team, role, category, cost parts, detected days ago, per month)
@@ -298,13 +298,13 @@ def seed(stdout=None) -> None:
             effective_from=today - timedelta(days=730),
             cost_per_contact=Decimal("6.50"),
             revenue_at_risk_per_occurrence=Decimal("15.00"),
-            program_cost_per_month=Decimal("1500.00"),
+            program_cost_per_month=Decimal("250.00"),
         )
         CostModel.objects.create(
             effective_from=today - timedelta(days=120),
             cost_per_contact=Decimal("7.00"),
             revenue_at_risk_per_occurrence=Decimal("18.00"),
-            program_cost_per_month=Decimal("1800.00"),
+            program_cost_per_month=Decimal("300.00"),
         )
     has_history = Gap.objects.filter(status__in=[Gap.Status.CLOSED, Gap.Status.PREVENTED]).exists()
     actor = User.objects.filter(username="cx").first()

@@ -30,6 +30,9 @@ def _board(request: HttpRequest) -> tuple[PeriodTeamFilterSet, selectors.Dashboa
         end=chosen.get("end") and chosen["end"].replace(day=1),
         team=chosen.get("team"),
     )
+    if not filterset.is_bound:
+        # Show the period the figures cover, not empty month boxes.
+        filterset.form.initial = {"start": board.start, "end": board.end}
     return filterset, board
 
 
