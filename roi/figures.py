@@ -111,7 +111,8 @@ def _summarise(
             "investment",
             invested,
             "remedy costs of gaps closed or prevented before T + program_cost_per_month × "
-            "months since the first cost model",
+            "months since the first cost model"
+            + ("" if include_program else " (one team: the programme's cost belongs to no team)"),
             {
                 "as_of": t,
                 "remedy_costs": totals.remedy_spend,

@@ -146,7 +146,7 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
     """
     through = rolled_through()
     as_of = through + timedelta(days=1) if through else None
-    end = end or calc_month(through or today())
+    end = end or month_of(through or today())
     start = start or add_months(end, -11)
     board = Dashboard(as_of=as_of, last_run=last_run(), start=start, end=end, team=team)
     if as_of is None:
@@ -204,7 +204,7 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
     return board
 
 
-def calc_month(day: date) -> date:
+def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
