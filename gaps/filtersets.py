@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from .escalation import late_condition
 from .models import Gap, Occurrence, Role, Team, Theme, Touchpoint
 from .selectors import text_search
 
@@ -58,12 +59,7 @@ class GapFilterSet(django_filters.FilterSet):
         """Overdue = flagged by the escalation job, or past a deadline not yet met."""
         if value is None:
             return queryset
-        today = timezone.localdate()
-        late = (
-            Q(overdue=True)
-            | Q(status="open", acknowledge_due_on__lt=today)
-            | Q(status__in=["acknowledged", "in_remedy"], remedy_due_on__lt=today)
-        )
+        late = Q(overdue=True) | late_condition(timezone.localdate())
         return queryset.filter(late) if value else queryset.exclude(late)
 
 

@@ -180,9 +180,7 @@ class GapViewSet(
         return self._answer(gap)
 
     @extend_schema(summary="A gap's history, oldest first", responses=GapEventSerializer(many=True))
-    @action(
-        detail=True, methods=["get"], serializer_class=GapEventSerializer, filter_backends=[]
-    )
+    @action(detail=True, methods=["get"], serializer_class=GapEventSerializer, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         gap = self.get_object()
         page = self.paginate_queryset(selectors.gap_history(gap))
@@ -289,4 +287,3 @@ class OccurrenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Response(BulkResultSerializer(result).data, status=status.HTTP_200_OK)
         occurrence = Occurrence.objects.get(source=item.source, external_id=item.external_id)
         return Response(OccurrenceSerializer(occurrence).data, status=status.HTTP_201_CREATED)
-
