@@ -143,6 +143,8 @@ def gap_create(
     now = timezone.now()
     if status == S.PREVENTED:
         gap.prevented_on = prevented_on or timezone.localdate(now)
+        if gap.prevented_on > timezone.localdate(now):
+            errors["prevented_on"] = "A gap cannot have been prevented in the future."
         if gap.expected_monthly_occurrences is None:
             errors["expected_monthly_occurrences"] = (
                 "Say how many times a month customers would have met this gap."

@@ -22,7 +22,7 @@ from rest_framework import serializers
 from gaps.models import Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import OccurrenceInput
-from gaps.services import CREATABLE_STATUSES
+from gaps.services import CREATABLE_STATUSES, EDITABLE
 from gaps.transitions import moves_for
 
 # A larger batch is refused with a 400: one request stays one short transaction.
@@ -108,27 +108,10 @@ class TransitionOptionSerializer(serializers.Serializer):
     root_cause_required = serializers.BooleanField()
 
 
+# Exactly what the edit service accepts, in the model's order, plus the themes (set apart).
 GAP_FIELDS = [
-    "title",
-    "expectation",
-    "delivery",
-    "category",
-    "origin",
-    "touchpoint",
-    "causing_role",
-    "severity",
+    *(field.name for field in Gap._meta.concrete_fields if field.name in EDITABLE),
     "themes",
-    "detected_on",
-    "journey_stage",
-    "cost_to_serve",
-    "revenue_at_risk",
-    "expected_monthly_occurrences",
-    "remedy_cost",
-    "root_cause",
-    "remedy_plan",
-    "remedy_owner",
-    "remedy_due_on",
-    "remedy_progress",
 ]
 GAP_MONEY = ["cost_to_serve", "revenue_at_risk", "expected_monthly_occurrences", "remedy_cost"]
 

@@ -175,6 +175,14 @@ def test_import_a_closed_gap(cx_user, body):
         ({"status": "closed", "closed_at": "2999-01-01T00:00:00Z"}, {"closed_at", "root_cause"}),
         ({"status": "closed"}, {"closed_at", "root_cause"}),
         ({"status": "prevented"}, {"expected_monthly_occurrences"}),
+        (
+            {
+                "status": "prevented",
+                "prevented_on": "2999-01-01",
+                "expected_monthly_occurrences": 1,
+            },
+            {"prevented_on"},
+        ),
         ({"status": "acknowledged"}, {"status"}),
         ({"closed_at": "2020-01-01T00:00:00Z"}, {"closed_at"}),
         ({"prevented_on": "2020-01-01"}, {"prevented_on"}),
