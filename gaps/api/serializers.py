@@ -22,7 +22,7 @@ from rest_framework import serializers
 from gaps.models import Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import OccurrenceInput
-from gaps.services import CREATABLE_STATUSES, EDITABLE
+from gaps.services import CREATABLE_STATUSES, EARLIEST_DATE, EDITABLE
 from gaps.transitions import moves_for
 
 # A larger batch is refused with a 400: one request stays one short transaction.
@@ -291,6 +291,8 @@ class OccurrenceInputSerializer(StrictInputMixin, serializers.Serializer):
     def validate_occurred_at(self, value):
         if value > timezone.now() + OCCURRENCE_CLOCK_SKEW:
             raise serializers.ValidationError("An occurrence cannot be in the future.")
+        if value.date() < EARLIEST_DATE:
+            raise serializers.ValidationError(f"Give a time from {EARLIEST_DATE:%Y} on.")
         return value
 
 

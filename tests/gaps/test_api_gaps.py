@@ -174,6 +174,10 @@ def test_import_a_closed_gap(cx_user, body):
     [
         ({"status": "closed", "closed_at": "2999-01-01T00:00:00Z"}, {"closed_at", "root_cause"}),
         ({"status": "closed"}, {"closed_at", "root_cause"}),
+        (
+            {"status": "closed", "closed_at": "0001-01-01T00:00:00Z", "root_cause": "Old."},
+            {"closed_at"},
+        ),
         ({"status": "prevented"}, {"expected_monthly_occurrences"}),
         (
             {
@@ -203,6 +207,8 @@ def test_import_rules_are_field_errors(cx_user, body, changes, fields):
         ({"causing_role": 99999}, "causing_role", "does not exist"),
         ({"causing_role": "billing"}, "causing_role", "Incorrect type"),
         ({"detected_on": "31/12/2025"}, "detected_on", "wrong format"),
+        ({"detected_on": "9999-12-31"}, "detected_on", "up to today"),
+        ({"detected_on": "0001-01-01"}, "detected_on", "from 1970"),
         ({"cost_to_serve": "-1.00"}, "cost_to_serve", "greater than or equal to 0"),
         ({"remedy_cost": "ten"}, "remedy_cost", "valid number"),
         ({"revenue_at_risk": "1.005"}, "revenue_at_risk", "2 decimal places"),
@@ -317,6 +323,10 @@ def test_patch_refuses_the_status_and_bad_values(cx_user, gap):
     response = client.patch(detail(gap), {"remedy_progress": 101}, format="json")
     assert response.status_code == 400
     assert "remedy_progress" in response.json()
+    # A date no deadline arithmetic can reach is a field error, not a 500.
+    response = client.patch(detail(gap), {"detected_on": "9999-12-31"}, format="json")
+    assert response.status_code == 400
+    assert "up to today" in response.json()["detected_on"][0]
 
 
 def test_no_put_and_no_delete(cx_user, gap):

@@ -79,19 +79,21 @@ def test_an_invalid_batch_names_each_bad_index_and_stores_nothing(cx_user, gap, 
         item(gap, "F", touchpoint=999999),
         item(gap, "G", colour="red"),
         item(gap, "H", occurred_at=(timezone.now() + timedelta(days=2)).isoformat()),
+        item(gap, "I", occurred_at="0001-01-01T00:00:00Z"),
     ]
     response = client_for(cx_user).post(URL, batch, format="json")
     assert response.status_code == 400
     body = response.json()
-    assert body["detail"] == "6 of 8 occurrences are invalid; nothing was stored."
+    assert body["detail"] == "7 of 9 occurrences are invalid; nothing was stored."
     errors = {entry["index"]: entry["errors"] for entry in body["items"]}
-    assert list(errors) == [1, 3, 4, 5, 6, 7]
+    assert list(errors) == [1, 3, 4, 5, 6, 7, 8]
     assert errors[1] == {"gap": ["No gap with id 999999."]}
     assert "wrong format" in errors[3]["occurred_at"][0]
     assert "Expected a dictionary" in errors[4]["non_field_errors"][0]
     assert errors[5] == {"touchpoint": ["No touchpoint with id 999999."]}
     assert errors[6] == {"colour": ["Unknown field."]}
     assert errors[7] == {"occurred_at": ["An occurrence cannot be in the future."]}
+    assert errors[8] == {"occurred_at": ["Give a time from 1970 on."]}
     assert not Occurrence.objects.exists()
 
 
