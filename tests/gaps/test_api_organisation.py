@@ -3,7 +3,13 @@
 import pytest
 
 from gaps.models import Role, Team, Theme
-from tests.factories import RoleFactory, TeamFactory, TouchpointFactory, UserFactory
+from tests.factories import (
+    RoleFactory,
+    TeamFactory,
+    ThemeFactory,
+    TouchpointFactory,
+    UserFactory,
+)
 from tests.gaps.api_support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +118,7 @@ def test_negative_cost_per_contact_is_refused(cx_user, billing):
         ("/api/v1/roles/", lambda owners: RoleFactory(owners=owners)),
         ("/api/v1/teams/", lambda owners: TeamFactory()),
         ("/api/v1/touchpoints/", lambda owners: TouchpointFactory()),
+        ("/api/v1/themes/", lambda owners: ThemeFactory()),
     ],
 )
 def test_list_queries_do_not_grow_with_the_page(cx_user, url, make, django_assert_max_num_queries):
