@@ -4,7 +4,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from . import permissions
-from .models import Gap, GapEvent, Role, Theme
+from .models import Gap, GapEvent, Occurrence, Role, Theme
 
 
 def gaps_for_user(user: User | AnonymousUser) -> QuerySet[Gap]:
@@ -54,3 +54,8 @@ def text_search(queryset: QuerySet[Gap], text: str) -> QuerySet[Gap]:
         | Q(delivery__icontains=text)
         | Q(root_cause__icontains=text)
     )
+
+
+def occurrences_for_user(user: User | AnonymousUser) -> QuerySet[Occurrence]:
+    """Occurrences of the gaps the person may see (no joins: the table is the large one)."""
+    return Occurrence.objects.filter(gap__in=gaps_for_user(user).values("pk"))
