@@ -45,28 +45,37 @@ def insights_for_user(user: User | AnonymousUser) -> QuerySet[Insight]:
 
 
 def insight_search(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
-    """Full-text search: PostgreSQL's ranked search where available, else ``icontains``.
-
-    On PostgreSQL the title weighs most, then the finding, then the evidence; results come best
-    first. SQLite (the embedded default) matches every word anywhere, newest first.
-    """
+    """Full-text search: PostgreSQL's ranked search where available, else word matching."""
     query = (query or "").strip()
     if not query:
         return insights
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        return insight_search_postgres(insights, query)
+    return insight_search_icontains(insights, query)
 
-        vector = (
-            SearchVector("title", weight="A", config="english")
-            + SearchVector("finding", weight="B", config="english")
-            + SearchVector("evidence", "recommendation", weight="C", config="english")
-        )
-        search = SearchQuery(query, search_type="websearch", config="english")
-        return (
-            insights.annotate(search_rank=SearchRank(vector, search))
-            .filter(search_rank__gt=0)
-            .order_by("-search_rank", "-id")
-        )
+
+def insight_search_postgres(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
+    """Stemmed, ranked search: the title weighs most, then the finding, then the evidence.
+
+    The query uses web-search syntax ("quoted phrases", -excluded words); best first.
+    """
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("finding", weight="B", config="english")
+        + SearchVector("evidence", "recommendation", weight="C", config="english")
+    )
+    search = SearchQuery(query, search_type="websearch", config="english")
+    return (
+        insights.annotate(search=vector, search_rank=SearchRank(vector, search))
+        .filter(search=search)
+        .order_by("-search_rank", "-id")
+    )
+
+
+def insight_search_icontains(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
+    """The embedded (SQLite) fallback: every word must appear somewhere, case-insensitive."""
     for word in query.split():
         insights = insights.filter(
             Q(title__icontains=word)

@@ -182,17 +182,15 @@ class TailoringContext:
         """The team's open gaps sharing a theme with the insight (one query per team)."""
         key = team.pk if team else 0
         if key not in self.team_open_gaps:
-            gaps = Gap.objects.filter(status__in=OPEN_STATUSES)
+            linked = [g.pk for g in self.gaps]
+            gaps = Gap.objects.filter(status__in=OPEN_STATUSES).select_related("touchpoint")
             if team is not None:
                 gaps = gaps.filter(causing_team=team)
-            else:
-                gaps = gaps.filter(pk__in=[g.pk for g in self.gaps])
-            if self.theme_ids:
-                gaps = gaps.filter(Q(themes__in=self.theme_ids) | Q(pk__in=self.gaps))
-            else:
-                gaps = gaps.filter(pk__in=[g.pk for g in self.gaps])
+            on_topic = Q(pk__in=linked)
+            if team is not None and self.theme_ids:
+                on_topic |= Q(themes__in=self.theme_ids)
             self.team_open_gaps[key] = list(
-                gaps.distinct().order_by("-severity", "-detected_on")[:10]
+                gaps.filter(on_topic).distinct().order_by("-severity", "-detected_on", "-id")[:10]
             )
         return self.team_open_gaps[key]
 
