@@ -162,14 +162,17 @@ class TailoringContext:
     @classmethod
     def load(cls, insight: Insight, as_of: date | None = None) -> "TailoringContext":
         as_of = as_of or timezone.now().date()
+        # From Gap, not the relation: the insight may carry a slimmer prefetched list of gaps.
         gaps = list(
-            insight.related_gaps.select_related("touchpoint", "causing_role", "causing_team")
+            Gap.objects.filter(insights=insight)
+            .select_related("touchpoint", "causing_role", "causing_team")
+            .order_by("pk")
         )
         return cls(
             insight=insight,
             gaps=gaps,
             costs=gap_monthly_costs(gaps, as_of),
-            theme_ids=[t.pk for t in insight.themes.all()],
+            theme_ids=[theme.pk for theme in insight.themes.all()],
         )
 
     def gaps_of_team(self, team: Team | None) -> list[Gap]:

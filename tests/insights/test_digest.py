@@ -58,7 +58,8 @@ def test_items_already_read_or_of_others_are_not_listed(
     now = timezone.now()
     assert feed_section(owner_user, None, now) is None
     section = feed_section(other_owner, None, now)
-    assert section.count == 1 and section.lines[0].startswith("Warehouse Manager: Warehouse")
+    assert section.count == 1
+    assert section.lines[0].startswith("Warehouse Manager: Warehouse")
     assert feed_section(other_owner, now, now + timedelta(seconds=1)) is None
     item = FeedItem.objects.get()
     services.feed_item_set_state(item=item, state="read", actor=other_owner)

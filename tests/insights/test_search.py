@@ -36,7 +36,7 @@ def titles(query: str, search=selectors.insight_search) -> list[str]:
 def test_search_finds_words_in_title_finding_and_evidence(insights):
     assert titles("invoice") == ["Invoices confuse small businesses"]
     assert titles("parcels") == ["Late deliveries without notice"]
-    assert titles("day off") == ["Late deliveries without notice"]
+    assert titles("waited home") == ["Late deliveries without notice"]
     assert titles("nothing like this") == []
     assert len(titles("")) == 3
 

@@ -33,7 +33,8 @@ def test_creating_without_required_fields_fails_per_field(cx_user):
 def test_publishing_sets_the_date_once(make_insight, publish):
     insight = publish(make_insight())
     first = insight.published_at
-    assert insight.status == "published" and first is not None
+    assert insight.status == "published"
+    assert first is not None
     assert publish(insight).published_at == first
 
 
