@@ -1,13 +1,45 @@
 """API representations of insights, routing rules and feed items (one serializer each)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gaps.models import Gap, Role, Team, Theme
+from gaps.models.gaps import GapCategory
 
-from ..models import FeedItem, FeedState, Insight, RoutingRule
+from ..models import (
+    FeedItem,
+    FeedState,
+    Insight,
+    InsightKind,
+    InsightSource,
+    InsightStatus,
+    RoutingRule,
+)
+
+
+def choice_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field documented as a string pattern rather than an OpenAPI enum.
+
+    drf-spectacular names every enum by its field name across the whole schema; other apps
+    expose the same choice sets (role levels, gap categories) under other names and other sets
+    under the same names (``kind``), which its check reports as warnings. A pattern documents
+    the allowed values just as strictly and cannot collide.
+    """
+    values = [value for value, _label in choices]
+    pattern = "^(" + "|".join(values) + ")$"
+    if kwargs.get("allow_blank"):
+        pattern = "^(" + "|".join(values) + ")?$"
+    schema = {"type": "string", "pattern": pattern, "description": "One of: " + ", ".join(values)}
+    field_class = extend_schema_field(schema)(
+        type("PatternChoiceField", (serializers.ChoiceField,), {})
+    )
+    return field_class(choices=choices, **kwargs)
 
 
 class InsightSerializer(serializers.ModelSerializer):
+    kind = choice_field(InsightKind.choices)
+    source = choice_field(InsightSource.choices, required=False, allow_blank=True)
+    status = choice_field(InsightStatus.choices, read_only=True)
     themes = serializers.PrimaryKeyRelatedField(
         queryset=Theme.objects.all(), many=True, required=False
     )
@@ -44,9 +76,9 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), required=False, allow_null=True
     )
-    target_levels = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.Level.choices), required=False
-    )
+    gap_category = choice_field(GapCategory.choices, required=False, allow_blank=True)
+    kind = choice_field(InsightKind.choices, required=False, allow_blank=True)
+    target_levels = serializers.ListField(child=choice_field(Role.Level.choices), required=False)
     target_roles = serializers.PrimaryKeyRelatedField(
         queryset=Role.objects.all(), many=True, required=False
     )
@@ -72,6 +104,7 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
 
 class ReachRoleSerializer(serializers.ModelSerializer):
     team = serializers.CharField(source="team.name")
+    level = choice_field(Role.Level.choices, read_only=True)
 
     class Meta:
         model = Role
@@ -81,6 +114,8 @@ class ReachRoleSerializer(serializers.ModelSerializer):
 class FeedInsightSerializer(serializers.ModelSerializer):
     """The insight as a feed shows it: what it says and the gaps behind it."""
 
+    kind = choice_field(InsightKind.choices, read_only=True)
+    source = choice_field(InsightSource.choices, read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     related_gaps = serializers.SerializerMethodField()
 
@@ -109,6 +144,7 @@ class FeedInsightSerializer(serializers.ModelSerializer):
 class FeedItemSerializer(serializers.ModelSerializer):
     role_name = serializers.CharField(source="role.name", read_only=True)
     insight = FeedInsightSerializer(read_only=True)
+    state = choice_field(FeedState.choices, read_only=True)
 
     class Meta:
         model = FeedItem
@@ -131,5 +167,5 @@ class FeedItemSerializer(serializers.ModelSerializer):
 class FeedItemStateSerializer(serializers.Serializer):
     """What a PATCH may change: the state, and the reason when dismissing."""
 
-    state = serializers.ChoiceField(choices=FeedState.choices)
+    state = choice_field(FeedState.choices)
     dismissal_reason = serializers.CharField(required=False, allow_blank=True, default="")
