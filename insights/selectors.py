@@ -19,12 +19,26 @@ def can_read_all_insights(user: User | AnonymousUser) -> bool:
     )
 
 
+# Object rules read group membership (as gaps.permissions does), not model permissions: the
+# groups' model permissions (migration 0002) are the coarse layer beneath, for the admin.
+
+
+def can_read_insights(user: User | AnonymousUser) -> bool:
+    """Whoever reads insights at all: the above, and role owners (their feeds' insights)."""
+    return can_read_all_insights(user) or permissions.is_role_owner(user)
+
+
 def can_write_insights(user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and user.has_perm("insights.change_insight")
+    """The CX team writes, publishes and archives; integrations push and publish too."""
+    return permissions.is_cx_team(user) or permissions.is_integration(user)
+
+
+def can_view_rules(user: User | AnonymousUser) -> bool:
+    return permissions.is_cx_team(user) or permissions.is_executive(user)
 
 
 def can_manage_rules(user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and user.has_perm("insights.change_routingrule")
+    return permissions.is_cx_team(user)
 
 
 def insights_for_user(user: User | AnonymousUser) -> QuerySet[Insight]:
@@ -87,7 +101,7 @@ def insight_search_icontains(insights: QuerySet[Insight], query: str) -> QuerySe
 
 
 def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
-    if not (user.is_authenticated and user.has_perm("insights.view_routingrule")):
+    if not can_view_rules(user):
         return RoutingRule.objects.none()
     return RoutingRule.objects.select_related("team").prefetch_related(
         "themes", Prefetch("target_roles", queryset=Role.objects.select_related("team"))

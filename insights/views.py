@@ -60,6 +60,7 @@ def insight_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": _query_without_page(request),
             "can_write": selectors.can_write_insights(request.user),
+            "can_view_rules": selectors.can_view_rules(request.user),
         },
     )
 
@@ -146,7 +147,7 @@ def insight_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def rule_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user.has_perm("insights.view_routingrule"))
+    _require(selectors.can_view_rules(request.user))
     return render(
         request,
         "insights/rule_list.html",
@@ -258,7 +259,6 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
 @require_POST
 def feed_item_state(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.feed_items_for_user(request.user), pk=pk)
-    _require(request.user.has_perm("insights.change_feeditem"))
     form = FeedStateForm(request.POST)
     back = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

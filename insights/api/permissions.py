@@ -1,30 +1,19 @@
-"""Model permissions of the groups (data migration), checked per HTTP method and action.
+"""Who may read and who may write each insights endpoint: the same rules as the pages.
 
-DRF's ``DjangoModelPermissions`` lets anyone read; here reading needs ``view_*`` too, so that
-e.g. a role owner is refused the routing rules (403) rather than shown an empty list.
+A view names two predicates of the user, ``read_rule`` and ``write_rule`` (functions of
+``insights.selectors``). Objects outside the user's scope are already missing from the
+view's queryset (404); these rules turn forbidden requests into 403.
 """
 
 from rest_framework import permissions
 
-METHOD_ACTIONS = {
-    "GET": "view",
-    "HEAD": "view",
-    "OPTIONS": "view",
-    "POST": "add",
-    "PUT": "change",
-    "PATCH": "change",
-    "DELETE": "delete",
-}
 
-
-class GroupModelPermission(permissions.BasePermission):
-    """``view.permission_model`` names the model (``"insights.insight"``); a view may map its
-    extra actions to a permission action in ``action_permissions`` (e.g. publish → change)."""
-
+class InsightsAccess(permissions.BasePermission):
     message = "Your group may not do this."
 
     def has_permission(self, request, view) -> bool:
-        app_label, model = view.permission_model.split(".")
-        action = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
-        action = action or METHOD_ACTIONS.get(request.method, "change")
-        return request.user.has_perm(f"{app_label}.{action}_{model}")
+        if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) in getattr(
+            view, "read_actions", ()
+        ):
+            return view.read_rule(request.user)
+        return view.write_rule(request.user)

@@ -12,7 +12,7 @@ from gaps.api.permissions import TokenScopePermission
 from .. import routing, selectors, services
 from ..filtersets import FeedItemFilterSet, InsightFilterSet
 from ..models import RoutingRule
-from .permissions import GroupModelPermission
+from .permissions import InsightsAccess
 from .serializers import (
     FeedItemSerializer,
     FeedItemStateSerializer,
@@ -21,7 +21,7 @@ from .serializers import (
     RoutingRuleSerializer,
 )
 
-PERMISSIONS = [IsAuthenticated, TokenScopePermission, GroupModelPermission]
+PERMISSIONS = [IsAuthenticated, TokenScopePermission, InsightsAccess]
 
 
 class InsightViewSet(
@@ -36,8 +36,8 @@ class InsightViewSet(
     serializer_class = InsightSerializer
     filterset_class = InsightFilterSet
     permission_classes = PERMISSIONS
-    permission_model = "insights.insight"
-    action_permissions = {"publish": "change", "archive": "change"}
+    read_rule = staticmethod(selectors.can_read_insights)
+    write_rule = staticmethod(selectors.can_write_insights)
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     ordering_fields = ["published_at", "created_at", "title"]
 
@@ -74,8 +74,9 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
 
     serializer_class = RoutingRuleSerializer
     permission_classes = PERMISSIONS
-    permission_model = "insights.routingrule"
-    action_permissions = {"reach": "view"}
+    read_rule = staticmethod(selectors.can_view_rules)
+    write_rule = staticmethod(selectors.can_manage_rules)
+    read_actions = ("reach",)  # a preview changes nothing
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     filterset_fields = ["active", "kind", "gap_category", "team"]
 
@@ -130,7 +131,8 @@ class FeedItemViewSet(
     serializer_class = FeedItemSerializer
     filterset_class = FeedItemFilterSet
     permission_classes = PERMISSIONS
-    permission_model = "insights.feeditem"
+    # Every signed-in person reaches exactly the items of the roles they own (the queryset).
+    read_rule = write_rule = staticmethod(lambda user: user.is_authenticated)
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     http_method_names = ["get", "patch", "head", "options"]
     ordering_fields = ["relevance", "created_at"]
