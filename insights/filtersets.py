@@ -10,13 +10,17 @@ from .selectors import insight_search
 
 class InsightFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.ChoiceFilter(choices=InsightStatus.choices)
-    kind = django_filters.ChoiceFilter(choices=InsightKind.choices)
-    source = django_filters.ChoiceFilter(choices=InsightSource.choices)
+    status = django_filters.ChoiceFilter(choices=InsightStatus.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=InsightKind.choices, empty_label="Any kind")
+    source = django_filters.ChoiceFilter(choices=InsightSource.choices, empty_label="Any source")
     region = django_filters.CharFilter(lookup_expr="iexact")
     segment = django_filters.CharFilter(lookup_expr="iexact")
     theme = django_filters.ModelChoiceFilter(
-        field_name="themes", queryset=Theme.objects.all(), to_field_name="slug", label="Theme"
+        field_name="themes",
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        label="Theme",
+        empty_label="Any theme",
     )
 
     class Meta:
@@ -28,14 +32,17 @@ class InsightFilterSet(django_filters.FilterSet):
 
 
 class FeedItemFilterSet(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=FeedState.choices)
+    state = django_filters.ChoiceFilter(choices=FeedState.choices, empty_label="Any state")
     theme = django_filters.ModelChoiceFilter(
         field_name="insight__themes",
         queryset=Theme.objects.all(),
         to_field_name="slug",
         label="Theme",
+        empty_label="Any theme",
     )
-    kind = django_filters.ChoiceFilter(field_name="insight__kind", choices=InsightKind.choices)
+    kind = django_filters.ChoiceFilter(
+        field_name="insight__kind", choices=InsightKind.choices, empty_label="Any kind"
+    )
     role = django_filters.ModelChoiceFilter(queryset=Role.objects.all())
 
     class Meta:

@@ -125,6 +125,18 @@ class RoutingRule(models.Model):
         return reverse("insights:rule_edit", args=[self.pk])
 
     @property
+    def condition_phrases(self) -> list[str]:
+        """The conditions other than themes, as the rule list reads them."""
+        phrases = []
+        if self.gap_category:
+            phrases.append(f"has a {self.get_gap_category_display().lower()} gap")
+        if self.region:
+            phrases.append(f"comes from {self.region}")
+        if self.kind:
+            phrases.append(f"is an {self.kind}")
+        return phrases
+
+    @property
     def target_level_labels(self) -> list[str]:
         labels = dict(Role.Level.choices)
         return [str(labels.get(level, level)) for level in self.target_levels or ()]

@@ -215,7 +215,7 @@ def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tail
     insight = context.insight
     result = Tailoring(
         level=level,
-        headline=f"{insight.title}: {insight.finding.splitlines()[0] if insight.finding else ''}",
+        headline=insight.finding,
         monthly_cost=current,
         previous_monthly_cost=previous,
         gaps=gaps,
@@ -240,7 +240,7 @@ def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailo
     insight = context.insight
     gaps = context.open_gaps_on_themes(team)
     who = f"{team.name}'s" if team is not None else "The linked teams'"
-    result = Tailoring(level=level, headline=f"{insight.title}: {insight.finding}", gaps=gaps)
+    result = Tailoring(level=level, headline=insight.finding, gaps=gaps)
     if not gaps:
         result.lines.append(f"{who} open gaps on these themes: none right now.")
     else:
@@ -257,13 +257,11 @@ def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailo
 
 def _for_words(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
     insight = context.insight
-    result = Tailoring(level=level, headline=insight.title)
+    result = Tailoring(level=level, headline=insight.finding)
     quotes = insight.quotes[:3]
     if quotes:
         result.lines.append("In customers' words:")
         result.lines.extend(f"- {quote}" for quote in quotes)
-    else:
-        result.lines.append(insight.finding)
     gaps = context.gaps_of_team(team) or context.gaps
     result.gaps = gaps
     for gap in gaps[:3]:
