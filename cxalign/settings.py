@@ -178,6 +178,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "GapStatusEnum": "gaps.models.gaps.GapStatus",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -248,3 +252,6 @@ LOGGING = {
 # Days the causing role has to acknowledge, and to remedy, a gap of each severity.
 CXALIGN_ACKNOWLEDGE_DAYS = {5: 2, 4: 5, 3: 10, 2: 20, 1: 30}
 CXALIGN_REMEDY_DAYS = {5: 14, 4: 30, 3: 60, 2: 90, 1: 120}
+# Occurrences before closing that the recurring flag compares against (the ROI cost model has
+# its own, versioned window for savings).
+CXALIGN_RECURRING_BASELINE_DAYS = 90

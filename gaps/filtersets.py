@@ -1,0 +1,82 @@
+"""One FilterSet per list, shared by the pages and the API."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .escalation import late_condition
+from .models import Gap, Occurrence, Role, Team, Theme, Touchpoint
+from .selectors import text_search
+
+
+class GapFilterSet(django_filters.FilterSet):
+    """Filters of the gap list (browser and ``/api/v1/gaps/``): choices and names as DESIGN.md."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=Gap.Status.choices)
+    category = django_filters.MultipleChoiceFilter(choices=Gap.Category.choices)
+    origin = django_filters.MultipleChoiceFilter(choices=Gap.Origin.choices)
+    journey_stage = django_filters.MultipleChoiceFilter(choices=Gap.JourneyStage.choices)
+    team = django_filters.ModelMultipleChoiceFilter(
+        field_name="causing_team", queryset=Team.objects.all(), label="Team"
+    )
+    causing_role = django_filters.ModelMultipleChoiceFilter(
+        queryset=Role.objects.select_related("team"), label="Role"
+    )
+    touchpoint = django_filters.ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all())
+    severity = django_filters.MultipleChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
+    severity_min = django_filters.NumberFilter(field_name="severity", lookup_expr="gte")
+    theme = django_filters.ModelMultipleChoiceFilter(
+        field_name="themes", queryset=Theme.objects.all(), label="Theme", distinct=True
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    recurring = django_filters.BooleanFilter()
+    customer_facing = django_filters.BooleanFilter(field_name="causing_team__customer_facing")
+    detected_after = django_filters.DateFilter(field_name="detected_on", lookup_expr="gte")
+    detected_before = django_filters.DateFilter(field_name="detected_on", lookup_expr="lte")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("detected_on", "detected_on"),
+            ("severity", "severity"),
+            ("title", "title"),
+            ("status", "status"),
+            ("created_at", "created_at"),
+            ("updated_at", "updated_at"),
+            ("acknowledge_due_on", "acknowledge_due_on"),
+            ("remedy_due_on", "remedy_due_on"),
+            ("causing_team__name", "team"),
+        )
+    )
+
+    class Meta:
+        model = Gap
+        fields = []
+
+    def search(self, queryset: QuerySet[Gap], name: str, value: str) -> QuerySet[Gap]:
+        return text_search(queryset, value)
+
+    def filter_overdue(self, queryset: QuerySet[Gap], name: str, value: bool | None):
+        """Overdue = flagged by the escalation job, or past a deadline not yet met."""
+        if value is None:
+            return queryset
+        late = Q(overdue=True) | late_condition(timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class OccurrenceFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/occurrences/``: by gap, source, touchpoint and a time window.
+
+    The window includes its start and excludes its end (as every window in DESIGN.md); a bare
+    date means 00:00 UTC that day. Both bounds compare the raw column, so the index is used.
+    """
+
+    gap = django_filters.NumberFilter(field_name="gap_id")
+    source = django_filters.CharFilter()
+    touchpoint = django_filters.NumberFilter(field_name="touchpoint_id")
+    external_id = django_filters.CharFilter()
+    occurred_after = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Occurrence
+        fields = []

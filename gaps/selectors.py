@@ -1,0 +1,61 @@
+"""Reads of gaps, scoped per user and loaded with what lists and pages show."""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from . import permissions
+from .models import Gap, GapEvent, Occurrence, Role, Theme
+
+
+def gaps_for_user(user: User | AnonymousUser) -> QuerySet[Gap]:
+    """Every gap the person may see, with what a list row shows, in a fixed number of queries.
+
+    Gaps are visible to every signed-in member of a cxalign group (accountability is public
+    inside the company); changing them is restricted by ``gaps.transitions`` and the services.
+    """
+    if not user.is_authenticated:
+        return Gap.objects.none()
+    if not (user.is_superuser or permissions.group_names(user)):
+        return Gap.objects.none()
+    return Gap.objects.select_related(
+        "causing_role__team", "causing_team", "touchpoint", "remedy_owner", "created_by"
+    ).prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
+
+
+def gaps_caused_by_roles_of(user: User | AnonymousUser) -> QuerySet[Gap]:
+    """The gaps attributed to roles the person owns ("Gaps my roles caused")."""
+    return gaps_for_user(user).filter(causing_role_id__in=permissions.owned_role_ids(user))
+
+
+def gap_history(gap: Gap) -> QuerySet[GapEvent]:
+    """The gap's history, oldest first, with actors."""
+    return gap.events.select_related("actor").order_by("at", "id")
+
+
+def roles_with_teams() -> QuerySet[Role]:
+    return Role.objects.select_related("team").order_by("team__name", "name")
+
+
+def gap_status_counts(queryset: QuerySet[Gap]) -> dict[str, int]:
+    """How many gaps of a (filtered) list are in each status: one grouped query."""
+    return dict(
+        queryset.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+
+
+def text_search(queryset: QuerySet[Gap], text: str) -> QuerySet[Gap]:
+    """Free-text search over what a gap says (title, expectation, delivery, root cause)."""
+    text = text.strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(title__icontains=text)
+        | Q(expectation__icontains=text)
+        | Q(delivery__icontains=text)
+        | Q(root_cause__icontains=text)
+    )
+
+
+def occurrences_for_user(user: User | AnonymousUser) -> QuerySet[Occurrence]:
+    """Occurrences of the gaps the person may see (no joins: the table is the large one)."""
+    return Occurrence.objects.filter(gap__in=gaps_for_user(user).values("pk"))

@@ -1,0 +1,324 @@
+"""Every write to a gap: create, edit, transition, archive. Each records a ``GapEvent``.
+
+Pages, the API, CSV import, Celery tasks and ``seed_demo`` all call these functions; nothing
+else writes a gap. Validation errors are Django ``ValidationError`` with per-field messages
+(forms show them beside the field, the API answers 400); a forbidden actor gets
+``PermissionDenied`` (403).
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from . import transitions
+from .models import Gap, GapEvent, Role, Theme
+from .models.gaps import GapStatus as S
+from .permissions import is_cx_team, is_integration, is_role_owner, owned_role_ids
+
+# What a role owner may edit on gaps of roles they own: the remedy, not the attribution.
+OWNER_EDITABLE = frozenset(
+    {"remedy_plan", "remedy_owner", "remedy_due_on", "remedy_progress", "root_cause", "remedy_cost"}
+)
+# Fields the edit service accepts; status moves go through gap_transition only.
+EDITABLE = frozenset(
+    {
+        "title",
+        "expectation",
+        "delivery",
+        "category",
+        "origin",
+        "touchpoint",
+        "causing_role",
+        "severity",
+        "detected_on",
+        "journey_stage",
+        "cost_to_serve",
+        "revenue_at_risk",
+        "expected_monthly_occurrences",
+        "remedy_cost",
+        "root_cause",
+        "remedy_plan",
+        "remedy_owner",
+        "remedy_due_on",
+        "remedy_progress",
+    }
+)
+CREATABLE_STATUSES = (S.OPEN, S.PREVENTED, S.CLOSED)
+# Dates before this are typing mistakes, not history (and would overflow date arithmetic).
+EARLIEST_DATE = date(1970, 1, 1)
+
+
+def _date_errors(gap: Gap, *, today: date) -> dict[str, str]:
+    """Detection, prevention and closing happened between ``EARLIEST_DATE`` and today."""
+    errors = {}
+    if gap.detected_on and not EARLIEST_DATE <= gap.detected_on <= today:
+        errors["detected_on"] = f"Give a date from {EARLIEST_DATE:%Y} up to today."
+    if gap.prevented_on and gap.prevented_on < EARLIEST_DATE:
+        errors["prevented_on"] = f"Give a date from {EARLIEST_DATE:%Y} on."
+    if gap.closed_at and gap.closed_at.date() < EARLIEST_DATE:
+        errors["closed_at"] = f"Give a date from {EARLIEST_DATE:%Y} on."
+    return errors
+
+
+def deadlines_for(*, severity: int, detected_on: date) -> tuple[date, date]:
+    """Acknowledge-by and remedy-by dates: the more severe, the sooner."""
+    return (
+        detected_on + timedelta(days=settings.CXALIGN_ACKNOWLEDGE_DAYS[severity]),
+        detected_on + timedelta(days=settings.CXALIGN_REMEDY_DAYS[severity]),
+    )
+
+
+def _record(
+    gap: Gap,
+    *,
+    kind: str,
+    actor: User | None,
+    note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    changes: dict | None = None,
+) -> GapEvent:
+    return GapEvent.objects.create(
+        gap=gap,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        note=note,
+        from_status=from_status,
+        to_status=to_status,
+        changes=changes or {},
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe rendering of a field value for the history."""
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, date | datetime | Decimal):
+        return str(value)
+    return value
+
+
+def _apply_deadlines(gap: Gap, *, remedy_due_given: bool) -> None:
+    acknowledge_by, remedy_by = deadlines_for(severity=gap.severity, detected_on=gap.detected_on)
+    gap.acknowledge_due_on = acknowledge_by
+    if not remedy_due_given:
+        gap.remedy_due_on = remedy_by
+
+
+def _check_may_create(actor: User, *, status: str, causing_role: Role | None) -> None:
+    if is_cx_team(actor) or is_integration(actor):
+        return
+    if is_role_owner(actor):
+        if status != S.PREVENTED:
+            raise PermissionDenied("Role owners log prevented gaps only.")
+        if causing_role is None or causing_role.pk not in owned_role_ids(actor):
+            raise PermissionDenied("Role owners log prevented gaps for roles they own only.")
+        return
+    raise PermissionDenied("You may not log gaps.")
+
+
+@transaction.atomic
+def gap_create(
+    *,
+    actor: User,
+    status: str = S.OPEN,
+    themes: Iterable[Theme] = (),
+    closed_at: datetime | None = None,
+    prevented_on: date | None = None,
+    **fields: Any,
+) -> Gap:
+    """Log a gap: open by default, or already prevented or closed (history being imported).
+
+    Required: title, expectation, delivery, category, causing_role, severity. A prevented gap
+    needs ``expected_monthly_occurrences`` (``prevented_on`` defaults to today); a closed one
+    needs a past ``closed_at`` and a ``root_cause``.
+    """
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+    causing_role = fields.get("causing_role")
+    _check_may_create(actor, status=status, causing_role=causing_role)
+    if status not in CREATABLE_STATUSES:
+        raise ValidationError(
+            {"status": f"A new gap is open, prevented or closed, not {status!r}."}
+        )
+    gap = Gap(status=status, created_by=actor if actor.is_authenticated else None, **fields)
+    if causing_role is not None:
+        gap.causing_team_id = causing_role.team_id
+    errors: dict[str, str] = {}
+    now = timezone.now()
+    if status == S.PREVENTED:
+        gap.prevented_on = prevented_on or timezone.localdate(now)
+        if gap.prevented_on > timezone.localdate(now):
+            errors["prevented_on"] = "A gap cannot have been prevented in the future."
+        if gap.expected_monthly_occurrences is None:
+            errors["expected_monthly_occurrences"] = (
+                "Say how many times a month customers would have met this gap."
+            )
+    if status == S.CLOSED:
+        if closed_at is None:
+            errors["closed_at"] = "A closed gap needs the date and time it was closed."
+        elif closed_at > now:
+            errors["closed_at"] = "The closing time cannot be in the future."
+        if not (fields.get("root_cause") or "").strip():
+            errors["root_cause"] = "Say what caused the gap before closing it."
+        gap.closed_at = closed_at
+    errors = {**_date_errors(gap, today=timezone.localdate(now)), **errors}
+    if errors:
+        raise ValidationError(errors)
+    if gap.severity in settings.CXALIGN_ACKNOWLEDGE_DAYS and gap.detected_on:
+        _apply_deadlines(gap, remedy_due_given=fields.get("remedy_due_on") is not None)
+    gap.full_clean()
+    gap.save()
+    themes = list(themes)
+    if themes:
+        gap.themes.set(themes)
+    _record(gap, kind=GapEvent.Kind.CREATED, actor=actor, to_status=status)
+    return gap
+
+
+def _check_may_edit(actor: User, gap: Gap, names: Iterable[str]) -> None:
+    if is_cx_team(actor):
+        return
+    if transitions.acts_as_owner(actor, gap):
+        forbidden = sorted(set(names) - OWNER_EDITABLE - {"themes"})
+        if forbidden:
+            raise PermissionDenied(
+                "Role owners change the remedy only, not: " + ", ".join(forbidden) + "."
+            )
+        return
+    raise PermissionDenied("You may not change this gap.")
+
+
+@transaction.atomic
+def gap_update(
+    *, gap: Gap, actor: User, themes: Iterable[Theme] | None = None, **changes: Any
+) -> Gap:
+    """Change a gap's fields; the history records each field's old and new value.
+
+    Changing the causing role moves the gap to that role's team; changing severity or the
+    detection date recomputes the deadlines. Archived gaps are read-only until restored.
+    """
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    _check_may_edit(actor, gap, [*changes, *(["themes"] if themes is not None else [])])
+    gap = Gap.objects.select_for_update().get(pk=gap.pk)
+    if gap.status == S.ARCHIVED:
+        raise ValidationError({"status": "An archived gap is read-only; restore it first."})
+    diff: dict[str, list] = {}
+    for name, value in changes.items():
+        old = getattr(gap, name)
+        if old != value:
+            diff[name] = [_plain(old), _plain(value)]
+            setattr(gap, name, value)
+    if "causing_role" in diff:
+        gap.causing_team_id = gap.causing_role.team_id
+    errors = _date_errors(gap, today=timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
+    if {"severity", "detected_on"} & diff.keys():
+        _apply_deadlines(gap, remedy_due_given="remedy_due_on" in changes)
+    if themes is not None:
+        themes = list(themes)
+        before = sorted(gap.themes.values_list("name", flat=True))
+        after = sorted(theme.name for theme in themes)
+        if before != after:
+            diff["themes"] = [before, after]
+    if not diff:
+        return gap
+    gap.full_clean()
+    gap.save()
+    if themes is not None and "themes" in diff:
+        gap.themes.set(themes)
+    _record(gap, kind=GapEvent.Kind.UPDATE, actor=actor, changes=diff)
+    return gap
+
+
+@transaction.atomic
+def gap_transition(
+    *,
+    gap: Gap,
+    to: str,
+    actor: User,
+    note: str = "",
+    root_cause: str | None = None,
+    causing_role: Role | None = None,
+) -> Gap:
+    """Move a gap to status ``to`` if the table allows it and ``actor`` may make the move.
+
+    Closing needs a root cause (given here or already on the gap) and stamps ``closed_at``;
+    disputing needs a reason (the note); re-attributing a disputed gap may name a new
+    ``causing_role``; reopening a closed gap clears its closing and recurring flag.
+    """
+    gap = Gap.objects.select_for_update().select_related("causing_role").get(pk=gap.pk)
+    source = gap.status
+    if to not in S.values:
+        raise ValidationError({"to": f"{to!r} is not a gap status."})
+    move = transitions.find_move(source, to)
+    if move is None:
+        raise ValidationError(
+            {"to": f"A gap cannot go from {S(source).label.lower()} to {S(to).label.lower()}."}
+        )
+    if not transitions.may_make(actor, gap, move):
+        raise PermissionDenied("You may not make this change to this gap.")
+    note = (note or "").strip()
+    if move.needs_note and not note:
+        raise ValidationError({"note": f"Give {move.needs_note}."})
+    now = timezone.now()
+    changes: dict[str, list] = {}
+    if move.needs_root_cause:
+        cause = (root_cause if root_cause is not None else gap.root_cause).strip()
+        if not cause:
+            raise ValidationError({"root_cause": "Say what caused the gap before closing it."})
+        if cause != gap.root_cause:
+            changes["root_cause"] = [gap.root_cause, cause]
+        gap.root_cause = cause
+    if causing_role is not None and causing_role.pk != gap.causing_role_id:
+        if to != S.OPEN or source != S.DISPUTED:
+            raise ValidationError(
+                {"causing_role": "The causing role changes only when a dispute is resolved."}
+            )
+        changes["causing_role"] = [str(gap.causing_role), str(causing_role)]
+        gap.causing_role = causing_role
+        gap.causing_team_id = causing_role.team_id
+
+    if to == S.ACKNOWLEDGED and gap.acknowledged_at is None:
+        gap.acknowledged_at = now
+    if to == S.DISPUTED:
+        gap.dispute_reason = note
+    if to in (S.ACKNOWLEDGED, S.CLOSED, S.ARCHIVED):
+        gap.overdue = False
+    if to == S.CLOSED:
+        gap.closed_at = now
+        gap.remedy_progress = 100
+        gap.recurring = False
+        gap.recurring_since = None
+    if source == S.CLOSED and to == S.OPEN:
+        gap.closed_at = None
+        gap.recurring = False
+        gap.recurring_since = None
+    if source == S.DISPUTED and to == S.OPEN:
+        gap.dispute_reason = ""
+        gap.acknowledged_at = None
+    gap.status = to
+    gap.full_clean()
+    gap.save()
+    _record(
+        gap,
+        kind=GapEvent.Kind.TRANSITION,
+        actor=actor,
+        note=note,
+        from_status=source,
+        to_status=to,
+        changes=changes,
+    )
+    return gap

@@ -1,0 +1,68 @@
+"""The gap status machine as data: which moves exist and who may make each.
+
+``gaps.services.gap_transition`` enforces it; pages and the API ask ``moves_for`` which buttons
+and choices to offer, so the table below is the single source of truth.
+
+Who: the CX team may make every move; a role owner only on gaps attributed to a role they own
+and only the moves marked ``owner``; executives and integrations make none.
+"""
+
+from dataclasses import dataclass
+
+from .models import Gap
+from .models.gaps import GapStatus as S
+from .permissions import is_cx_team, is_role_owner, owned_role_ids
+
+
+@dataclass(frozen=True)
+class Move:
+    """One legal status change."""
+
+    source: str
+    target: str
+    label: str
+    owner: bool = False  # a role owner of the causing role may make it
+    needs_note: str = ""  # a note is required; the text says what it must say
+    needs_root_cause: bool = False
+
+
+ALL_LIVE = (S.OPEN, S.ACKNOWLEDGED, S.IN_REMEDY, S.CLOSED, S.DISPUTED, S.PREVENTED)
+
+MOVES: tuple[Move, ...] = (
+    Move(S.OPEN, S.ACKNOWLEDGED, "Acknowledge", owner=True),
+    Move(S.OPEN, S.DISPUTED, "Dispute", owner=True, needs_note="the reason for the dispute"),
+    Move(S.ACKNOWLEDGED, S.DISPUTED, "Dispute", owner=True, needs_note="the reason"),
+    Move(S.ACKNOWLEDGED, S.IN_REMEDY, "Start remedy", owner=True),
+    Move(S.ACKNOWLEDGED, S.CLOSED, "Close", owner=True, needs_root_cause=True),
+    Move(S.IN_REMEDY, S.CLOSED, "Close", owner=True, needs_root_cause=True),
+    # The CX team re-attributes a disputed gap (optionally to another role) and reopens it.
+    Move(S.DISPUTED, S.OPEN, "Re-attribute and reopen"),
+    # The causing role withdraws its dispute and accepts the gap after all.
+    Move(S.DISPUTED, S.ACKNOWLEDGED, "Accept after all", owner=True),
+    # A closed gap whose customers keep meeting it (the recurring flag) is reopened.
+    Move(S.CLOSED, S.OPEN, "Reopen", owner=True, needs_note="why it is reopened"),
+    *(Move(source, S.ARCHIVED, "Archive") for source in ALL_LIVE),
+    Move(S.ARCHIVED, S.OPEN, "Restore"),
+)
+
+_BY_KEY = {(move.source, move.target): move for move in MOVES}
+
+
+def find_move(source: str, target: str) -> Move | None:
+    return _BY_KEY.get((source, target))
+
+
+def acts_as_owner(user, gap: Gap) -> bool:
+    """True when ``user`` owns the role that causes ``gap``."""
+    return is_role_owner(user) and gap.causing_role_id in owned_role_ids(user)
+
+
+def may_make(user, gap: Gap, move: Move) -> bool:
+    if is_cx_team(user):
+        return True
+    return move.owner and acts_as_owner(user, gap)
+
+
+def moves_for(user, gap: Gap) -> list[Move]:
+    """The moves ``user`` may make on ``gap`` now, in table order."""
+    return [m for m in MOVES if m.source == gap.status and may_make(user, gap, m)]

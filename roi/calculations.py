@@ -1,0 +1,152 @@
+"""The ROI formulas of DESIGN.md as pure functions on ``Decimal``. No database here.
+
+Time semantics: "as of day T" means 00:00 UTC at the start of T; elapsed time is exact seconds
+÷ 86,400; a month is 30 days; windows include their start and exclude their end. Amounts are
+kept exact and rounded half-up to cents only when shown (``money_str``).
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal("0")
+DAYS_PER_MONTH = Decimal(30)
+SECONDS_PER_DAY = Decimal(86_400)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A computed amount with the formula and every input it used, for "show me how"."""
+
+    kind: str
+    amount: Decimal
+    formula: str
+    inputs: dict = field(default_factory=dict)
+
+
+def day_start(day: date) -> datetime:
+    """00:00 UTC at the start of ``day``: the instant "as of day T" refers to."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def elapsed_days(start: datetime, end: datetime) -> Decimal:
+    """Exact days from ``start`` to ``end`` (negative if ``end`` is earlier)."""
+    delta = end - start
+    seconds = Decimal(delta.days) * SECONDS_PER_DAY + Decimal(delta.seconds)
+    seconds += Decimal(delta.microseconds) / Decimal(1_000_000)
+    return seconds / SECONDS_PER_DAY
+
+
+def months_between(start: datetime, end: datetime) -> Decimal:
+    """Months (of 30 days) from ``start`` to ``end``, never negative."""
+    return max(ZERO, elapsed_days(start, end) / DAYS_PER_MONTH)
+
+
+def unit_cost(cost_to_serve: Decimal, revenue_at_risk: Decimal) -> Decimal:
+    """What one occurrence of a gap costs: cost to serve + revenue at risk."""
+    return cost_to_serve + revenue_at_risk
+
+
+def cost_incurred(occurrences: int, unit: Decimal) -> Decimal:
+    """Cost of the occurrences in a period."""
+    return Decimal(occurrences) * unit
+
+
+def measured_savings(
+    *,
+    closed_at: datetime,
+    as_of: date,
+    baseline_occurrences: int,
+    post_occurrences: int,
+    baseline_window_days: int,
+    unit: Decimal,
+) -> Figure:
+    """Savings of a closed gap, measured from its occurrences before and after closing.
+
+    baseline rate = occurrences in the window before ``closed_at`` ÷ (window ÷ 30);
+    post rate = occurrences since ``closed_at`` ÷ months since; savings = max(0, baseline −
+    post) × months since × unit cost. No time since closing (closed on or after T) → 0.
+    """
+    months_after = months_between(closed_at, day_start(as_of))
+    baseline_rate = Decimal(baseline_occurrences) / (Decimal(baseline_window_days) / DAYS_PER_MONTH)
+    post_rate = Decimal(post_occurrences) / months_after if months_after > 0 else None
+    if post_rate is None:
+        amount = ZERO
+    else:
+        amount = max(ZERO, baseline_rate - post_rate) * months_after * unit
+    return Figure(
+        kind="measured",
+        amount=amount,
+        formula="max(0, baseline_rate − post_rate) × months_after × unit_cost",
+        inputs={
+            "closed_at": closed_at.isoformat(),
+            "as_of": as_of.isoformat(),
+            "baseline_window_days": baseline_window_days,
+            "baseline_occurrences": baseline_occurrences,
+            "baseline_rate": baseline_rate,
+            "post_occurrences": post_occurrences,
+            "months_after": months_after,
+            "post_rate": post_rate,
+            "unit_cost": unit,
+        },
+    )
+
+
+def estimated_savings(
+    *,
+    prevented_on: date,
+    as_of: date,
+    expected_monthly_occurrences: Decimal,
+    horizon_days: int,
+    unit: Decimal,
+) -> Figure:
+    """Savings of a prevented gap, estimated from how often customers would have met it.
+
+    expected monthly occurrences × min(T − prevented_on, horizon) ÷ 30 × unit cost.
+    """
+    days = max(ZERO, elapsed_days(day_start(prevented_on), day_start(as_of)))
+    counted_days = min(days, Decimal(horizon_days))
+    amount = expected_monthly_occurrences * counted_days / DAYS_PER_MONTH * unit
+    return Figure(
+        kind="estimated",
+        amount=amount,
+        formula="expected_monthly_occurrences × min(days_since_prevented, horizon_days) ÷ 30 "
+        "× unit_cost",
+        inputs={
+            "prevented_on": prevented_on.isoformat(),
+            "as_of": as_of.isoformat(),
+            "expected_monthly_occurrences": expected_monthly_occurrences,
+            "days_since_prevented": days,
+            "horizon_days": horizon_days,
+            "unit_cost": unit,
+        },
+    )
+
+
+def investment(
+    *,
+    remedy_costs: Decimal,
+    program_cost_per_month: Decimal,
+    program_started: date | None,
+    as_of: date,
+) -> Decimal:
+    """Remedy costs of gaps closed or prevented before T + program cost × months since start."""
+    if program_started is None:
+        return remedy_costs
+    months = months_between(day_start(program_started), day_start(as_of))
+    return remedy_costs + program_cost_per_month * months
+
+
+def roi_percent(savings: Decimal, invested: Decimal) -> Decimal | None:
+    """(savings − investment) ÷ investment × 100; ``None`` ("not defined") without investment."""
+    if invested <= 0:
+        return None
+    return (savings - invested) / invested * Decimal(100)
+
+
+def money_str(amount: Decimal | None) -> str | None:
+    """Half-up to cents, as the API and pages show money (``None`` stays ``None``)."""
+    if amount is None:
+        return None
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
