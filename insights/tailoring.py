@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from gaps.models import Gap, Role, Team
+from roi.costs import cost_model_as_of, gap_unit_costs
 
 from .models import Insight
 
@@ -59,31 +60,13 @@ class MonthlyCost:
         return self.unit_cost * self.previous_occurrences
 
 
-def _unit_costs(gaps: list[Gap], as_of: date) -> dict[int, Decimal]:
-    """Unit cost per occurrence: the ROI app's rule when it is installed, else the fallback.
-
-    The fallback is the gap's own ``cost_to_serve`` (else its touchpoint's cost per contact)
-    plus its ``revenue_at_risk`` (else nothing): the same rule without the cost model defaults.
-    """
-    try:
-        from roi.costs import gap_unit_costs
-    except ImportError:
-        gap_unit_costs = None
-    if gap_unit_costs is not None:
-        return gap_unit_costs(gaps, as_of)
-    costs = {}
-    for gap in gaps:
-        touchpoint_cost = gap.touchpoint.cost_per_contact if gap.touchpoint_id else ZERO
-        serve = gap.cost_to_serve if gap.cost_to_serve is not None else touchpoint_cost
-        costs[gap.pk] = serve + (gap.revenue_at_risk or ZERO)
-    return costs
-
-
 def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost]:
     """Monthly cost of each gap as of the start of ``as_of`` (UTC) and of the month before.
 
     Monthly cost = occurrences in the 30 days before ``as_of`` times unit cost; the trend compares
-    it with the 30 days before that. Two queries whatever the number of gaps.
+    it with the 30 days before that. Unit costs are the ROI app's (``roi.costs``: defaults from
+    the touchpoint and the cost model in force), so feeds and the dashboard agree. Two queries
+    whatever the number of gaps (their touchpoints loaded with them).
     """
     gaps = list(gaps)
     if not gaps:
@@ -108,7 +91,7 @@ def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost
         )
         .values("pk", "current", "previous")
     }
-    units = _unit_costs(gaps, as_of)
+    units = gap_unit_costs(gaps, as_of)
     return {
         gap.pk: MonthlyCost(
             unit_cost=units.get(gap.pk, ZERO),
@@ -119,19 +102,20 @@ def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost
     }
 
 
-def money(amount: Decimal) -> str:
-    """Money as shown: rounded half-up to cents, thousands separated."""
-    return f"{amount.quantize(CENTS, rounding=ROUND_HALF_UP):,}"
+def money(amount: Decimal, currency: str = "") -> str:
+    """Money as shown: rounded half-up to cents, thousands separated, currency first."""
+    figure = f"{amount.quantize(CENTS, rounding=ROUND_HALF_UP):,}"
+    return f"{currency} {figure}" if currency else figure
 
 
-def trend_text(current: Decimal, previous: Decimal) -> str:
+def trend_text(current: Decimal, previous: Decimal, currency: str = "") -> str:
     if previous == ZERO:
         return "new this month" if current > ZERO else "no cost in either month"
     change = ((current - previous) / previous * 100).quantize(Decimal("1"), ROUND_HALF_UP)
     if change == 0:
         return "flat on the month before"
     direction = "up" if change > 0 else "down"
-    return f"{direction} {abs(change)} % on the month before ({money(previous)})"
+    return f"{direction} {abs(change)} % on the month before ({money(previous, currency)})"
 
 
 @dataclass
@@ -157,6 +141,7 @@ class TailoringContext:
     gaps: list[Gap]
     costs: dict[int, MonthlyCost]
     theme_ids: list[int]
+    currency: str = ""
     team_open_gaps: dict[int, list[Gap]] = field(default_factory=dict)
 
     @classmethod
@@ -173,6 +158,7 @@ class TailoringContext:
             gaps=gaps,
             costs=gap_monthly_costs(gaps, as_of),
             theme_ids=[theme.pk for theme in insight.themes.all()],
+            currency=cost_model_as_of(as_of).currency,
         )
 
     def gaps_of_team(self, team: Team | None) -> list[Gap]:
@@ -224,14 +210,14 @@ def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tail
         result.lines.append("No gaps are linked yet, so there is no cost to show.")
         return result
     result.lines.append(
-        f"Cost of {whose} {len(gaps)} gap(s) in the last 30 days: {money(current)} "
-        f"({trend_text(current, previous)})."
+        f"Cost of {whose} {len(gaps)} gap(s) in the last 30 days: "
+        f"{money(current, context.currency)} ({trend_text(current, previous, context.currency)})."
     )
     for gap in sorted(gaps, key=lambda g: context.costs[g.pk].current, reverse=True)[:5]:
         cost = context.costs[gap.pk]
         result.lines.append(
             f"- {gap.title} ({gap.causing_team.name}): {cost.occurrences} occurrence(s) x "
-            f"{money(cost.unit_cost)} = {money(cost.current)} a month"
+            f"{money(cost.unit_cost)} = {money(cost.current, context.currency)} a month"
         )
     return result
 

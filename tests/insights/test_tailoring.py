@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from insights.models import FeedItem
 from insights.tailoring import TailoringContext, gap_monthly_costs, preview, tailor
+from roi.costs import gap_unit_costs
+from roi.models import CostModel
 from tests.factories import GapFactory, OccurrenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +52,7 @@ def costly(org):
 
 def test_monthly_costs_are_occurrences_times_unit_cost(costly, django_assert_num_queries):
     billing, logistics = costly
-    with django_assert_num_queries(1):  # occurrence counts; unit costs from loaded gaps
+    with django_assert_num_queries(2):  # occurrence counts, the cost model in force
         costs = gap_monthly_costs([billing, logistics], TODAY)
     assert costs[billing.pk].unit_cost == Decimal("42.00")
     assert (costs[billing.pk].occurrences, costs[billing.pk].previous_occurrences) == (5, 2)
@@ -67,9 +69,9 @@ def test_executives_see_their_teams_money_and_trend(org, costly, make_insight):
     assert reading.monthly_cost == Decimal("210.00")  # Billing's gap only
     assert reading.previous_monthly_cost == Decimal("84.00")
     text = reading.as_text()
-    assert "your teams' 1 gap(s) in the last 30 days: 210.00" in text
-    assert "up 150 % on the month before (84.00)" in text
-    assert "5 occurrence(s) x 42.00 = 210.00 a month" in text
+    assert "your teams' 1 gap(s) in the last 30 days: EUR 210.00" in text
+    assert "up 150 % on the month before (EUR 84.00)" in text
+    assert "5 occurrence(s) x 42.00 = EUR 210.00 a month" in text
     # A director of a team with no linked gap sees all linked gaps' money.
     whole = tailor(context, level="director", team=None)
     assert whole.monthly_cost == Decimal("240.00")
@@ -141,6 +143,25 @@ def test_the_same_insight_reads_differently_in_each_feed(org, costly, make_insig
     assert "“Which invoice do I pay?”" in summaries["Invoicing Specialist"]
     assert "Two days late" in summaries["Dispatcher"]
     assert len(set(summaries.values())) == len(summaries)
+
+
+def test_blank_money_fields_take_the_cost_model_defaults_like_roi(org, make_insight):
+    """The figures are the ROI app's: touchpoint cost to serve + the cost model's revenue."""
+    CostModel.objects.create(
+        effective_from=TODAY - timedelta(days=400),
+        currency="GBP",
+        revenue_at_risk_per_occurrence=Decimal("20.00"),
+    )
+    gap = GapFactory(causing_role=org.billing_manager)  # touchpoint: 8.00 per contact
+    occurrences(gap, [1, 2, 3, 4])
+    assert gap_unit_costs([gap], TODAY) == {gap.pk: Decimal("28.00")}
+    reading = tailor(
+        TailoringContext.load(make_insight(related_gaps=[gap]), TODAY),
+        level="director",
+        team=org.billing,
+    )
+    assert reading.monthly_cost == Decimal("112.00")
+    assert "in the last 30 days: GBP 112.00 (new this month)" in reading.as_text()
 
 
 def test_preview_shows_the_three_readings(costly, make_insight):
