@@ -60,6 +60,20 @@ class RuleSpec:
             rule_id=rule.pk,
         )
 
+    @classmethod
+    def from_data(cls, data: dict) -> "RuleSpec":
+        """From a rule not saved yet (a form's or serializer's cleaned data): for previews."""
+        return cls(
+            name=data.get("name") or "this rule",
+            theme_ids=frozenset(theme.pk for theme in data.get("themes") or ()),
+            gap_category=data.get("gap_category") or "",
+            region=(data.get("region") or "").strip(),
+            kind=data.get("kind") or "",
+            team_id=data["team"].pk if data.get("team") else None,
+            target_levels=tuple(data.get("target_levels") or ()),
+            target_role_ids=frozenset(role.pk for role in data.get("target_roles") or ()),
+        )
+
     def conditions_met(self, insight: Insight, theme_ids: set[int], categories: set[str]):
         """The conditions this rule names that the insight meets, or None if one fails."""
         met = []

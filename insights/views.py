@@ -160,17 +160,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 def _reach_preview(form: RoutingRuleForm) -> dict:
     """Which roles the rule in the form would reach, and which published insights match now."""
-    data = form.cleaned_data
-    spec = routing.RuleSpec(
-        name=data.get("name") or "this rule",
-        theme_ids=frozenset(t.pk for t in data.get("themes") or ()),
-        gap_category=data.get("gap_category") or "",
-        region=(data.get("region") or "").strip(),
-        kind=data.get("kind") or "",
-        team_id=data["team"].pk if data.get("team") else None,
-        target_levels=tuple(data.get("target_levels") or ()),
-        target_role_ids=frozenset(r.pk for r in data.get("target_roles") or ()),
-    )
+    spec = routing.RuleSpec.from_data(form.cleaned_data)
     insight_count, insights = routing.matching_insights(spec)
     return {
         "roles": spec.targets(routing.all_roles()),

@@ -102,17 +102,7 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
         """Which roles would this rule reach, and how many published insights match it now?"""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        spec = routing.RuleSpec(
-            name=data.get("name", ""),
-            theme_ids=frozenset(t.pk for t in data.get("themes", ())),
-            gap_category=data.get("gap_category", ""),
-            region=data.get("region", "").strip(),
-            kind=data.get("kind", ""),
-            team_id=data["team"].pk if data.get("team") else None,
-            target_levels=tuple(data.get("target_levels", ())),
-            target_role_ids=frozenset(r.pk for r in data.get("target_roles", ())),
-        )
+        spec = routing.RuleSpec.from_data(serializer.validated_data)
         count, _insights = routing.matching_insights(spec, limit=0)
         roles = spec.targets(routing.all_roles())
         return Response(

@@ -100,3 +100,19 @@ def billing_gap(org):
         severity=4,
         themes=[org.invoice_clarity],
     )
+
+
+@pytest.fixture
+def fill_feed(org, billing_gap, make_insight, publish):
+    """``fill_feed(n)``: n published insights in the Billing Ops Manager's feed, each with
+    three themes and two gaps, so that a query per row would show in the counts."""
+    themes = [ThemeFactory(name=f"Theme {n}") for n in range(3)]
+    made = [0]
+
+    def _fill(count: int) -> None:
+        for _ in range(count):
+            made[0] += 1
+            gaps = [billing_gap, GapFactory(causing_role=org.billing_manager)]
+            publish(make_insight(title=f"Insight {made[0]}", themes=themes, related_gaps=gaps))
+
+    return _fill

@@ -5,7 +5,6 @@ from rest_framework.test import APIClient
 
 from gaps.models import ApiToken
 from insights.models import FeedItem, Insight, RoutingRule
-from tests.factories import GapFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -197,28 +196,39 @@ def test_tokens_need_the_insights_scopes(api, integration_user, routed):
 
 @pytest.mark.parametrize("endpoint", ["/api/v1/feed-items/", "/api/v1/insights/"])
 def test_list_queries_do_not_grow_with_rows(
-    api,
-    owner_user,
-    cx_user,
-    org,
-    billing_gap,
-    make_insight,
-    publish,
-    endpoint,
-    django_assert_max_num_queries,
+    api, owner_user, cx_user, fill_feed, endpoint, django_assert_max_num_queries
 ):
     as_user(api, owner_user if "feed" in endpoint else cx_user)
-    themes = [ThemeFactory(name=f"T{n}") for n in range(3)]
-
-    def add(count):
-        for n in range(count):
-            gaps = [billing_gap, GapFactory(causing_role=org.billing_manager)]
-            publish(make_insight(title=f"I{n}", themes=themes, related_gaps=gaps))
-
-    add(2)
+    fill_feed(2)
     with django_assert_max_num_queries(10) as few:
         assert len(api.get(endpoint).json()["results"]) == 2
-    add(25)
+    fill_feed(25)
     with django_assert_max_num_queries(len(few)) as many:
         assert len(api.get(endpoint).json()["results"]) == 27
     print(f"{endpoint}: {len(few)} queries for 2 rows, {len(many)} for 27")
+
+
+def test_routing_rules_endpoint_queries_do_not_grow(
+    api, cx_user, org, django_assert_max_num_queries
+):
+    from insights import services
+
+    as_user(api, cx_user)
+
+    def add_rules(count):
+        for n in range(count):
+            services.routing_rule_create(
+                actor=cx_user,
+                name=f"Rule {n}",
+                themes=[org.invoice_clarity, org.delivery_time],
+                target_roles=[org.invoicing, org.dispatcher],
+            )
+
+    add_rules(2)
+    with django_assert_max_num_queries(8) as few:
+        api.get("/api/v1/routing-rules/")
+    add_rules(20)
+    with django_assert_max_num_queries(len(few)):
+        rules = api.get("/api/v1/routing-rules/").json()["results"]
+    assert len(rules) == 22
+    assert rules[0]["target_roles"] == [org.invoicing.pk, org.dispatcher.pk]

@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
+from gaps.models import Theme
 from insights.models import FeedItem, Insight, RoutingRule
+from tests.factories import GapFactory
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +19,16 @@ def seeded(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with transaction.atomic():
+            # One gap, as the gaps demo may bring: insights on its theme by its team link it.
+            from gaps import demo as gaps_demo
+
+            roles = gaps_demo.seed()["roles"]
+            GapFactory(
+                title="Partial invoices every month",
+                causing_role=roles[("Billing", "Billing Operations Manager")],
+                themes=[Theme.objects.get(name="Invoice clarity")],
+                severity=4,
+            )
             out = StringIO()
             call_command("seed_demo", stdout=out)
             yield out.getvalue()
@@ -63,3 +75,19 @@ def test_seeding_twice_changes_nothing(seeded):
     before = snapshot()
     call_command("seed_demo", stdout=StringIO())
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_demo_insights_link_existing_gaps_by_theme_and_team(seeded):
+    insight = Insight.objects.get(title="Small businesses expect one invoice a month")
+    assert [g.title for g in insight.related_gaps.all()] == ["Partial invoices every month"]
+    item = FeedItem.objects.get(insight=insight, role__name="Billing Operations Manager")
+    assert item.reason.startswith("Your role causes gap #")
+    assert "Partial invoices every month" in item.tailored_summary
+    # Insights on other teams' themes are not linked to it.
+    assert (
+        Insight.objects.filter(related_gaps__isnull=False)
+        .exclude(themes__name="Invoice clarity")
+        .count()
+        == 0
+    )

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from insights import services
 from insights.models import FeedItem, Insight, RoutingRule
-from tests.factories import GapFactory, ThemeFactory
+from tests.factories import GapFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,20 +114,13 @@ def test_feed_filters_by_state_theme_and_kind(client, owner_user, org, routed):
 
 
 def test_feed_page_queries_do_not_grow_with_the_feed(
-    client, owner_user, org, billing_gap, make_insight, publish, django_assert_max_num_queries
+    client, owner_user, org, fill_feed, django_assert_max_num_queries
 ):
     client.force_login(owner_user)
-    themes = [ThemeFactory(name=f"Theme {n}") for n in range(3)]
-
-    def add(count):
-        for n in range(count):
-            gaps = [billing_gap, GapFactory(causing_role=org.billing_manager)]
-            publish(make_insight(title=f"Insight {n}", themes=themes, related_gaps=gaps))
-
-    add(2)
+    fill_feed(2)
     with django_assert_max_num_queries(14) as few:
         client.get(feed_url(org.billing_manager))
-    add(20)
+    fill_feed(20)
     with django_assert_max_num_queries(len(few)) as many:
         response = client.get(feed_url(org.billing_manager))
     assert len(response.context["page"].object_list) == 22
@@ -308,3 +301,32 @@ def test_saving_a_rule_routes_published_insights(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("insights:rule_delete", args=[rule.pk]))
     assert not FeedItem.objects.filter(role=org.dispatcher).exists()
+
+
+def test_rule_list_and_my_feed_queries_do_not_grow(
+    client, cx_user, owner_user, org, django_assert_max_num_queries
+):
+    def add_rules(count):
+        for n in range(count):
+            services.routing_rule_create(
+                actor=cx_user,
+                name=f"Rule {n}",
+                themes=[org.invoice_clarity, org.delivery_time],
+                target_roles=[org.invoicing, org.dispatcher],
+                team=org.billing,
+                target_levels=["manager"],
+            )
+
+    client.force_login(cx_user)
+    add_rules(2)
+    with django_assert_max_num_queries(10) as few:
+        client.get(reverse("insights:rules"))
+    add_rules(15)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get(reverse("insights:rules")).content.decode()
+    assert page.count("every manager role in Billing") == 17
+
+    client.force_login(owner_user)
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("insights:my_feed")).content.decode()
+    assert "nothing new" in page
