@@ -31,10 +31,17 @@ class InsightForm(forms.ModelForm):
             "themes",
             "related_gaps",
         ]
-        widgets = {"kind": forms.RadioSelect}
+        widgets = {
+            "kind": forms.RadioSelect,
+            "finding": forms.Textarea(attrs={"rows": 3}),
+            "evidence": forms.Textarea(attrs={"rows": 4}),
+            "recommendation": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"recommendation": "What to do differently"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Insight.Kind.choices  # no blank radio button
         self.fields["related_gaps"].label_from_instance = lambda gap: (
             f"#{gap.pk} {gap.title} ({gap.causing_team.name})"
         )

@@ -184,3 +184,32 @@ def test_roles_of_every_level_can_be_targeted(org, cx_user, make_insight, publis
     rule(cx_user, target_levels=list(Role.Level.values))
     insight = publish(make_insight())
     assert FeedItem.objects.filter(insight=insight).count() == Role.objects.count()
+
+
+def test_an_archived_insight_published_again_returns_to_the_feeds(
+    org, cx_user, billing_gap, make_insight, publish
+):
+    insight = publish(make_insight(related_gaps=[billing_gap]))
+    services.insight_archive(insight=insight, actor=cx_user)
+    publish(insight)
+    assert feed(insight) == {
+        "Billing Ops Manager": f'Your role causes gap #{billing_gap.pk} "{billing_gap.title}"'
+    }
+    assert FeedItem.objects.get(insight=insight).state == "new"
+
+
+def test_editing_a_published_insight_reroutes_it(
+    org, cx_user, billing_gap, make_insight, publish, django_capture_on_commit_callbacks
+):
+    rule(
+        cx_user,
+        name="Delivery to dispatch",
+        themes=[org.delivery_time],
+        target_roles=[org.dispatcher],
+    )
+    insight = publish(make_insight(related_gaps=[billing_gap]))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.insight_update(
+            insight=insight, actor=cx_user, themes=[org.delivery_time], related_gaps=[]
+        )
+    assert feed(insight) == {"Dispatcher": 'Rule "Delivery to dispatch" (theme)'}
