@@ -330,3 +330,18 @@ def test_rule_list_and_my_feed_queries_do_not_grow(
     with django_assert_max_num_queries(8):
         page = client.get(reverse("insights:my_feed")).content.decode()
     assert "nothing new" in page
+
+
+def test_bad_query_parameters_never_break_a_page(client, cx_user, owner_user, org, routed):
+    client.force_login(cx_user)
+    response = client.get(reverse("insights:list"), {"status": "zzz", "theme": "nope", "page": "x"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    client.force_login(owner_user)
+    response = client.get(feed_url(org.billing_manager), {"state": "bogus", "page": "999"})
+    assert response.status_code == 200
+    item = FeedItem.objects.filter(role=org.billing_manager).first()
+    url = reverse("insights:feed_item_state", args=[item.pk])
+    response = client.post(url, {"state": "bogus", "next": "https://evil.example/"})
+    assert response.url.startswith(feed_url(org.billing_manager))
+    assert client.get(reverse("insights:feed_item_state", args=[item.pk])).status_code == 405
