@@ -116,3 +116,24 @@ def fill_feed(org, billing_gap, make_insight, publish):
             publish(make_insight(title=f"Insight {made[0]}", themes=themes, related_gaps=gaps))
 
     return _fill
+
+
+@pytest.fixture
+def add_rules(org, cx_user):
+    """``add_rules(n)``: n rules, each with two themes, two target roles and a level in Billing,
+    so that a query per rule would show in the counts."""
+    made = [0]
+
+    def _add(count: int) -> None:
+        for _ in range(count):
+            made[0] += 1
+            services.routing_rule_create(
+                actor=cx_user,
+                name=f"Rule {made[0]}",
+                themes=[org.invoice_clarity, org.delivery_time],
+                target_roles=[org.invoicing, org.dispatcher],
+                team=org.billing,
+                target_levels=["manager"],
+            )
+
+    return _add

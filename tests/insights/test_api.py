@@ -209,21 +209,9 @@ def test_list_queries_do_not_grow_with_rows(
 
 
 def test_routing_rules_endpoint_queries_do_not_grow(
-    api, cx_user, org, django_assert_max_num_queries
+    api, cx_user, org, add_rules, django_assert_max_num_queries
 ):
-    from insights import services
-
     as_user(api, cx_user)
-
-    def add_rules(count):
-        for n in range(count):
-            services.routing_rule_create(
-                actor=cx_user,
-                name=f"Rule {n}",
-                themes=[org.invoice_clarity, org.delivery_time],
-                target_roles=[org.invoicing, org.dispatcher],
-            )
-
     add_rules(2)
     with django_assert_max_num_queries(8) as few:
         api.get("/api/v1/routing-rules/")

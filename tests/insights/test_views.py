@@ -304,19 +304,8 @@ def test_saving_a_rule_routes_published_insights(
 
 
 def test_rule_list_and_my_feed_queries_do_not_grow(
-    client, cx_user, owner_user, org, django_assert_max_num_queries
+    client, cx_user, owner_user, org, add_rules, django_assert_max_num_queries
 ):
-    def add_rules(count):
-        for n in range(count):
-            services.routing_rule_create(
-                actor=cx_user,
-                name=f"Rule {n}",
-                themes=[org.invoice_clarity, org.delivery_time],
-                target_roles=[org.invoicing, org.dispatcher],
-                team=org.billing,
-                target_levels=["manager"],
-            )
-
     client.force_login(cx_user)
     add_rules(2)
     with django_assert_max_num_queries(10) as few:
