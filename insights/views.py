@@ -1,24 +1,272 @@
-"""Insight and feed pages (filled in by the insights issue; placeholders until then)."""
+"""Insight, routing rule and feed pages: thin views over selectors, forms and services."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from gaps.permissions import owned_role_ids
+from gaps import permissions
+
+from . import routing, selectors, services, tailoring
+from .filtersets import FeedItemFilterSet, InsightFilterSet
+from .forms import FeedStateForm, InsightForm, RoutingRuleForm
+
+PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, items: QuerySet):
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("You may read this, but not change it.")
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """Put a service's errors beside the fields they name (others above the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Insights ---------------------------------------------------------------------------------
 
 
 @login_required
 def insight_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": "Insights"})
+    insights = selectors.insights_for_user(request.user)
+    filterset = InsightFilterSet(request.GET, queryset=insights)
+    page = _page(request, filterset.qs)
+    return render(
+        request,
+        "insights/insight_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": _query_without_page(request),
+            "can_write": selectors.can_write_insights(request.user),
+            "can_view_rules": selectors.can_view_rules(request.user),
+        },
+    )
+
+
+@login_required
+def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
+    can_write = selectors.can_write_insights(request.user)
+    reach = None
+    if selectors.can_read_all_insights(request.user):
+        reach = insight.feed_items.select_related("role__team").order_by(
+            "-relevance", "role__team__name"
+        )
+    return render(
+        request,
+        "insights/insight_detail.html",
+        {
+            "insight": insight,
+            "can_write": can_write,
+            "previews": tailoring.preview(insight),
+            "reach": reach,
+        },
+    )
+
+
+def _insight_form_page(request: HttpRequest, insight=None) -> HttpResponse:
+    _require(selectors.can_write_insights(request.user))
+    form = InsightForm(request.POST or None, instance=insight)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if insight is None:
+                insight = services.insight_create(actor=request.user, **data)
+                messages.success(request, "Draft saved. Preview it below, then publish.")
+            else:
+                services.insight_update(insight=insight, actor=request.user, **data)
+                messages.success(request, "Insight saved.")
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect(insight)
+    return render(request, "insights/insight_form.html", {"form": form, "insight": insight})
+
+
+@login_required
+def insight_create(request: HttpRequest) -> HttpResponse:
+    return _insight_form_page(request)
+
+
+@login_required
+def insight_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
+    return _insight_form_page(request, insight)
+
+
+@login_required
+@require_POST
+def insight_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
+    _require(selectors.can_write_insights(request.user))
+    try:
+        services.insight_publish(insight=insight, actor=request.user)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                messages.error(request, f"Cannot publish: {field}: {error}")
+    else:
+        messages.success(request, "Published: it is being routed to the feeds now.")
+    return redirect(insight)
+
+
+@login_required
+@require_POST
+def insight_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
+    _require(selectors.can_write_insights(request.user))
+    services.insight_archive(insight=insight, actor=request.user)
+    messages.success(request, "Archived: it has left every feed.")
+    return redirect(insight)
+
+
+# --- Routing rules ----------------------------------------------------------------------------
+
+
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    _require(selectors.can_view_rules(request.user))
+    return render(
+        request,
+        "insights/rule_list.html",
+        {
+            "rules": selectors.rules_for_user(request.user),
+            "can_manage": selectors.can_manage_rules(request.user),
+        },
+    )
+
+
+def _reach_preview(form: RoutingRuleForm) -> dict:
+    """Which roles the rule in the form would reach, and which published insights match now."""
+    spec = routing.RuleSpec.from_data(form.cleaned_data)
+    insight_count, insights = routing.matching_insights(spec)
+    return {
+        "roles": spec.targets(routing.all_roles()),
+        "insight_count": insight_count,
+        "insights": insights,
+    }
+
+
+def _rule_form_page(request: HttpRequest, rule=None) -> HttpResponse:
+    _require(selectors.can_manage_rules(request.user))
+    form = RoutingRuleForm(request.POST or None, instance=rule)
+    reach = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            reach = _reach_preview(form)
+        else:
+            data = dict(form.cleaned_data)
+            try:
+                if rule is None:
+                    rule = services.routing_rule_create(actor=request.user, **data)
+                else:
+                    services.routing_rule_update(rule=rule, actor=request.user, **data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, f"Rule “{rule.name}” saved; feeds are being updated.")
+                return redirect("insights:rules")
+    return render(request, "insights/rule_form.html", {"form": form, "rule": rule, "reach": reach})
+
+
+@login_required
+def rule_create(request: HttpRequest) -> HttpResponse:
+    return _rule_form_page(request)
+
+
+@login_required
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(selectors.rules_for_user(request.user), pk=pk)
+    return _rule_form_page(request, rule)
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(selectors.rules_for_user(request.user), pk=pk)
+    _require(selectors.can_manage_rules(request.user))
+    services.routing_rule_delete(rule=rule, actor=request.user)
+    messages.success(request, f"Rule “{rule.name}” deleted.")
+    return redirect("insights:rules")
+
+
+# --- Feeds ------------------------------------------------------------------------------------
 
 
 @login_required
 def my_feed(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": "My feed"})
+    """One owned role: straight to its feed; several: each with its unread count."""
+    roles = list(selectors.owned_roles_with_unread(request.user))
+    if len(roles) == 1:
+        return redirect("insights:feed", role_id=roles[0].pk)
+    return render(request, "insights/my_feed.html", {"roles": roles})
 
 
 @login_required
 def feed(request: HttpRequest, role_id: int) -> HttpResponse:
-    if role_id not in owned_role_ids(request.user):
+    if role_id not in permissions.owned_role_ids(request.user):
         raise Http404("No feed of yours has this id.")
-    return render(request, "placeholder.html", {"title": "Feed"})
+    roles = list(selectors.owned_roles_with_unread(request.user))
+    role = next(r for r in roles if r.pk == role_id)
+    items = selectors.feed_items_for_user(request.user).filter(role_id=role_id)
+    filterset = FeedItemFilterSet(request.GET, queryset=items)
+    return render(
+        request,
+        "insights/feed.html",
+        {
+            "role": role,
+            "roles": roles,
+            "filter": filterset,
+            "page": _page(request, filterset.qs),
+            "query": _query_without_page(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def feed_item_state(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(selectors.feed_items_for_user(request.user), pk=pk)
+    form = FeedStateForm(request.POST)
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("insights:feed", args=[item.role_id])
+    if not form.is_valid():
+        messages.error(request, "Pick a state for the item.")
+        return redirect(back)
+    try:
+        services.feed_item_set_state(
+            item=item,
+            state=form.cleaned_data["state"],
+            actor=request.user,
+            dismissal_reason=form.cleaned_data["dismissal_reason"],
+        )
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, f"“{item.insight.title}”: {error}")
+    else:
+        messages.success(request, f"“{item.insight.title}” is now {item.get_state_display()}.")
+    return redirect(f"{back}#item-{item.pk}")

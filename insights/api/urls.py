@@ -2,6 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
+from .views import FeedItemViewSet, InsightViewSet, RoutingRuleViewSet
+
 router = DefaultRouter(trailing_slash=True)
+router.register("insights", InsightViewSet, basename="insight")
+router.register("routing-rules", RoutingRuleViewSet, basename="routingrule")
+router.register("feed-items", FeedItemViewSet, basename="feeditem")
 
 urlpatterns = router.urls

@@ -1,0 +1,33 @@
+"""The feed section of the daily digest (``gaps.digests``): new items since the last digest."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+
+from gaps.digests import DigestSection
+
+from .models import FeedItem, FeedState, InsightStatus
+
+MAX_LINES = 15  # The digest points to the feed; it does not replace it.
+
+
+def feed_section(user: User, since: datetime | None, now: datetime) -> DigestSection | None:
+    """The user's feed items that arrived since ``since`` and are still unread."""
+    items = FeedItem.objects.filter(
+        role__owners=user,
+        state=FeedState.NEW,
+        insight__status=InsightStatus.PUBLISHED,
+        created_at__lt=now,
+    )
+    if since is not None:
+        items = items.filter(created_at__gte=since)
+    items = items.select_related("role", "insight").order_by("-relevance", "-created_at")
+    count = items.count()
+    if not count:
+        return None
+    lines = [
+        f"{item.role.name}: {item.insight.title} — {item.reason}" for item in items[:MAX_LINES]
+    ]
+    if count > MAX_LINES:
+        lines.append(f"… and {count - MAX_LINES} more in your feed.")
+    return DigestSection(title=f"New in your feed ({count})", lines=lines, count=count)

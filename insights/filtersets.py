@@ -1,0 +1,50 @@
+"""Filters shared by the HTML lists and the API (one definition, two front ends)."""
+
+import django_filters
+
+from gaps.models import Role, Theme
+
+from .models import FeedItem, FeedState, Insight, InsightKind, InsightSource, InsightStatus
+from .selectors import insight_search
+
+
+class InsightFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.ChoiceFilter(choices=InsightStatus.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=InsightKind.choices, empty_label="Any kind")
+    source = django_filters.ChoiceFilter(choices=InsightSource.choices, empty_label="Any source")
+    region = django_filters.CharFilter(lookup_expr="iexact")
+    segment = django_filters.CharFilter(lookup_expr="iexact")
+    theme = django_filters.ModelChoiceFilter(
+        field_name="themes",
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        label="Theme",
+        empty_label="Any theme",
+    )
+
+    class Meta:
+        model = Insight
+        fields = ["q", "status", "kind", "source", "region", "segment", "theme"]
+
+    def search(self, queryset, name, value):
+        return insight_search(queryset, value)
+
+
+class FeedItemFilterSet(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=FeedState.choices, empty_label="Any state")
+    theme = django_filters.ModelChoiceFilter(
+        field_name="insight__themes",
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        label="Theme",
+        empty_label="Any theme",
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="insight__kind", choices=InsightKind.choices, empty_label="Any kind"
+    )
+    role = django_filters.ModelChoiceFilter(queryset=Role.objects.all())
+
+    class Meta:
+        model = FeedItem
+        fields = ["state", "theme", "kind", "role"]

@@ -1,0 +1,86 @@
+"""Forms of the insight and rule pages; they validate input and hand it to the services."""
+
+from django import forms
+
+from gaps.models import Gap, Role, Team, Theme
+
+from .models import FeedState, Insight, RoutingRule
+
+
+class InsightForm(forms.ModelForm):
+    themes = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    related_gaps = forms.ModelMultipleChoiceField(
+        queryset=Gap.objects.exclude(status=Gap.Status.ARCHIVED).select_related("causing_team"),
+        required=False,
+        help_text="The gaps this finding is about; their causing roles always receive it.",
+    )
+
+    class Meta:
+        model = Insight
+        fields = [
+            "title",
+            "kind",
+            "source",
+            "finding",
+            "evidence",
+            "recommendation",
+            "segment",
+            "region",
+            "themes",
+            "related_gaps",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "finding": forms.Textarea(attrs={"rows": 3}),
+            "evidence": forms.Textarea(attrs={"rows": 4}),
+            "recommendation": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"recommendation": "What to do differently"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Insight.Kind.choices  # no blank radio button
+        self.fields["related_gaps"].label_from_instance = lambda gap: (
+            f"#{gap.pk} {gap.title} ({gap.causing_team.name})"
+        )
+
+
+class RoutingRuleForm(forms.ModelForm):
+    themes = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    target_levels = forms.MultipleChoiceField(
+        choices=Role.Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Target levels",
+    )
+    target_roles = forms.ModelMultipleChoiceField(
+        queryset=Role.objects.select_related("team"), required=False, label="Target roles"
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="Level targets pick roles of this team; blank = every team.",
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "name",
+            "themes",
+            "gap_category",
+            "region",
+            "kind",
+            "team",
+            "target_levels",
+            "target_roles",
+            "active",
+        ]
+
+
+class FeedStateForm(forms.Form):
+    state = forms.ChoiceField(choices=FeedState.choices)
+    dismissal_reason = forms.CharField(required=False, widget=forms.Textarea)

@@ -1,0 +1,150 @@
+"""Every read of the insights app, scoped per user: what is outside a user's scope is 404."""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from gaps import permissions
+from gaps.models import Gap, Role
+
+from .models import FeedItem, FeedState, Insight, InsightStatus, RoutingRule
+
+
+def can_read_all_insights(user: User | AnonymousUser) -> bool:
+    """The CX team, executives and integrations read every insight, drafts included."""
+    return (
+        permissions.is_cx_team(user)
+        or permissions.is_executive(user)
+        or permissions.is_integration(user)
+    )
+
+
+# Object rules read group membership (as gaps.permissions does), not model permissions: the
+# groups' model permissions (migration 0002) are the coarse layer beneath, for the admin.
+
+
+def can_read_insights(user: User | AnonymousUser) -> bool:
+    """Whoever reads insights at all: the above, and role owners (their feeds' insights)."""
+    return can_read_all_insights(user) or permissions.is_role_owner(user)
+
+
+def can_write_insights(user: User | AnonymousUser) -> bool:
+    """The CX team writes, publishes and archives; integrations push and publish too."""
+    return permissions.is_cx_team(user) or permissions.is_integration(user)
+
+
+def can_view_rules(user: User | AnonymousUser) -> bool:
+    return permissions.is_cx_team(user) or permissions.is_executive(user)
+
+
+def can_manage_rules(user: User | AnonymousUser) -> bool:
+    return permissions.is_cx_team(user)
+
+
+def insights_for_user(user: User | AnonymousUser) -> QuerySet[Insight]:
+    """Insights the user may read: all for the CX team, executives and integrations;
+    role owners see the published insights in their roles' feeds; others none."""
+    insights = Insight.objects.select_related("created_by").prefetch_related(
+        "themes", Prefetch("related_gaps", queryset=Gap.objects.only("id", "title", "severity"))
+    )
+    if can_read_all_insights(user):
+        return insights
+    role_ids = permissions.owned_role_ids(user)
+    if not role_ids:
+        return insights.none()
+    return insights.filter(
+        status=InsightStatus.PUBLISHED,
+        pk__in=FeedItem.objects.filter(role_id__in=role_ids).values("insight_id"),
+    )
+
+
+def insight_search(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
+    """Full-text search: PostgreSQL's ranked search where available, else word matching."""
+    query = (query or "").strip()
+    if not query:
+        return insights
+    if connection.vendor == "postgresql":
+        return insight_search_postgres(insights, query)
+    return insight_search_icontains(insights, query)
+
+
+def insight_search_postgres(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
+    """Stemmed, ranked search: the title weighs most, then the finding, then the evidence.
+
+    The query uses web-search syntax ("quoted phrases", -excluded words); best first.
+    """
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = (
+        SearchVector("title", weight="A", config="english")
+        + SearchVector("finding", weight="B", config="english")
+        + SearchVector("evidence", "recommendation", weight="C", config="english")
+    )
+    search = SearchQuery(query, search_type="websearch", config="english")
+    return (
+        insights.annotate(search=vector, search_rank=SearchRank(vector, search))
+        .filter(search=search)
+        .order_by("-search_rank", "-id")
+    )
+
+
+def insight_search_icontains(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
+    """The embedded (SQLite) fallback: every word must appear somewhere, case-insensitive."""
+    for word in query.split():
+        insights = insights.filter(
+            Q(title__icontains=word)
+            | Q(finding__icontains=word)
+            | Q(evidence__icontains=word)
+            | Q(recommendation__icontains=word)
+        )
+    return insights
+
+
+def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
+    if not can_view_rules(user):
+        return RoutingRule.objects.none()
+    return RoutingRule.objects.select_related("team").prefetch_related(
+        "themes", Prefetch("target_roles", queryset=Role.objects.select_related("team"))
+    )
+
+
+def feed_items_for_user(user: User | AnonymousUser) -> QuerySet[FeedItem]:
+    """Items of the roles the user owns (anyone else's feed is out of reach), best first."""
+    role_ids = permissions.owned_role_ids(user)
+    return (
+        FeedItem.objects.filter(role_id__in=role_ids, insight__status=InsightStatus.PUBLISHED)
+        .select_related("role__team", "insight", "rule")
+        .prefetch_related(
+            "insight__themes",
+            Prefetch(
+                "insight__related_gaps",
+                queryset=Gap.objects.only("id", "title", "severity", "status"),
+            ),
+        )
+        .order_by("-relevance", "-insight__published_at", "-id")
+    )
+
+
+def owned_roles_with_unread(user: User | AnonymousUser) -> QuerySet[Role]:
+    """The user's roles with how many new items each feed holds (one query)."""
+    return (
+        Role.objects.filter(pk__in=permissions.owned_role_ids(user))
+        .select_related("team")
+        .annotate(
+            unread=Count(
+                "feed_items",
+                filter=Q(
+                    feed_items__state=FeedState.NEW,
+                    feed_items__insight__status=InsightStatus.PUBLISHED,
+                ),
+            ),
+            total=Count("feed_items"),
+        )
+    )
+
+
+def feed_unread_count(user: User | AnonymousUser) -> int:
+    """New items across the user's feeds: one query, for the navigation badge."""
+    return FeedItem.objects.filter(
+        role__owners=user, state=FeedState.NEW, insight__status=InsightStatus.PUBLISHED
+    ).count()

@@ -1,0 +1,304 @@
+"""Every write of the insights app: pages, the API, tasks and the demo all call these.
+
+Validation raises Django's ``ValidationError`` with per-field messages, so that forms show them
+beside the field and the API answers 400 with the same words.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from gaps.models import Gap, Role, Team, Theme
+
+from . import routing
+from .models import FEED_TRANSITIONS, FeedItem, FeedState, Insight, InsightStatus, RoutingRule
+from .tailoring import TailoringContext, tailor
+
+INSIGHT_FIELDS = (
+    "title",
+    "finding",
+    "evidence",
+    "recommendation",
+    "kind",
+    "source",
+    "segment",
+    "region",
+)
+RULE_FIELDS = ("name", "gap_category", "region", "kind", "team", "target_levels", "active")
+
+
+def _enqueue_route(insight_id: int) -> None:
+    from .tasks import route_insight
+
+    transaction.on_commit(lambda: route_insight.delay(insight_id))
+
+
+def _enqueue_reroute_all() -> None:
+    from .tasks import route_published_insights
+
+    transaction.on_commit(lambda: route_published_insights.delay())
+
+
+@transaction.atomic
+def insight_create(
+    *,
+    actor: User | None,
+    title: str,
+    finding: str,
+    kind: str,
+    evidence: str = "",
+    recommendation: str = "",
+    source: str = "",
+    segment: str = "",
+    region: str = "",
+    themes: Iterable[Theme] = (),
+    related_gaps: Iterable[Gap] = (),
+) -> Insight:
+    """A draft insight; nothing reaches a feed until it is published."""
+    insight = Insight(
+        title=title,
+        finding=finding,
+        kind=kind,
+        evidence=evidence,
+        recommendation=recommendation,
+        source=source,
+        segment=segment,
+        region=region,
+        created_by=actor,
+    )
+    insight.full_clean()
+    insight.save()
+    insight.themes.set(themes)
+    insight.related_gaps.set(related_gaps)
+    return insight
+
+
+@transaction.atomic
+def insight_update(*, insight: Insight, actor: User | None, **changes) -> Insight:
+    """Change an insight's fields, themes or gaps; a published one is routed again."""
+    unknown = set(changes) - {*INSIGHT_FIELDS, "themes", "related_gaps"}
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    for name in INSIGHT_FIELDS:
+        if name in changes:
+            setattr(insight, name, changes[name])
+    insight.full_clean()
+    insight.save()
+    if "themes" in changes:
+        insight.themes.set(changes["themes"])
+    if "related_gaps" in changes:
+        insight.related_gaps.set(changes["related_gaps"])
+    if insight.status == InsightStatus.PUBLISHED:
+        _enqueue_route(insight.pk)
+    return insight
+
+
+@transaction.atomic
+def insight_publish(*, insight: Insight, actor: User | None) -> Insight:
+    """Publish and, once committed, route it in a Celery task. Publishing again re-routes."""
+    errors = {}
+    if not insight.title.strip():
+        errors["title"] = "An insight needs a title before it can be published."
+    if not insight.finding.strip():
+        errors["finding"] = "Say what customers told us: the finding is empty."
+    if insight.kind not in Insight.Kind.values:
+        errors["kind"] = "Say whether this is an expectation or an experience."
+    if errors:
+        raise ValidationError(errors)
+    insight.status = InsightStatus.PUBLISHED
+    insight.published_at = insight.published_at or timezone.now()
+    insight.save(update_fields=["status", "published_at", "updated_at"])
+    _enqueue_route(insight.pk)
+    return insight
+
+
+@transaction.atomic
+def insight_archive(*, insight: Insight, actor: User | None) -> Insight:
+    """Archive an insight: it leaves every feed at once (its items are removed)."""
+    insight.status = InsightStatus.ARCHIVED
+    insight.save(update_fields=["status", "updated_at"])
+    FeedItem.objects.filter(insight=insight).delete()
+    return insight
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+@transaction.atomic
+def insight_route(
+    *,
+    insight: Insight,
+    rules: list[routing.RuleSpec] | None = None,
+    roles: list[Role] | None = None,
+) -> RouteResult:
+    """Bring the insight's feed items in line with the rules and its gaps; idempotent.
+
+    Each reached role holds exactly one item (upserted on (role, insight)), whose reason,
+    tailoring and relevance are refreshed while its state is kept. Roles no longer reached
+    lose the item unless someone already worked on it. Unpublished insights leave all feeds.
+    ``rules`` and ``roles`` may be passed in when routing many insights at once.
+    """
+    insight = Insight.objects.select_for_update().get(pk=insight.pk)
+    existing = {item.role_id: item for item in FeedItem.objects.filter(insight=insight)}
+    if insight.status != InsightStatus.PUBLISHED:
+        removed, _ = FeedItem.objects.filter(insight=insight).delete()
+        return RouteResult(removed=removed)
+
+    context = TailoringContext.load(insight)
+    targets = routing.insight_targets(
+        insight,
+        context.gaps,
+        routing.active_rule_specs() if rules is None else rules,
+        routing.all_roles() if roles is None else roles,
+    )
+    items = [
+        FeedItem(
+            role=target.role,
+            insight=insight,
+            reason=target.reason,
+            rule_id=target.rule_id,
+            tailored_summary=tailor(
+                context, level=target.role.level, team=target.role.team
+            ).as_text(),
+            relevance=routing.relevance(context, target),
+        )
+        for target in targets.values()
+    ]
+    FeedItem.objects.bulk_create(
+        items,
+        update_conflicts=True,
+        unique_fields=["role", "insight"],
+        update_fields=["reason", "rule", "tailored_summary", "relevance", "updated_at"],
+    )
+    gone = [
+        role_id
+        for role_id, item in existing.items()
+        if role_id not in targets and item.state == FeedState.NEW
+    ]
+    removed = FeedItem.objects.filter(insight=insight, role_id__in=gone).delete()[0] if gone else 0
+    created = sum(1 for role_id in targets if role_id not in existing)
+    return RouteResult(created=created, updated=len(targets) - created, removed=removed)
+
+
+def insights_route_published() -> int:
+    """Route every published insight again (after rules change); returns how many."""
+    rules, roles = routing.active_rule_specs(), routing.all_roles()
+    count = 0
+    for insight in Insight.objects.filter(status=InsightStatus.PUBLISHED).only("pk"):
+        insight_route(insight=insight, rules=rules, roles=roles)
+        count += 1
+    return count
+
+
+def _rule_errors(target_levels, target_roles, team) -> dict[str, str]:
+    errors = {}
+    bad = [level for level in target_levels or () if level not in Role.Level.values]
+    if bad:
+        errors["target_levels"] = f"Unknown level(s): {', '.join(map(str, bad))}."
+    if not target_levels and not list(target_roles):
+        errors["target_roles"] = "A rule needs a target: pick roles, levels, or both."
+    if team is not None and not target_levels:
+        errors["team"] = "A team narrows level targets: pick levels too, or clear the team."
+    return errors
+
+
+def _rule_save(rule: RoutingRule, themes, target_roles) -> RoutingRule:
+    target_roles = list(target_roles)
+    errors = _rule_errors(rule.target_levels, target_roles, rule.team)
+    try:
+        rule.full_clean()
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+    rule.save()
+    rule.themes.set(themes)
+    rule.target_roles.set(target_roles)
+    _enqueue_reroute_all()
+    return rule
+
+
+@transaction.atomic
+def routing_rule_create(
+    *,
+    actor: User | None,
+    name: str,
+    themes: Iterable[Theme] = (),
+    gap_category: str = "",
+    region: str = "",
+    kind: str = "",
+    team: Team | None = None,
+    target_levels: Iterable[str] = (),
+    target_roles: Iterable[Role] = (),
+    active: bool = True,
+) -> RoutingRule:
+    """A rule; published insights are routed again once it is committed."""
+    rule = RoutingRule(
+        name=name,
+        gap_category=gap_category,
+        region=region.strip(),
+        kind=kind,
+        team=team,
+        target_levels=list(target_levels),
+        active=active,
+    )
+    return _rule_save(rule, themes, target_roles)
+
+
+@transaction.atomic
+def routing_rule_update(*, rule: RoutingRule, actor: User | None, **changes) -> RoutingRule:
+    """Change a rule; published insights are routed again (never duplicated)."""
+    unknown = set(changes) - {*RULE_FIELDS, "themes", "target_roles"}
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    for name in RULE_FIELDS:
+        if name in changes:
+            value = changes[name]
+            setattr(rule, name, list(value) if name == "target_levels" else value)
+    themes = changes["themes"] if "themes" in changes else list(rule.themes.all())
+    roles = changes["target_roles"] if "target_roles" in changes else list(rule.target_roles.all())
+    return _rule_save(rule, themes, roles)
+
+
+@transaction.atomic
+def routing_rule_delete(*, rule: RoutingRule, actor: User | None) -> None:
+    """Delete a rule; items it alone put in feeds leave them unless someone worked on them."""
+    rule.delete()
+    _enqueue_reroute_all()
+
+
+@transaction.atomic
+def feed_item_set_state(
+    *, item: FeedItem, state: str, actor: User | None, dismissal_reason: str = ""
+) -> FeedItem:
+    """Move a feed item along ``new → read → acting → done``, or dismiss it with a reason."""
+    if state not in FeedState.values:
+        raise ValidationError({"state": f"Unknown state “{state}”."})
+    if state != item.state and state not in FEED_TRANSITIONS[item.state]:
+        raise ValidationError(
+            {"state": f"An item that is {item.get_state_display().lower()} cannot become {state}."}
+        )
+    if state == FeedState.DISMISSED and not dismissal_reason.strip():
+        raise ValidationError({"dismissal_reason": "Say why you dismiss it."})
+    item.state = state
+    item.dismissal_reason = dismissal_reason.strip() if state == FeedState.DISMISSED else ""
+    item.state_changed_at = timezone.now()
+    item.state_changed_by = actor
+    item.save(
+        update_fields=[
+            "state",
+            "dismissal_reason",
+            "state_changed_at",
+            "state_changed_by",
+            "updated_at",
+        ]
+    )
+    return item

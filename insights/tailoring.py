@@ -1,0 +1,263 @@
+"""The same insight, read by different levels: money up top, gaps for managers, words below.
+
+- executives and directors: what the linked gaps cost their teams per month, and the trend;
+- managers: their team's open gaps on the insight's themes, and the process step involved;
+- individual contributors and partners: the customers' own words, the expectation against the
+  delivery of their gaps, and what to do differently.
+
+Everything is computed from the data (gaps, occurrences, unit costs); nothing is typed in twice.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from gaps.models import Gap, Role, Team
+from roi.costs import cost_model_as_of, gap_unit_costs
+
+from .models import Insight
+
+MONTH = timedelta(days=30)
+CENTS = Decimal("0.01")
+ZERO = Decimal("0")
+OPEN_STATUSES = (
+    Gap.Status.OPEN,
+    Gap.Status.ACKNOWLEDGED,
+    Gap.Status.IN_REMEDY,
+    Gap.Status.DISPUTED,
+)
+
+MONEY_LEVELS = (Role.Level.EXECUTIVE, Role.Level.DIRECTOR)
+GAP_LEVELS = (Role.Level.MANAGER,)
+WORDS_LEVELS = (Role.Level.INDIVIDUAL_CONTRIBUTOR, Role.Level.PARTNER)
+
+# The three readings shown side by side in the preview, each named by the levels it serves.
+PREVIEW_LEVELS = (
+    (Role.Level.EXECUTIVE, "Executives and directors"),
+    (Role.Level.MANAGER, "Managers"),
+    (Role.Level.INDIVIDUAL_CONTRIBUTOR, "Individual contributors and partners"),
+)
+
+
+@dataclass(frozen=True)
+class MonthlyCost:
+    """What one gap cost in the 30 days before ``as_of`` and in the 30 days before that."""
+
+    unit_cost: Decimal
+    occurrences: int
+    previous_occurrences: int
+
+    @property
+    def current(self) -> Decimal:
+        return self.unit_cost * self.occurrences
+
+    @property
+    def previous(self) -> Decimal:
+        return self.unit_cost * self.previous_occurrences
+
+
+def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost]:
+    """Monthly cost of each gap as of the start of ``as_of`` (UTC) and of the month before.
+
+    Monthly cost = occurrences in the 30 days before ``as_of`` times unit cost; the trend compares
+    it with the 30 days before that. Unit costs are the ROI app's (``roi.costs``: defaults from
+    the touchpoint and the cost model in force), so feeds and the dashboard agree. Two queries
+    whatever the number of gaps (their touchpoints loaded with them).
+    """
+    gaps = list(gaps)
+    if not gaps:
+        return {}
+    end = datetime.combine(as_of, time.min, tzinfo=timezone.get_fixed_timezone(0))
+    start, previous_start = end - MONTH, end - 2 * MONTH
+    counts = {
+        row["pk"]: row
+        for row in Gap.objects.filter(pk__in=[g.pk for g in gaps])
+        .annotate(
+            current=Count(
+                "occurrences",
+                filter=Q(occurrences__occurred_at__gte=start, occurrences__occurred_at__lt=end),
+            ),
+            previous=Count(
+                "occurrences",
+                filter=Q(
+                    occurrences__occurred_at__gte=previous_start,
+                    occurrences__occurred_at__lt=start,
+                ),
+            ),
+        )
+        .values("pk", "current", "previous")
+    }
+    units = gap_unit_costs(gaps, as_of)
+    return {
+        gap.pk: MonthlyCost(
+            unit_cost=units.get(gap.pk, ZERO),
+            occurrences=counts.get(gap.pk, {}).get("current", 0),
+            previous_occurrences=counts.get(gap.pk, {}).get("previous", 0),
+        )
+        for gap in gaps
+    }
+
+
+def money(amount: Decimal, currency: str = "") -> str:
+    """Money as shown: rounded half-up to cents, thousands separated, currency first."""
+    figure = f"{amount.quantize(CENTS, rounding=ROUND_HALF_UP):,}"
+    return f"{currency} {figure}" if currency else figure
+
+
+def trend_text(current: Decimal, previous: Decimal, currency: str = "") -> str:
+    if previous == ZERO:
+        return "new this month" if current > ZERO else "no cost in either month"
+    change = ((current - previous) / previous * 100).quantize(Decimal("1"), ROUND_HALF_UP)
+    if change == 0:
+        return "flat on the month before"
+    direction = "up" if change > 0 else "down"
+    return f"{direction} {abs(change)} % on the month before ({money(previous, currency)})"
+
+
+@dataclass
+class Tailoring:
+    """One level's reading of an insight: a headline, lines and the figures behind them."""
+
+    level: str
+    headline: str
+    lines: list[str] = field(default_factory=list)
+    monthly_cost: Decimal | None = None
+    previous_monthly_cost: Decimal | None = None
+    gaps: list[Gap] = field(default_factory=list)
+
+    def as_text(self) -> str:
+        return "\n".join([self.headline, *self.lines])
+
+
+@dataclass
+class TailoringContext:
+    """What tailoring reads, loaded once per insight and shared by every role it reaches."""
+
+    insight: Insight
+    gaps: list[Gap]
+    costs: dict[int, MonthlyCost]
+    theme_ids: list[int]
+    currency: str = ""
+    team_open_gaps: dict[int, list[Gap]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, insight: Insight, as_of: date | None = None) -> "TailoringContext":
+        as_of = as_of or timezone.now().date()
+        # From Gap, not the relation: the insight may carry a slimmer prefetched list of gaps.
+        gaps = list(
+            Gap.objects.filter(insights=insight)
+            .select_related("touchpoint", "causing_role", "causing_team")
+            .order_by("pk")
+        )
+        return cls(
+            insight=insight,
+            gaps=gaps,
+            costs=gap_monthly_costs(gaps, as_of),
+            theme_ids=[theme.pk for theme in insight.themes.all()],
+            currency=cost_model_as_of(as_of).currency,
+        )
+
+    def gaps_of_team(self, team: Team | None) -> list[Gap]:
+        """The linked gaps a team causes; with no team (a preview) all linked gaps."""
+        if team is None:
+            return self.gaps
+        return [g for g in self.gaps if g.causing_team_id == team.pk]
+
+    def open_gaps_on_themes(self, team: Team | None) -> list[Gap]:
+        """The team's open gaps sharing a theme with the insight (one query per team)."""
+        key = team.pk if team else 0
+        if key not in self.team_open_gaps:
+            linked = [g.pk for g in self.gaps]
+            gaps = Gap.objects.filter(status__in=OPEN_STATUSES).select_related("touchpoint")
+            if team is not None:
+                gaps = gaps.filter(causing_team=team)
+            on_topic = Q(pk__in=linked)
+            if team is not None and self.theme_ids:
+                on_topic |= Q(themes__in=self.theme_ids)
+            self.team_open_gaps[key] = list(
+                gaps.filter(on_topic).distinct().order_by("-severity", "-detected_on", "-id")[:10]
+            )
+        return self.team_open_gaps[key]
+
+
+def tailor(context: TailoringContext, *, level: str, team: Team | None = None) -> Tailoring:
+    """How a role of ``level`` in ``team`` reads the insight (``team=None``: a preview)."""
+    if level in MONEY_LEVELS:
+        return _for_money(context, level, team)
+    if level in GAP_LEVELS:
+        return _for_gaps(context, level, team)
+    return _for_words(context, level, team)
+
+
+def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
+    gaps = context.gaps_of_team(team) or context.gaps
+    whose = "your teams'" if team is not None and context.gaps_of_team(team) else "the linked"
+    current = sum((context.costs[g.pk].current for g in gaps), ZERO)
+    previous = sum((context.costs[g.pk].previous for g in gaps), ZERO)
+    insight = context.insight
+    result = Tailoring(
+        level=level,
+        headline=insight.finding,
+        monthly_cost=current,
+        previous_monthly_cost=previous,
+        gaps=gaps,
+    )
+    if not gaps:
+        result.lines.append("No gaps are linked yet, so there is no cost to show.")
+        return result
+    result.lines.append(
+        f"Cost of {whose} {len(gaps)} gap(s) in the last 30 days: "
+        f"{money(current, context.currency)} ({trend_text(current, previous, context.currency)})."
+    )
+    for gap in sorted(gaps, key=lambda g: context.costs[g.pk].current, reverse=True)[:5]:
+        cost = context.costs[gap.pk]
+        result.lines.append(
+            f"- {gap.title} ({gap.causing_team.name}): {cost.occurrences} occurrence(s) x "
+            f"{money(cost.unit_cost)} = {money(cost.current, context.currency)} a month"
+        )
+    return result
+
+
+def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
+    insight = context.insight
+    gaps = context.open_gaps_on_themes(team)
+    who = f"{team.name}'s" if team is not None else "The linked teams'"
+    result = Tailoring(level=level, headline=insight.finding, gaps=gaps)
+    if not gaps:
+        result.lines.append(f"{who} open gaps on these themes: none right now.")
+    else:
+        result.lines.append(f"{who} open gaps on these themes: {len(gaps)}.")
+    for gap in gaps:
+        step = gap.get_journey_stage_display() or "step not recorded"
+        where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
+        result.lines.append(
+            f"- {gap.title} (severity {gap.severity}, {gap.get_status_display().lower()}): "
+            f"process step {step}{where}"
+        )
+    return result
+
+
+def _for_words(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
+    insight = context.insight
+    result = Tailoring(level=level, headline=insight.finding)
+    quotes = insight.quotes[:3]
+    if quotes:
+        result.lines.append("In customers' words:")
+        result.lines.extend(f"- {quote}" for quote in quotes)
+    gaps = context.gaps_of_team(team) or context.gaps
+    result.gaps = gaps
+    for gap in gaps[:3]:
+        result.lines.append(f"They expect: {gap.expectation} They get: {gap.delivery}")
+    if insight.recommendation:
+        result.lines.append(f"What to do differently: {insight.recommendation}")
+    return result
+
+
+def preview(insight: Insight, as_of: date | None = None) -> list[tuple[str, Tailoring]]:
+    """Each level's reading, for the insight page before publishing."""
+    context = TailoringContext.load(insight, as_of)
+    return [(label, tailor(context, level=level)) for level, label in PREVIEW_LEVELS]
