@@ -1,11 +1,10 @@
 """One FilterSet per list, shared by the pages and the API."""
 
 import django_filters
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from .models import Gap, Role, Team, Theme, Touchpoint
-from .selectors import text_search
+from .selectors import late_condition, text_search
 
 
 class GapFilterSet(django_filters.FilterSet):
@@ -58,10 +57,5 @@ class GapFilterSet(django_filters.FilterSet):
         """Overdue = flagged by the escalation job, or past a deadline not yet met."""
         if value is None:
             return queryset
-        today = timezone.localdate()
-        late = (
-            Q(overdue=True)
-            | Q(status="open", acknowledge_due_on__lt=today)
-            | Q(status__in=["acknowledged", "in_remedy"], remedy_due_on__lt=today)
-        )
+        late = late_condition()
         return queryset.filter(late) if value else queryset.exclude(late)

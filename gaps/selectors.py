@@ -1,10 +1,14 @@
 """Reads of gaps, scoped per user and loaded with what lists and pages show."""
 
+from datetime import date, datetime, timedelta
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from . import permissions
-from .models import Gap, GapEvent, Role, Theme
+from .models import Gap, GapEvent, Occurrence, Role, Theme
 
 
 def gaps_for_user(user: User | AnonymousUser) -> QuerySet[Gap]:
@@ -54,3 +58,54 @@ def text_search(queryset: QuerySet[Gap], text: str) -> QuerySet[Gap]:
         | Q(delivery__icontains=text)
         | Q(root_cause__icontains=text)
     )
+
+
+def late_condition(today: date | None = None) -> Q:
+    """Overdue = flagged by the escalation job, or past a deadline not yet met.
+
+    One definition for the list filter, the overdue badge and the CSV export.
+    """
+    today = today or timezone.localdate()
+    return (
+        Q(overdue=True)
+        | Q(status="open", acknowledge_due_on__lt=today)
+        | Q(status__in=["acknowledged", "in_remedy"], remedy_due_on__lt=today)
+    )
+
+
+def with_lateness(queryset: QuerySet[Gap]) -> QuerySet[Gap]:
+    """Annotate ``is_late`` (see ``late_condition``) so pages show the badge without a query."""
+    return queryset.annotate(
+        is_late=ExpressionWrapper(late_condition(), output_field=BooleanField())
+    )
+
+
+def occurrence_weekly_counts(gap: Gap) -> list[tuple[date, int]]:
+    """Occurrences of the gap per week (Monday), oldest first, weeks without any as zero.
+
+    One grouped query: the occurrence table is the high-volume one, its rows are never loaded.
+    """
+    rows = (
+        Occurrence.objects.filter(gap=gap)
+        .annotate(week=TruncWeek("occurred_at"))
+        .order_by()
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by("week")
+    )
+    counts = {_as_date(week): n for week, n in rows}
+    if not counts:
+        return []
+    week = min(counts)
+    last = max(max(counts), _as_date(timezone.now()) - timedelta(days=timezone.now().weekday()))
+    series = []
+    while week <= last:
+        series.append((week, counts.get(week, 0)))
+        week += timedelta(days=7)
+    return series
+
+
+def _as_date(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
