@@ -79,6 +79,13 @@ class AttributionMixin(forms.Form):
         return data
 
 
+def money_field(help_text: str, *, max_digits: int = 14) -> forms.DecimalField:
+    """An optional amount with two decimals, never negative (as the database requires)."""
+    return forms.DecimalField(
+        min_value=0, max_digits=max_digits, decimal_places=2, required=False, help_text=help_text
+    )
+
+
 class GapForm(AttributionMixin, forms.Form):
     """Log or edit a gap (CX team): expectation and delivery side by side, attribution, money."""
 
@@ -112,34 +119,14 @@ class GapForm(AttributionMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     detected_on = forms.DateField(required=False, widget=DATE, help_text="Blank = today.")
-    cost_to_serve = forms.DecimalField(
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-        required=False,
-        help_text="Per occurrence. Blank = the touchpoint's cost per contact.",
+    cost_to_serve = money_field("Per occurrence. Blank = the touchpoint's cost per contact.")
+    revenue_at_risk = money_field(
+        "Per occurrence. Blank = the cost model's default revenue at risk."
     )
-    revenue_at_risk = forms.DecimalField(
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-        required=False,
-        help_text="Per occurrence. Blank = the cost model's default revenue at risk.",
+    expected_monthly_occurrences = money_field(
+        "For prevented gaps: how often customers would have met it each month.", max_digits=12
     )
-    expected_monthly_occurrences = forms.DecimalField(
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-        required=False,
-        help_text="For prevented gaps: how often customers would have met it each month.",
-    )
-    remedy_cost = forms.DecimalField(
-        min_value=0,
-        max_digits=14,
-        decimal_places=2,
-        required=False,
-        help_text="What fixing or preventing it cost. Blank = 0.00.",
-    )
+    remedy_cost = money_field("What fixing or preventing it cost. Blank = 0.00.")
 
     field_order = [
         "title",

@@ -237,25 +237,40 @@ def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "gaps/detail.html", context, status=400)
 
 
+def _gap_form_page(
+    request: HttpRequest,
+    form: GapForm,
+    write: Callable[[], Gap],
+    *,
+    success: str,
+    context: dict,
+) -> HttpResponse:
+    """Run ``write`` for a valid POSTed gap form; else show the form, errors beside fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            gap = write()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(gap)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gaps/form.html", {"form": form, **context}, status=status)
+
+
 @login_required
 @cx_team_only
 def gap_create(request: HttpRequest) -> HttpResponse:
     """Log a gap (CX team)."""
     form = GapForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            gap = services.gap_create(
-                actor=request.user,
-                themes=form.cleaned_data["themes"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Gap logged.")
-            return redirect(gap)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "gaps/form.html", {"form": form, "title": "Log a gap"}, status=status)
+
+    def write() -> Gap:
+        fields = form.service_fields()
+        return services.gap_create(actor=request.user, themes=form.cleaned_data["themes"], **fields)
+
+    return _gap_form_page(
+        request, form, write, success="Gap logged.", context={"title": "Log a gap"}
+    )
 
 
 @login_required
@@ -264,22 +279,15 @@ def gap_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a gap (CX team); the history records each changed field."""
     gap = _visible_gap(request, pk)
     form = GapForm(request.POST or None, initial=GapForm.initial_for(gap))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.gap_update(
-                gap=gap,
-                actor=request.user,
-                themes=form.cleaned_data["themes"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Gap saved.")
-            return redirect(gap)
-    status = 400 if request.method == "POST" else 200
-    context = {"form": form, "gap": gap, "title": f"Edit: {gap.title}"}
-    return render(request, "gaps/form.html", context, status=status)
+
+    def write() -> Gap:
+        themes = form.cleaned_data["themes"]
+        return services.gap_update(
+            gap=gap, actor=request.user, themes=themes, **form.service_fields()
+        )
+
+    context = {"gap": gap, "title": f"Edit: {gap.title}"}
+    return _gap_form_page(request, form, write, success="Gap saved.", context=context)
 
 
 @login_required
@@ -289,23 +297,23 @@ def gap_prevent(request: HttpRequest) -> HttpResponse:
     if not may_write(request.user):
         raise PermissionDenied("Read-only access: you cannot log gaps.")
     form = PreventedGapForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            gap = services.gap_create(
-                actor=request.user,
-                status=Gap.Status.PREVENTED,
-                prevented_on=form.cleaned_data.get("prevented_on"),
-                themes=form.cleaned_data["themes"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Prevented gap logged. Well caught.")
-            return redirect(gap)
-    status = 400 if request.method == "POST" else 200
-    context = {"form": form, "title": "Log a prevented gap", "prevented": True}
-    return render(request, "gaps/form.html", context, status=status)
+
+    def write() -> Gap:
+        return services.gap_create(
+            actor=request.user,
+            status=Gap.Status.PREVENTED,
+            prevented_on=form.cleaned_data.get("prevented_on"),
+            themes=form.cleaned_data["themes"],
+            **form.service_fields(),
+        )
+
+    return _gap_form_page(
+        request,
+        form,
+        write,
+        success="Prevented gap logged. Well caught.",
+        context={"title": "Log a prevented gap", "prevented": True},
+    )
 
 
 @login_required
