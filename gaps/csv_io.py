@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -420,6 +420,8 @@ def gaps_import(*, actor: User, text: str) -> ImportResult:
                     result.created.append(services.gap_create(actor=actor, **arguments))
                 except ValidationError as error:
                     result.errors.extend(_service_errors(number, error))
+                except PermissionDenied as error:
+                    result.errors.append(RowError(number, "", str(error)))
             if result.errors:
                 raise _Rollback
     except _Rollback:
