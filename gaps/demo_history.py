@@ -391,6 +391,20 @@ SCENARIOS: tuple[Scenario, ...] = (
        "Chat routing by keyword, without context handed over."),
 )  # fmt: skip
 
+# Where a disputed gap of a team usually turns out to belong.
+REATTRIBUTIONS = {
+    "Billing": ("IT", "IT Service Manager"),
+    "Engineering": ("Product", "Product Manager"),
+    "Product": ("Engineering", "Engineering Manager"),
+    "Legal": ("Product", "Product Director"),
+    "Logistics": ("Partners", "Courier Partner"),
+    "IT": ("Engineering", "Engineering Manager"),
+    "HR": ("Support", "Support Team Lead"),
+    "Partners": ("Logistics", "Logistics Director"),
+    "Marketing": ("Billing", "Finance Director"),
+    "Sales": ("Legal", "Contracts Manager"),
+    "Support": ("HR", "Training Manager"),
+}
 DISPUTE_REASONS = (
     "This follows a rule another team sets; we only apply it.",
     "The cases we checked were caused upstream, not by our process.",
@@ -578,8 +592,7 @@ class _History:
         return gap, times[-1]
 
     def _other_role(self, role: Role) -> Role:
-        elsewhere = [other for other in self.roles.values() if other.team_id != role.team_id]
-        return self.rng.choice(elsewhere)
+        return self.roles[REATTRIBUTIONS[role.team.name]]
 
     def _prevented(self, plan: _Plan, owner: User, fields: dict, themes: list) -> Gap:
         s = plan.scenario

@@ -15,7 +15,7 @@ from .models import Gap, Role, Team, Theme, Touchpoint
 from .selectors import roles_with_teams
 from .transitions import Move
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -230,13 +230,18 @@ class TransitionForm(forms.Form):
         return arguments
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class RemedyPlanForm(forms.Form):
     """The remedy plan: what the causing role's owner edits (owner, due date, progress)."""
 
     remedy_plan = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Plan"
     )
-    remedy_owner = forms.ModelChoiceField(
+    remedy_owner = PersonChoiceField(
         queryset=User.objects.none(), required=False, label="Remedy owner"
     )
     remedy_due_on = forms.DateField(required=False, widget=DATE, label="Remedy due")
