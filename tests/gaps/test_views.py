@@ -154,6 +154,7 @@ def test_gap_page_shows_history_chart_and_deadlines(client, cx_user, owner_user,
     assert "Acknowledge by" in html
     gap.refresh_from_db()
     assert gap.acknowledge_due_on.isoformat() in html
+    assert f'value="{gap.remedy_due_on.isoformat()}"' in html  # the remedy plan's date input
 
 
 def test_gap_page_query_count_is_bounded(
