@@ -1,10 +1,12 @@
 """One FilterSet per list, shared by the pages and the API."""
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from .models import Gap, Role, Team, Theme, Touchpoint
-from .selectors import late_condition, text_search
+from .escalation import late_condition
+from .models import Gap, Occurrence, Role, Team, Theme, Touchpoint
+from .selectors import text_search
 
 
 class GapFilterSet(django_filters.FilterSet):
@@ -65,5 +67,24 @@ class GapFilterSet(django_filters.FilterSet):
         """Overdue = flagged by the escalation job, or past a deadline not yet met."""
         if value is None:
             return queryset
-        late = late_condition()
+        late = Q(overdue=True) | late_condition(timezone.localdate())
         return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class OccurrenceFilterSet(django_filters.FilterSet):
+    """Filters of ``/api/v1/occurrences/``: by gap, source, touchpoint and a time window.
+
+    The window includes its start and excludes its end (as every window in DESIGN.md); a bare
+    date means 00:00 UTC that day. Both bounds compare the raw column, so the index is used.
+    """
+
+    gap = django_filters.NumberFilter(field_name="gap_id")
+    source = django_filters.CharFilter()
+    touchpoint = django_filters.NumberFilter(field_name="touchpoint_id")
+    external_id = django_filters.CharFilter()
+    occurred_after = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = Occurrence
+        fields = []

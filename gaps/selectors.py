@@ -8,6 +8,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from . import permissions
+from .escalation import late_condition
 from .models import Gap, GapEvent, Occurrence, Role, Theme
 
 
@@ -60,24 +61,19 @@ def text_search(queryset: QuerySet[Gap], text: str) -> QuerySet[Gap]:
     )
 
 
-def late_condition(today: date | None = None) -> Q:
-    """Overdue = flagged by the escalation job, or past a deadline not yet met.
-
-    One definition for the list filter, the overdue badge and the CSV export.
-    """
-    today = today or timezone.localdate()
-    return (
-        Q(overdue=True)
-        | Q(status="open", acknowledge_due_on__lt=today)
-        | Q(status__in=["acknowledged", "in_remedy"], remedy_due_on__lt=today)
-    )
+def occurrences_for_user(user: User | AnonymousUser) -> QuerySet[Occurrence]:
+    """Occurrences of the gaps the person may see (no joins: the table is the large one)."""
+    return Occurrence.objects.filter(gap__in=gaps_for_user(user).values("pk"))
 
 
 def with_lateness(queryset: QuerySet[Gap]) -> QuerySet[Gap]:
-    """Annotate ``is_late`` (see ``late_condition``) so pages show the badge without a query."""
-    return queryset.annotate(
-        is_late=ExpressionWrapper(late_condition(), output_field=BooleanField())
-    )
+    """Annotate ``is_late`` so pages show the overdue badge without a query per row.
+
+    Late as the list's ``overdue`` filter means it: flagged by the escalation job, or past a
+    deadline not yet met (``escalation.late_condition``).
+    """
+    late = Q(overdue=True) | late_condition(timezone.localdate())
+    return queryset.annotate(is_late=ExpressionWrapper(late, output_field=BooleanField()))
 
 
 def occurrence_weekly_counts(gap: Gap) -> list[tuple[date, int]]:

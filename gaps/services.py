@@ -52,6 +52,20 @@ EDITABLE = frozenset(
     }
 )
 CREATABLE_STATUSES = (S.OPEN, S.PREVENTED, S.CLOSED)
+# Dates before this are typing mistakes, not history (and would overflow date arithmetic).
+EARLIEST_DATE = date(1970, 1, 1)
+
+
+def _date_errors(gap: Gap, *, today: date) -> dict[str, str]:
+    """Detection, prevention and closing happened between ``EARLIEST_DATE`` and today."""
+    errors = {}
+    if gap.detected_on and not EARLIEST_DATE <= gap.detected_on <= today:
+        errors["detected_on"] = f"Give a date from {EARLIEST_DATE:%Y} up to today."
+    if gap.prevented_on and gap.prevented_on < EARLIEST_DATE:
+        errors["prevented_on"] = f"Give a date from {EARLIEST_DATE:%Y} on."
+    if gap.closed_at and gap.closed_at.date() < EARLIEST_DATE:
+        errors["closed_at"] = f"Give a date from {EARLIEST_DATE:%Y} on."
+    return errors
 
 
 def deadlines_for(*, severity: int, detected_on: date) -> tuple[date, date]:
@@ -143,6 +157,8 @@ def gap_create(
     now = timezone.now()
     if status == S.PREVENTED:
         gap.prevented_on = prevented_on or timezone.localdate(now)
+        if gap.prevented_on > timezone.localdate(now):
+            errors["prevented_on"] = "A gap cannot have been prevented in the future."
         if gap.expected_monthly_occurrences is None:
             errors["expected_monthly_occurrences"] = (
                 "Say how many times a month customers would have met this gap."
@@ -155,6 +171,7 @@ def gap_create(
         if not (fields.get("root_cause") or "").strip():
             errors["root_cause"] = "Say what caused the gap before closing it."
         gap.closed_at = closed_at
+    errors = {**_date_errors(gap, today=timezone.localdate(now)), **errors}
     if errors:
         raise ValidationError(errors)
     if gap.severity in settings.CXALIGN_ACKNOWLEDGE_DAYS and gap.detected_on:
@@ -205,6 +222,9 @@ def gap_update(
             setattr(gap, name, value)
     if "causing_role" in diff:
         gap.causing_team_id = gap.causing_role.team_id
+    errors = _date_errors(gap, today=timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
     if {"severity", "detected_on"} & diff.keys():
         _apply_deadlines(gap, remedy_due_given="remedy_due_on" in changes)
     if themes is not None:

@@ -2,9 +2,14 @@
 
 from celery import shared_task
 
-from . import digests
+from . import digests, escalation
 
 
 @shared_task(name="gaps.tasks.send_daily_digests")
 def send_daily_digests() -> int:
     return digests.digests_send()
+
+
+@shared_task(name="gaps.tasks.escalate_overdue_gaps")
+def escalate_overdue_gaps() -> int:
+    return escalation.gaps_escalate_overdue().escalations

@@ -4,6 +4,7 @@ from rest_framework import permissions
 
 from gaps import permissions as rules
 from gaps.models import ApiToken
+from gaps.transitions import acts_as_owner
 
 
 class TokenScopePermission(permissions.BasePermission):
@@ -40,3 +41,41 @@ class ReadOnlyUnlessCxTeam(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return rules.is_cx_team(request.user)
+
+
+class GapWritePermission(permissions.BasePermission):
+    """The browser's table for gaps: CX team everything; role owners only their roles' gaps.
+
+    Creating is open to the CX team, integrations and role owners (who log prevented gaps for
+    their own roles — ``gap_create`` checks that); changing an existing gap needs the CX team
+    or ownership of its causing role. Executives never write. Reads are scoped by the queryset.
+    """
+
+    message = "You may not change gaps."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user = request.user
+        if view.action == "create":
+            return rules.is_cx_team(user) or rules.is_integration(user) or rules.is_role_owner(user)
+        return rules.is_cx_team(user) or rules.is_role_owner(user)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if rules.is_cx_team(request.user):
+            return True
+        self.message = "You may change only gaps attributed to roles you own."
+        return acts_as_owner(request.user, obj)
+
+
+class OccurrenceWritePermission(permissions.BasePermission):
+    """Occurrences are pushed by integrations and the CX team; everyone signed in reads them."""
+
+    message = "Only integrations and the CX team push occurrences."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return rules.is_cx_team(request.user) or rules.is_integration(request.user)

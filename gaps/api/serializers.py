@@ -1,0 +1,361 @@
+"""The gaps API's representations and input checks; writes themselves go through the services.
+
+Serializers here only parse and type-check: ``gaps.services`` and ``gaps.occurrences`` hold the
+rules (status machine, deadlines, permissions), so the browser and the API cannot drift apart.
+Inputs are strict: a key the endpoint does not accept is a 400 naming it, never silently dropped.
+
+Conventions: money is a decimal string with two places (``"12.50"``); themes are named by slug
+(stable across installations, readable in payloads); users by username; everything else by id.
+"""
+
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from gaps.models import Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
+from gaps.models.gaps import GapStatus as S
+from gaps.occurrences import OccurrenceInput
+from gaps.services import CREATABLE_STATUSES, EARLIEST_DATE, EDITABLE
+from gaps.transitions import moves_for
+
+# A larger batch is refused with a 400: one request stays one short transaction.
+OCCURRENCE_BATCH_LIMIT = 5_000
+# Clocks differ: an occurrence a few minutes "in the future" is clock skew, not an error.
+OCCURRENCE_CLOCK_SKEW = timedelta(minutes=5)
+MONEY_NOT_NEGATIVE = {"min_value": Decimal("0")}
+
+
+class StrictInputMixin:
+    """Refuse keys the serializer does not write: a typo must not pass as "nothing to change".
+
+    ``field_hints`` maps a refused key to a more helpful message than "unknown field".
+    """
+
+    field_hints: Mapping[str, str] = {}
+
+    def to_internal_value(self, data: Any) -> Any:
+        refused: dict[str, list[str]] = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            for name in sorted(set(data) - writable):
+                hint = self.field_hints.get(name)
+                if hint is None:
+                    hint = "This field is read-only." if name in self.fields else "Unknown field."
+                refused[name] = [hint]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            detail = exc.detail
+            if not isinstance(detail, dict):
+                detail = {"non_field_errors": detail}
+            raise serializers.ValidationError({**detail, **refused}) from exc
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
+
+
+# --- Organisation ---------------------------------------------------------------------------
+
+
+class TeamSerializer(StrictInputMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "slug", "customer_facing"]
+
+
+class RoleSerializer(StrictInputMixin, serializers.ModelSerializer):
+    owners = serializers.SlugRelatedField(
+        slug_field="username",
+        many=True,
+        required=False,
+        queryset=User.objects.filter(is_active=True),
+        help_text="Usernames of the people who own (answer for) this role.",
+    )
+
+    class Meta:
+        model = Role
+        fields = ["id", "name", "team", "level", "owners"]
+
+
+class TouchpointSerializer(StrictInputMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Touchpoint
+        fields = ["id", "name", "team", "channel", "cost_per_contact"]
+
+
+class ThemeSerializer(StrictInputMixin, serializers.ModelSerializer):
+    class Meta:
+        model = Theme
+        fields = ["id", "name", "slug"]
+
+
+# --- Gaps -----------------------------------------------------------------------------------
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    """One move the requesting user may make now (the gap page's buttons)."""
+
+    to = serializers.ChoiceField(choices=Gap.Status.choices)
+    label = serializers.CharField()
+    note_required = serializers.BooleanField()
+    root_cause_required = serializers.BooleanField()
+
+
+# Exactly what the edit service accepts, in the model's order, plus the themes (set apart).
+GAP_FIELDS = [
+    *(field.name for field in Gap._meta.concrete_fields if field.name in EDITABLE),
+    "themes",
+]
+GAP_MONEY = ["cost_to_serve", "revenue_at_risk", "expected_monthly_occurrences", "remedy_cost"]
+
+
+class GapSerializer(serializers.ModelSerializer):
+    """A gap as the API answers it, with the moves the requesting user may make."""
+
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    remedy_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Gap
+        fields = [
+            "id",
+            *GAP_FIELDS,
+            "causing_team",
+            "status",
+            "dispute_reason",
+            "acknowledge_due_on",
+            "acknowledged_at",
+            "closed_at",
+            "prevented_on",
+            "overdue",
+            "escalation_level",
+            "recurring",
+            "recurring_since",
+            "allowed_transitions",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TransitionOptionSerializer(many=True))
+    def get_allowed_transitions(self, gap: Gap) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [
+            {
+                "to": move.target,
+                "label": move.label,
+                "note_required": bool(move.needs_note),
+                "root_cause_required": move.needs_root_cause,
+            }
+            for move in moves_for(request.user, gap)
+        ]
+
+
+class GapUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """PATCH body: any editable field; the status changes only through ``transition``."""
+
+    field_hints = {
+        "status": "The status changes with POST /api/v1/gaps/{id}/transition/.",
+        "causing_team": "Read-only: the team follows the causing role.",
+    }
+    themes = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        required=False,
+        queryset=Theme.objects.all(),
+        help_text="Theme slugs; the list replaces the gap's themes.",
+    )
+    remedy_owner = serializers.SlugRelatedField(
+        slug_field="username",
+        required=False,
+        allow_null=True,
+        queryset=User.objects.filter(is_active=True),
+    )
+
+    class Meta:
+        model = Gap
+        fields = GAP_FIELDS
+        extra_kwargs = {name: MONEY_NOT_NEGATIVE for name in GAP_MONEY}
+
+
+class GapCreateSerializer(GapUpdateSerializer):
+    """POST body: a new gap, open by default, or already prevented or closed (import)."""
+
+    status = serializers.ChoiceField(
+        choices=[(status, S(status).label) for status in CREATABLE_STATUSES],
+        default=S.OPEN,
+        help_text="open; prevented (with expected_monthly_occurrences, optional prevented_on); "
+        "closed (with a past closed_at and a root_cause).",
+    )
+    closed_at = serializers.DateTimeField(required=False)
+    prevented_on = serializers.DateField(required=False)
+
+    class Meta(GapUpdateSerializer.Meta):
+        fields = [*GAP_FIELDS, "status", "closed_at", "prevented_on"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        status = attrs.get("status", S.OPEN)
+        errors = {}
+        if "closed_at" in attrs and status != S.CLOSED:
+            errors["closed_at"] = "Only a gap created as closed takes closed_at."
+        if "prevented_on" in attrs and status != S.PREVENTED:
+            errors["prevented_on"] = "Only a gap created as prevented takes prevented_on."
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class GapTransitionSerializer(StrictInputMixin, serializers.Serializer):
+    """POST body of ``gaps/{id}/transition/``."""
+
+    to = serializers.ChoiceField(choices=Gap.Status.choices, help_text="The new status.")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why: required to dispute (the reason) and to reopen a closed gap.",
+    )
+    root_cause = serializers.CharField(
+        required=False, help_text="Closing: what caused the gap (unless already on the gap)."
+    )
+    causing_role = serializers.PrimaryKeyRelatedField(
+        queryset=Role.objects.all(),
+        required=False,
+        help_text="Resolving a dispute (disputed → open): the role the gap is re-attributed to.",
+    )
+
+
+class GapEventSerializer(serializers.ModelSerializer):
+    """One entry of a gap's history."""
+
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = GapEvent
+        fields = ["id", "kind", "actor", "from_status", "to_status", "note", "changes", "at"]
+        read_only_fields = fields
+
+
+# --- Occurrences ----------------------------------------------------------------------------
+
+
+class OccurrenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Occurrence
+        fields = [
+            "id",
+            "gap",
+            "occurred_at",
+            "touchpoint",
+            "source",
+            "external_id",
+            "customer_ref",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class OccurrenceInputSerializer(StrictInputMixin, serializers.Serializer):
+    """One pushed occurrence. Gap and touchpoint ids are resolved for the whole batch at once."""
+
+    gap = serializers.IntegerField(min_value=1, help_text="Id of the gap the customer met.")
+    occurred_at = serializers.DateTimeField()
+    source = serializers.CharField(max_length=60, help_text="The reporting system, e.g. 'zendesk'.")
+    external_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The source's own id; re-sending the same (source, external_id) is a duplicate. "
+        "Without one, every push stores a new occurrence.",
+    )
+    touchpoint = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="Defaults to the gap's touchpoint."
+    )
+    customer_ref = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+    def validate_occurred_at(self, value):
+        if value > timezone.now() + OCCURRENCE_CLOCK_SKEW:
+            raise serializers.ValidationError("An occurrence cannot be in the future.")
+        if value.date() < EARLIEST_DATE:
+            raise serializers.ValidationError(f"Give a time from {EARLIEST_DATE:%Y} on.")
+        return value
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+
+
+class OccurrenceBatchError(Exception):
+    """A batch with bad items; ``body`` names each bad item's index (an integer) and its errors.
+
+    Not a DRF ``ValidationError``: that would turn the indexes into strings.
+    """
+
+    def __init__(self, *, total: int, errors: dict[int, Any]):
+        super().__init__(f"{len(errors)} of {total} occurrences are invalid")
+        self.errors = errors
+        self.body = {
+            "detail": f"{len(errors)} of {total} occurrences are invalid; nothing was stored.",
+            "items": [{"index": index, "errors": errors[index]} for index in sorted(errors)],
+        }
+
+
+def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[OccurrenceInput]:
+    """Check every item of a batch and resolve its ids in two queries, or raise one 400.
+
+    ``gaps`` is what the sender may reach; an id outside it is reported like a missing one.
+    """
+    child = OccurrenceInputSerializer()
+    valid: dict[int, dict[str, Any]] = {}
+    errors: dict[int, Any] = {}
+    for index, item in enumerate(payload):
+        try:
+            valid[index] = child.run_validation(item)
+        except serializers.ValidationError as exc:
+            errors[index] = exc.detail
+    gap_ids = {item["gap"] for item in valid.values()}
+    touchpoint_ids = {item["touchpoint"] for item in valid.values() if item.get("touchpoint")}
+    gap_by_id = gaps.select_related("touchpoint").in_bulk(gap_ids) if gap_ids else {}
+    touchpoint_by_id = Touchpoint.objects.in_bulk(touchpoint_ids) if touchpoint_ids else {}
+    inputs = []
+    for index, item in valid.items():
+        gap = gap_by_id.get(item["gap"])
+        touchpoint_id = item.get("touchpoint")
+        touchpoint = touchpoint_by_id.get(touchpoint_id) if touchpoint_id else None
+        item_errors = {}
+        if gap is None:
+            item_errors["gap"] = [f"No gap with id {item['gap']}."]
+        if touchpoint_id and touchpoint is None:
+            item_errors["touchpoint"] = [f"No touchpoint with id {touchpoint_id}."]
+        if item_errors:
+            errors[index] = item_errors
+            continue
+        inputs.append(
+            OccurrenceInput(
+                gap=gap,
+                occurred_at=item["occurred_at"],
+                source=item["source"],
+                external_id=item["external_id"],
+                touchpoint=touchpoint,
+                customer_ref=item["customer_ref"],
+            )
+        )
+    if errors:
+        raise OccurrenceBatchError(total=len(payload), errors=errors)
+    return inputs

@@ -1,0 +1,249 @@
+"""Overdue gaps climb the causing team's hierarchy: manager, then director, then executive.
+
+A gap is overdue when it is ``open`` past ``acknowledge_due_on`` (reason ``acknowledge``), or
+``acknowledged`` / ``in_remedy`` past ``remedy_due_on`` (reason ``remedy``). The hourly job
+(``gaps.tasks.escalate_overdue_gaps``) flags it and escalates it one level per *step*:
+
+- level 1 (owners of the team's ``manager`` roles) from the first day late;
+- one level up per further step, a step being the acknowledge period of the gap's severity
+  (``CXALIGN_ACKNOWLEDGE_DAYS``: 2 days at severity 5 … 30 days at severity 1) — so a severity-5
+  gap reaches the director on its 3rd day late and the executives on its 5th;
+- a level whose roles nobody owns passes to the next level up that has owners.
+
+Each (gap, level, reason, recipient) is escalated once (a unique constraint) and each level
+reached is one ``escalation`` line in the gap's history. Nobody gets mail from here: the
+daily digest (one per person per day at most) tells recipients what reached them.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .digests import DigestSection
+from .models import Escalation, Gap, GapEvent, Role
+from .models.gaps import GapStatus as S
+from .permissions import owned_role_ids
+
+LEVEL_ROLE = {
+    Escalation.Level.MANAGER: Role.Level.MANAGER,
+    Escalation.Level.DIRECTOR: Role.Level.DIRECTOR,
+    Escalation.Level.EXECUTIVE: Role.Level.EXECUTIVE,
+}
+REMEDY_STATUSES = (S.ACKNOWLEDGED, S.IN_REMEDY)
+
+
+@dataclass(frozen=True)
+class EscalationRun:
+    """What one run of the job did."""
+
+    flagged: int  # gaps newly flagged overdue
+    cleared: int  # gaps no longer overdue (acknowledged, remedied, disputed, moved deadline)
+    escalations: int  # Escalation rows created
+
+
+def late_condition(today: date) -> Q:
+    """Gaps past a deadline they have not met, as of ``today`` (shared with the list filter)."""
+    return Q(status=S.OPEN, acknowledge_due_on__lt=today) | Q(
+        status__in=REMEDY_STATUSES, remedy_due_on__lt=today
+    )
+
+
+def overdue_reason(gap: Gap, today: date) -> tuple[str, date] | None:
+    """Why ``gap`` is overdue on ``today`` and the deadline it missed, or ``None``."""
+    if gap.status == S.OPEN and gap.acknowledge_due_on and gap.acknowledge_due_on < today:
+        return Escalation.Reason.ACKNOWLEDGE, gap.acknowledge_due_on
+    if gap.status in REMEDY_STATUSES and gap.remedy_due_on and gap.remedy_due_on < today:
+        return Escalation.Reason.REMEDY, gap.remedy_due_on
+    return None
+
+
+def escalation_level_due(*, severity: int, due_on: date, today: date) -> int:
+    """The level a gap late since ``due_on`` has reached: 1 on its first day late, then one up
+    per acknowledge period of its severity, at most executive (3); 0 when not late."""
+    days_late = (today - due_on).days
+    if days_late < 1:
+        return 0
+    step = settings.CXALIGN_ACKNOWLEDGE_DAYS.get(severity, 1)
+    return min(int(Escalation.Level.EXECUTIVE), 1 + (days_late - 1) // step)
+
+
+Owner = tuple[int, int, str]  # role id, user id, username
+
+
+def _owners_by_team_and_level(team_ids: set[int]) -> dict[tuple[int, str], list[Owner]]:
+    """(team id, role level) → the active owners of such roles: one query for the run."""
+    through = Role.owners.through
+    rows = (
+        through.objects.filter(
+            role__team_id__in=team_ids,
+            role__level__in=list(LEVEL_ROLE.values()),
+            user__is_active=True,
+        )
+        .order_by("role__name", "user_id")
+        .values_list("role__team_id", "role__level", "role_id", "user_id", "user__username")
+    )
+    found: dict[tuple[int, str], list[Owner]] = defaultdict(list)
+    for team_id, level, role_id, user_id, username in rows:
+        found[(team_id, level)].append((role_id, user_id, username))
+    return found
+
+
+def _recipients(owners, team_id: int, level: int) -> list[Owner]:
+    """Owners at ``level`` of the team, or at the next level up that has any."""
+    for step in range(level, int(Escalation.Level.EXECUTIVE) + 1):
+        found = owners.get((team_id, LEVEL_ROLE[step]))
+        if found:
+            return found
+    return []
+
+
+def _history_note(*, reason: str, due_on: date, level: int, names: list[str]) -> str:
+    missed = "Not acknowledged" if reason == Escalation.Reason.ACKNOWLEDGE else "Remedy not done"
+    label = Escalation.Level(level).label.lower()
+    return f"{missed} by {due_on:%d %b %Y}: escalated to the {label} level ({', '.join(names)})."
+
+
+@transaction.atomic
+def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
+    """Flag overdue gaps and escalate each to the level its lateness has reached.
+
+    Re-running is harmless: existing escalations are not repeated, and a gap that is no longer
+    late loses its flag and starts again from the manager if it becomes late for a new reason.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    late = late_condition(today)
+    cleared = (
+        Gap.objects.filter(Q(overdue=True) | Q(escalation_level__gt=0))
+        .exclude(late)
+        .update(overdue=False, escalation_level=0)
+    )
+    # Concurrent runs take disjoint gaps; the unique constraint backs that up.
+    gaps = list(
+        Gap.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(late)
+        .order_by("pk")
+        .only(
+            "pk",
+            "title",
+            "status",
+            "severity",
+            "causing_team_id",
+            "acknowledge_due_on",
+            "remedy_due_on",
+            "overdue",
+            "escalation_level",
+        )
+    )
+    owners = _owners_by_team_and_level({gap.causing_team_id for gap in gaps})
+    done = set(
+        Escalation.objects.filter(gap__in=[gap.pk for gap in gaps]).values_list(
+            "gap_id", "level", "reason", "recipient_id"
+        )
+    )
+    new_rows: list[Escalation] = []
+    events: list[GapEvent] = []
+    updates: dict[tuple[int, bool], list[int]] = defaultdict(list)
+    flagged = 0
+    for gap in gaps:
+        reason, due_on = overdue_reason(gap, today)
+        target = escalation_level_due(severity=gap.severity, due_on=due_on, today=today)
+        changes: dict[str, list] = {}
+        escalated = False
+        previous_level = gap.escalation_level
+        if not gap.overdue:
+            changes["overdue"] = [False, True]
+            flagged += 1
+        for level in range(1, target + 1):
+            fresh = [
+                owner
+                for owner in _recipients(owners, gap.causing_team_id, level)
+                if (gap.pk, level, reason, owner[1]) not in done
+            ]
+            if not fresh:
+                continue
+            new_rows += [
+                Escalation(
+                    gap=gap,
+                    level=level,
+                    reason=reason,
+                    role_id=role_id,
+                    recipient_id=user_id,
+                    created_at=now,
+                )
+                for role_id, user_id, _ in fresh
+            ]
+            events.append(
+                GapEvent(
+                    gap=gap,
+                    kind=GapEvent.Kind.ESCALATION,
+                    note=_history_note(
+                        reason=reason,
+                        due_on=due_on,
+                        level=level,
+                        names=[username for _, _, username in fresh],
+                    ),
+                    changes={**changes, "escalation_level": [previous_level, level]},
+                    at=now,
+                )
+            )
+            changes, previous_level, escalated = {}, level, True
+        if escalated or not gap.overdue or gap.escalation_level != target:
+            updates[(target, escalated)].append(gap.pk)
+    # One UPDATE per (level, escalated now) pair, not per gap: the run's cost stays flat.
+    for (target, escalated), pks in updates.items():
+        stamp = {"last_escalated_at": now} if escalated else {}
+        Gap.objects.filter(pk__in=pks).update(overdue=True, escalation_level=target, **stamp)
+    Escalation.objects.bulk_create(new_rows, ignore_conflicts=True)
+    GapEvent.objects.bulk_create(events)
+    return EscalationRun(flagged=flagged, cleared=cleared, escalations=len(new_rows))
+
+
+def escalation_digest_section(
+    user: User | AnonymousUser, since: datetime | None, now: datetime
+) -> DigestSection | None:
+    """The digest's part for this app: escalations that reached the person since their last
+    digest, and gaps of roles they own flagged recurring since then."""
+    window = Q(created_at__lte=now) & (Q(created_at__gt=since) if since else Q())
+    escalations = (
+        Escalation.objects.filter(window, recipient=user)
+        .select_related("gap__causing_team")
+        .order_by("gap_id", "reason", "-level")
+    )
+    lines = []
+    seen: set[tuple[int, str]] = set()
+    for escalation in escalations:
+        if (escalation.gap_id, escalation.reason) in seen:
+            continue  # only the highest level a gap reached since the last digest
+        seen.add((escalation.gap_id, escalation.reason))
+        gap = escalation.gap
+        lines.append(
+            f"Escalated to you ({escalation.get_level_display().lower()}): "
+            f"#{gap.pk} {gap.title} ({gap.causing_team.name}) — "
+            f"{escalation.get_reason_display().lower()}. {gap.get_absolute_url()}"
+        )
+    flagged = Q(recurring_since__lte=now) & (Q(recurring_since__gt=since) if since else Q())
+    recurring = (
+        Gap.objects.filter(
+            flagged,
+            recurring=True,
+            status=S.CLOSED,
+            causing_role_id__in=owned_role_ids(user),
+        )
+        .select_related("causing_role")
+        .order_by("pk")
+    )
+    lines += [
+        f"Recurring since it was closed: #{gap.pk} {gap.title} ({gap.causing_role.name}). "
+        f"{gap.get_absolute_url()}"
+        for gap in recurring
+    ]
+    if not lines:
+        return None
+    return DigestSection(title="Overdue and recurring gaps", lines=lines, count=len(lines))
