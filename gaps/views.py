@@ -153,6 +153,24 @@ def _occurrence_chart(gap: Gap) -> dict:
     }
 
 
+def _shown(value) -> str:
+    """A history value as people read it: lists joined, nothing as a dash."""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+def _timeline(gap: Gap) -> list:
+    """The gap's history, each field change ready to print as (field, old, new)."""
+    events = list(selectors.gap_history(gap))
+    for event in events:
+        event.change_rows = [
+            (name.replace("_", " "), _shown(old), _shown(new))
+            for name, (old, new) in event.changes.items()
+        ]
+    return events
+
+
 def _detail_context(
     request: HttpRequest,
     gap: Gap,
@@ -172,7 +190,7 @@ def _detail_context(
         remedy_form = RemedyPlanForm(gap=gap, initial=RemedyPlanForm.initial_for(gap))
     return {
         "gap": gap,
-        "events": selectors.gap_history(gap),
+        "events": _timeline(gap),
         "chart": _occurrence_chart(gap),
         "move_forms": forms,
         "remedy_form": remedy_form if can_plan else None,
@@ -291,7 +309,6 @@ def gap_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@writers_only
 def gap_prevent(request: HttpRequest) -> HttpResponse:
     """Log a gap a role caught before it reached customers (role owner, or CX team)."""
     if not may_write(request.user):

@@ -145,7 +145,7 @@ def test_gap_page_shows_history_chart_and_deadlines(client, cx_user, owner_user,
     response = client.get(gap.get_absolute_url())
     html = response.content.decode()
     assert "Ours, sorry." in html
-    assert "<code>severity</code>" in html
+    assert '<span class="field-name">severity</span>: <del>4</del> → <ins>5</ins>' in html
     assert 'id="occurrence-data"' in html
     assert "4 occurrences recorded" in html
     chart = response.context["chart"]
@@ -166,7 +166,7 @@ def test_gap_page_query_count_is_bounded(
     client.force_login(owner_user)
     with django_assert_max_num_queries(14):
         response = client.get(gap.get_absolute_url())
-    assert response.context["events"].count() == 6
+    assert len(response.context["events"]) == 6
 
 
 def test_chart_marks_before_and_after_the_close(client, cx_user, make_gap):
@@ -403,3 +403,25 @@ def test_owner_logs_a_prevented_gap_for_their_role_only(client, owner_user, owne
     assert "causing_role" in refused.context["form"].errors
     missing = client.post(reverse("gaps:prevent"), {**data, "expected_monthly_occurrences": ""})
     assert "expected_monthly_occurrences" in missing.context["form"].errors
+
+
+def test_theme_changes_read_as_names_in_the_history(client, cx_user, gap):
+    services.gap_update(gap=gap, actor=cx_user, themes=[ThemeFactory(name="Invoice clarity")])
+    client.force_login(cx_user)
+    html = client.get(gap.get_absolute_url()).content.decode()
+    assert (
+        '<span class="field-name">themes</span>: <del>—</del> → <ins>Invoice clarity</ins>' in html
+    )
+
+
+def test_editing_an_archived_gap_is_an_error_on_the_form_not_a_500(client, cx_user, gap):
+    services.gap_transition(gap=gap, to=S.ARCHIVED, actor=cx_user)
+    client.force_login(cx_user)
+    page = client.get(reverse("gaps:edit", args=[gap.pk]))
+    data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
+    data.update(title="Renamed", themes=[], detected_on=gap.detected_on.isoformat())
+    response = client.post(reverse("gaps:edit", args=[gap.pk]), data)
+    assert response.status_code == 400
+    assert "archived gap is read-only" in response.content.decode()
+    gap.refresh_from_db()
+    assert gap.title != "Renamed"
