@@ -61,6 +61,13 @@ class RoleChoiceField(forms.ModelChoiceField):
         return f"{obj.team.name} / {obj.name}"
 
 
+class TouchpointChoiceField(forms.ModelChoiceField):
+    """Touchpoints with their cost per contact: the default cost to serve of a gap met there."""
+
+    def label_from_instance(self, obj: Touchpoint) -> str:
+        return f"{obj.name} ({obj.cost_per_contact} per contact)"
+
+
 class AttributionMixin(forms.Form):
     """Team → role pickers; the team only narrows the role list and must agree with it."""
 
@@ -109,7 +116,7 @@ class GapForm(AttributionMixin, forms.Form):
         help_text="Sets the deadlines: severity 5 must be acknowledged within 2 days.",
     )
     origin = forms.ChoiceField(choices=[("", "—"), *Gap.Origin.choices], required=False)
-    touchpoint = forms.ModelChoiceField(queryset=Touchpoint.objects.all(), required=False)
+    touchpoint = TouchpointChoiceField(queryset=Touchpoint.objects.all(), required=False)
     journey_stage = forms.ChoiceField(
         choices=[("", "—"), *Gap.JourneyStage.choices], required=False
     )

@@ -33,6 +33,8 @@ from .forms import (
 from .models import Gap
 
 PAGE_SIZE = 25
+# Filters always in view; the others fold under "More filters".
+PRIMARY_FILTERS = ("q", "status", "category", "team", "causing_role", "severity", "overdue")
 # Sortable columns of the list: (column heading, ordering name of GapFilterSet).
 SORTS = (
     ("Title", "title"),
@@ -88,6 +90,7 @@ def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:
         "status_counts": selectors.gap_status_counts(gaps),
         "sorts": sorts,
         "ordering": current,
+        "primary_filters": PRIMARY_FILTERS,
         "today": timezone.localdate(),
     }
 

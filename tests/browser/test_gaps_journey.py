@@ -16,7 +16,7 @@ def test_cx_team_logs_a_gap_and_the_role_owner_acknowledges_it(page, sign_in):
     billing = TeamFactory(name="Billing")
     role = RoleFactory(name="Invoicing Specialist", team=billing, owners=[oskar])
     RoleFactory(name="Warehouse Manager", team=TeamFactory(name="Logistics"))
-    TouchpointFactory(name="Billing emails")
+    touchpoint = TouchpointFactory(name="Billing emails")
     ThemeFactory(name="Invoice clarity")
 
     sign_in(carla)
@@ -30,7 +30,7 @@ def test_cx_team_logs_a_gap_and_the_role_owner_acknowledges_it(page, sign_in):
     # The role picker narrows to the chosen team's roles.
     assert page.locator("#id_causing_role optgroup[label=Logistics]").is_hidden()
     page.select_option("#id_causing_role", label="Invoicing Specialist")
-    page.select_option("#id_touchpoint", label="Billing emails")
+    page.select_option("#id_touchpoint", str(touchpoint.pk))
     page.get_by_label("Invoice clarity").check()
     page.click("button.primary[type=submit]")
     page.wait_for_load_state()
@@ -38,7 +38,7 @@ def test_cx_team_logs_a_gap_and_the_role_owner_acknowledges_it(page, sign_in):
     gap = Gap.objects.get(title="Invoice lines show stock codes")
     assert page.url.endswith(gap.get_absolute_url())
     assert page.locator("#gap-status").inner_text() == "Open"
-    assert gap.causing_role == role
+    assert (gap.causing_role, gap.touchpoint) == (role, touchpoint)
     assert "Product names they recognise." in page.locator(".expectation").inner_text()
 
     page.click(".whoami button")

@@ -319,7 +319,7 @@ def test_cx_team_logs_a_gap_with_the_form(client, cx_user, owned_role, touchpoin
     client.force_login(cx_user)
     form_page = client.get(reverse("gaps:create")).content.decode()
     assert f'<optgroup label="{owned_role.team.name}">' in form_page
-    assert "cost per contact" in form_page
+    assert "Support phone line (8.00 per contact)" in form_page
     theme = ThemeFactory(name="Invoice clarity")
     response = client.post(
         reverse("gaps:create"),
