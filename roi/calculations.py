@@ -145,8 +145,13 @@ def roi_percent(savings: Decimal, invested: Decimal) -> Decimal | None:
     return (savings - invested) / invested * Decimal(100)
 
 
+def cents(amount: Decimal) -> Decimal:
+    """Half-up to cents: how one gap's figure is shown, and what totals add up."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def money_str(amount: Decimal | None) -> str | None:
     """Half-up to cents, as the API and pages show money (``None`` stays ``None``)."""
     if amount is None:
         return None
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(cents(amount))

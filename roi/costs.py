@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Coalesce
 
 from gaps.models import Gap, Occurrence
 
@@ -37,6 +38,26 @@ def gap_unit_cost(gap: Gap, cost_model: CostModel) -> Decimal:
         else cost_model.revenue_at_risk_per_occurrence
     )
     return calculations.unit_cost(cost_to_serve, revenue_at_risk)
+
+
+def unit_cost_expression(cost_model: CostModel, *, prefix: str = "") -> ExpressionWrapper:
+    """``gap_unit_cost`` as an SQL expression, for grouped queries over many gaps.
+
+    ``prefix`` reaches the gap from the queried model (``"gap__"`` from occurrences).
+    """
+    money = DecimalField(max_digits=14, decimal_places=2)
+    cost_to_serve = Coalesce(
+        F(f"{prefix}cost_to_serve"),
+        F(f"{prefix}touchpoint__cost_per_contact"),
+        Value(cost_model.cost_per_contact, output_field=money),
+        output_field=money,
+    )
+    revenue_at_risk = Coalesce(
+        F(f"{prefix}revenue_at_risk"),
+        Value(cost_model.revenue_at_risk_per_occurrence, output_field=money),
+        output_field=money,
+    )
+    return ExpressionWrapper(cost_to_serve + revenue_at_risk, output_field=money)
 
 
 def gap_unit_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, Decimal]:
@@ -84,3 +105,37 @@ def gap_savings(gap: Gap, as_of: date) -> calculations.Figure:
         formula="only closed (measured) and prevented (estimated) gaps save money",
         inputs={"status": gap.status},
     )
+
+
+class CostModelTimeline:
+    """Every cost model version, loaded once (one query): which one is in force on a day.
+
+    The rollup and the direct figures walk many days; asking the database per day would cost
+    a query each. Before the first version an all-defaults model applies, as in
+    ``cost_model_as_of``.
+    """
+
+    def __init__(self) -> None:
+        self.versions: list[CostModel] = list(CostModel.objects.order_by("effective_from"))
+        self._default = CostModel(effective_from=date.min)
+
+    def on(self, day: date) -> CostModel:
+        """The version in force on ``day``."""
+        current = self._default
+        for version in self.versions:
+            if version.effective_from > day:
+                break
+            current = version
+        return current
+
+    @property
+    def program_started(self) -> date | None:
+        """The first version's ``effective_from``: where program cost starts to count."""
+        return self.versions[0].effective_from if self.versions else None
+
+    def segments(self, first: date, last: date) -> list[tuple[date, date, CostModel]]:
+        """``[first, last]`` cut into inclusive day ranges that each have one version."""
+        bounds = [first]
+        bounds += [v.effective_from for v in self.versions if first < v.effective_from <= last]
+        ends = [b - timedelta(days=1) for b in bounds[1:]] + [last]
+        return [(start, end, self.on(start)) for start, end in zip(bounds, ends, strict=True)]

@@ -1,4 +1,4 @@
-"""ROI data: the versioned cost model (rollups are added beside it)."""
+"""ROI data: the versioned cost model, the daily rollups and the aggregates drawn from them."""
 
 from decimal import Decimal
 
@@ -52,3 +52,155 @@ class CostModel(models.Model):
 
     def __str__(self) -> str:
         return f"Cost model from {self.effective_from} ({self.currency})"
+
+
+class RollupMeasures(models.Model):
+    """The measures every rollup table carries, so that a month is the sum of its days.
+
+    ``measured_savings`` and ``estimated_savings`` of a day are that day's *increments* (see
+    ``roi.services``): summed over the days before T they give the savings as of T. A day's
+    measured increment can be negative (an occurrence after closing lowers the savings).
+    """
+
+    gaps_opened = models.PositiveIntegerField(default=0)
+    gaps_closed = models.PositiveIntegerField(default=0)
+    gaps_prevented = models.PositiveIntegerField(default=0)
+    occurrences = models.PositiveIntegerField(default=0)
+    cost_incurred = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    measured_savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    estimated_savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    remedy_spend = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # The run that wrote the row: rows of a recomputed range that the run did not write are
+    # stale (their gaps moved elsewhere) and are deleted.
+    computed_at = models.DateTimeField()
+
+    MEASURES = (
+        "gaps_opened",
+        "gaps_closed",
+        "gaps_prevented",
+        "occurrences",
+        "cost_incurred",
+        "measured_savings",
+        "estimated_savings",
+        "remedy_spend",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(RollupMeasures):
+    """One day of one (team, role, category): what the gaps caused, cost and saved that day."""
+
+    date = models.DateField()
+    team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
+    role = models.ForeignKey("gaps.Role", on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["-date", "team_id", "role_id", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "team", "role", "category"], name="dailyrollup_unique_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "date"], name="dailyrollup_team_date"),
+            models.Index(fields=["role", "date"], name="dailyrollup_role_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.team_id}/{self.role_id}/{self.category}"
+
+
+class MonthlyTeamRollup(RollupMeasures):
+    """The daily rows of one team summed per month: what the dashboard draws (months × teams).
+
+    Also holds, for the medians the dashboard shows, how many gaps took how many whole days
+    from detection to being acknowledged / closed in that month: ``{"days": count}``.
+    """
+
+    month = models.DateField(help_text="First day of the month.")
+    team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
+    acknowledge_days = models.JSONField(default=dict, blank=True)
+    close_days = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["month", "team_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "team"], name="monthlyteamrollup_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.team_id}"
+
+
+class MonthlyRoleRollup(RollupMeasures):
+    """The daily rows of one role summed per month: what the recognition board ranks."""
+
+    month = models.DateField(help_text="First day of the month.")
+    team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
+    role = models.ForeignKey("gaps.Role", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["month", "role_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "team", "role"], name="monthlyrolerollup_unique_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "role"], name="monthlyrolerollup_month_role")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.role_id}"
+
+
+class GapSnapshot(models.Model):
+    """Per gap, as of the day after the last rolled-up day: its monthly cost and its savings.
+
+    Written by the rollup so that the dashboard can list the costliest open gaps and the
+    biggest savers without counting occurrences. Monthly cost = occurrences in the 30 days
+    before ``as_of`` × unit cost (a month is 30 days).
+    """
+
+    gap = models.OneToOneField("gaps.Gap", on_delete=models.CASCADE, related_name="roi_snapshot")
+    team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16)
+    as_of = models.DateField()
+    unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    occurrences_last_30_days = models.PositiveIntegerField(default=0)
+    monthly_cost = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    savings_kind = models.CharField(max_length=10, default="none")
+    savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["-monthly_cost"]
+        indexes = [
+            models.Index(fields=["status", "monthly_cost"], name="gapsnapshot_status_cost"),
+            models.Index(fields=["savings_kind", "savings"], name="gapsnapshot_kind_savings"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gap_id} as of {self.as_of}"
+
+
+class RollupRun(models.Model):
+    """One run of the rollup: which days it recomputed and when it finished."""
+
+    class Trigger(models.TextChoices):
+        NIGHTLY = "nightly", "Nightly job"
+        MANUAL = "manual", "By hand"
+        DEMO = "demo", "Demo data"
+
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    first_day = models.DateField(null=True, blank=True)
+    last_day = models.DateField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    daily_rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.trigger} {self.first_day}..{self.last_day}"

@@ -1,0 +1,113 @@
+"""ROI API shapes, as DESIGN.md writes them: money and percentages as two-decimal strings,
+``null`` where a figure is not defined."""
+
+from datetime import date
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from roi import calculations as calc
+from roi.figures import Summary
+from roi.models import DailyRollup
+
+# Inputs of a figure that are money (shown to the cent); other decimals are rates and months.
+MONEY_INPUTS = frozenset(
+    {
+        "unit_cost",
+        "remedy_costs",
+        "program_cost_per_month",
+        "measured_savings",
+        "estimated_savings",
+        "investment",
+    }
+)
+RATE = Decimal("0.000001")
+
+
+def plain(name: str, value):
+    """One figure input as JSON: money to the cent, other decimals to six places, as strings."""
+    if isinstance(value, Decimal):
+        if name in MONEY_INPUTS:
+            return calc.money_str(value)
+        return format(value.quantize(RATE).normalize(), "f")
+    return value
+
+
+def plain_inputs(inputs: dict) -> dict:
+    return {name: plain(name, value) for name, value in inputs.items()}
+
+
+class AsOfSerializer(serializers.Serializer):
+    """``?as_of=YYYY-MM-DD`` (default: today, UTC)."""
+
+    as_of = serializers.DateField(
+        required=False, input_formats=["iso-8601"], help_text="The day T the figures are as of."
+    )
+
+    def as_of_or(self, default: date) -> date:
+        return self.validated_data.get("as_of") or default
+
+
+class SummarySerializer(serializers.Serializer):
+    """``GET /api/v1/roi/summary/``."""
+
+    as_of = serializers.DateField()
+    currency = serializers.CharField()
+    measured_savings = serializers.CharField()
+    estimated_savings = serializers.CharField()
+    investment = serializers.CharField()
+    roi_percent = serializers.CharField(allow_null=True)
+    roi_percent_measured = serializers.CharField(allow_null=True)
+    cost_incurred = serializers.CharField()
+    gaps_closed = serializers.IntegerField()
+    gaps_prevented = serializers.IntegerField()
+
+    @staticmethod
+    def shape(summary: Summary) -> dict:
+        money = {name: calc.money_str(summary.amount(name)) for name in summary.figures}
+        return {
+            "as_of": summary.as_of,
+            "currency": summary.currency,
+            **money,
+            "gaps_closed": summary.totals.gaps_closed,
+            "gaps_prevented": summary.totals.gaps_prevented,
+        }
+
+
+class SavingsSerializer(serializers.Serializer):
+    """``GET /api/v1/gaps/{id}/savings/``."""
+
+    kind = serializers.ChoiceField(choices=["measured", "estimated", "none"])
+    amount = serializers.CharField()
+    formula = serializers.CharField()
+    inputs = serializers.DictField()
+
+    @staticmethod
+    def shape(figure: calc.Figure) -> dict:
+        return {
+            "kind": figure.kind,
+            "amount": calc.money_str(figure.amount),
+            "formula": figure.formula,
+            "inputs": plain_inputs(figure.inputs),
+        }
+
+
+class DailyRollupSerializer(serializers.ModelSerializer):
+    """One rollup row; savings are the day's increments (see docs/roi.md)."""
+
+    team_name = serializers.CharField(source="team.name", read_only=True)
+    role_name = serializers.CharField(source="role.name", read_only=True)
+
+    class Meta:
+        model = DailyRollup
+        fields = [
+            "date",
+            "team",
+            "team_name",
+            "role",
+            "role_name",
+            "category",
+            *DailyRollup.MEASURES,
+            "computed_at",
+        ]
+        read_only_fields = fields

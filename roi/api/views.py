@@ -1,0 +1,99 @@
+"""ROI API: the summary, one gap's savings, and the daily rollups (JSON pages or CSV)."""
+
+import csv
+from collections.abc import Iterator
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gaps.api.permissions import TokenScopePermission
+from gaps.models import ApiToken, Gap
+from roi import figures, selectors
+from roi.costs import gap_savings
+from roi.filtersets import DailyRollupFilterSet
+from roi.permissions import ReadsRoi
+
+from .serializers import AsOfSerializer, DailyRollupSerializer, SavingsSerializer, SummarySerializer
+
+ROI_PERMISSIONS = [IsAuthenticated, TokenScopePermission, ReadsRoi]
+
+
+def _as_of(request: Request):
+    params = AsOfSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.as_of_or(selectors.today())
+
+
+class SummaryView(APIView):
+    """The headline figures as of a day, from gaps and occurrences (exact for any day)."""
+
+    token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
+    permission_classes = ROI_PERMISSIONS
+
+    @extend_schema(parameters=[AsOfSerializer], responses=SummarySerializer)
+    def get(self, request: Request) -> Response:
+        summary = figures.summary_as_of(_as_of(request))
+        return Response(SummarySerializer.shape(summary))
+
+
+class GapSavingsView(APIView):
+    """One gap's savings as of a day: measured (closed), estimated (prevented) or none."""
+
+    token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
+    permission_classes = ROI_PERMISSIONS
+
+    @extend_schema(
+        parameters=[AsOfSerializer],
+        responses={200: SavingsSerializer, 404: OpenApiResponse(description="No such gap.")},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        as_of = _as_of(request)
+        gap = get_object_or_404(Gap.objects.select_related("touchpoint"), pk=pk)
+        return Response(SavingsSerializer.shape(gap_savings(gap, as_of)))
+
+
+class Echo:
+    """A file-like object whose ``write`` hands the line back, for streaming CSV."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Daily rollup rows, filtered by date range, team, role and category; ``export/`` as CSV."""
+
+    token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
+    permission_classes = ROI_PERMISSIONS
+    serializer_class = DailyRollupSerializer
+    filterset_class = DailyRollupFilterSet
+    ordering_fields = ["date", "occurrences", "cost_incurred", "measured_savings"]
+
+    def get_queryset(self):
+        token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
+        return selectors.rollups_for_user(self.request.user, token)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="CSV rows.")})
+    @action(detail=False, methods=["get"], url_path="export", url_name="export")
+    def export(self, request: Request) -> StreamingHttpResponse:
+        rows = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(self._csv(rows), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="roi-rollups.csv"'
+        return response
+
+    @staticmethod
+    def _csv(rows) -> Iterator[str]:
+        writer = csv.writer(Echo())
+        names = ["date", "team", "role", "category", *DailyRollupSerializer.Meta.model.MEASURES]
+        yield writer.writerow(names)
+        for row in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [row.date.isoformat(), row.team.name, row.role.name, row.category]
+                + [getattr(row, name) for name in names[4:]]
+            )

@@ -1,0 +1,435 @@
+"""Reads of the ROI app. The dashboard, summary, recognition and CX Day pages read only the
+precomputed rollups (months × teams, months × roles, gap snapshots, runs): never occurrences,
+so their cost does not grow with the data. Only a single gap's before/after page counts its own
+occurrences.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from gaps.models import ApiToken, Gap, Occurrence, Team
+
+from . import calculations as calc
+from .costs import CostModelTimeline, cost_model_as_of, gap_savings
+from .figures import Summary, Totals, summarise, summarise_for_team
+from .models import DailyRollup, GapSnapshot, MonthlyRoleRollup, MonthlyTeamRollup, RollupRun
+from .permissions import can_read_figures
+from .services import OPEN_STATUSES
+
+ZERO = calc.ZERO
+
+
+def rollups_for_user(
+    user: User | AnonymousUser, token: ApiToken | None = None
+) -> QuerySet[DailyRollup]:
+    """Daily rows the person may read: all of them for figure readers and ``roi:read`` tokens,
+    none otherwise (rollups are company-wide figures, not per-role data)."""
+    allowed = token.allows("roi:read") if token is not None else can_read_figures(user)
+    if not allowed:
+        return DailyRollup.objects.none()
+    return DailyRollup.objects.select_related("team", "role").order_by(
+        "-date", "team__name", "role__name", "category"
+    )
+
+
+def last_run() -> RollupRun | None:
+    """The latest finished run, whatever it recomputed: "rollup last ran at"."""
+    return RollupRun.objects.order_by("-finished_at", "-id").first()
+
+
+def rolled_through() -> date | None:
+    """The last day the rollups cover (figures are "as of" the day after)."""
+    return (
+        RollupRun.objects.filter(last_day__isnull=False)
+        .order_by("-last_day")
+        .values_list("last_day", flat=True)
+        .first()
+    )
+
+
+def today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def cx_day(year: int) -> date:
+    """CX Day: the first Tuesday of October."""
+    first = date(year, 10, 1)
+    return first + timedelta(days=(1 - first.weekday()) % 7)
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def median_of(histogram: dict[str, int]) -> Decimal | None:
+    """The median of the values a ``{"value": how many}`` histogram holds."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    ordered = sorted((int(value), n) for value, n in histogram.items())
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if index < seen:
+                return value
+        return ordered[-1][0]
+
+    if total % 2:
+        return Decimal(nth(total // 2))
+    return (Decimal(nth(total // 2 - 1)) + Decimal(nth(total // 2))) / 2
+
+
+def _totals(rows) -> Totals:
+    total = Totals()
+    for row in rows:
+        total += Totals.from_row(row.__dict__)
+    return total
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard and the executive summary draw, already added up."""
+
+    as_of: date | None
+    last_run: RollupRun | None
+    start: date
+    end: date
+    team: Team | None
+    summary: Summary | None = None
+    period: dict[str, calc.Figure] = field(default_factory=dict)
+    months: list[tuple[date, Totals]] = field(default_factory=list)
+    teams: list[tuple[Team, Totals]] = field(default_factory=list)
+    top_open: list[GapSnapshot] = field(default_factory=list)
+    top_savers: list[GapSnapshot] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.summary.currency if self.summary else "EUR"
+
+    def chart_data(self) -> dict:
+        """What the charts plot, as plain JSON numbers (the figures themselves stay exact)."""
+        return {
+            "currency": self.currency,
+            "months": [month.strftime("%Y-%m") for month, _ in self.months],
+            "measured": [float(t.measured_savings) for _, t in self.months],
+            "estimated": [float(t.estimated_savings) for _, t in self.months],
+            "cost": [float(t.cost_incurred) for _, t in self.months],
+            "teams": [team.name for team, _ in self.teams],
+            "team_savings": [
+                float(t.measured_savings + t.estimated_savings) for _, t in self.teams
+            ],
+            "team_cost": [float(t.cost_incurred) for _, t in self.teams],
+            "open_gaps": [s.gap.title for s in self.top_open],
+            "open_cost": [float(s.monthly_cost) for s in self.top_open],
+        }
+
+
+def dashboard(*, start: date | None = None, end: date | None = None, team: Team | None = None):
+    """The executive dashboard from rollups only, in a fixed number of queries.
+
+    Period figures add the months ``start``..``end`` (default: the twelve months up to the
+    last rolled-up day); totals and ROI are as of the day after the last rolled-up day.
+    """
+    through = rolled_through()
+    as_of = through + timedelta(days=1) if through else None
+    end = end or month_of(through or today())
+    start = start or add_months(end, -11)
+    board = Dashboard(as_of=as_of, last_run=last_run(), start=start, end=end, team=team)
+    if as_of is None:
+        return board
+
+    monthly = MonthlyTeamRollup.objects.select_related("team").order_by("month", "team__name")
+    snapshots = GapSnapshot.objects.select_related("gap", "gap__causing_role", "team")
+    if team is not None:
+        monthly = monthly.filter(team=team)
+        snapshots = snapshots.filter(team=team)
+    rows = list(monthly)
+
+    timeline = CostModelTimeline()
+    assemble = summarise if team is None else summarise_for_team
+    board.summary = assemble(as_of=as_of, totals=_totals(rows), timeline=timeline)
+
+    in_period = [row for row in rows if start <= row.month <= end]
+    by_month: dict[date, Totals] = defaultdict(Totals)
+    by_team: dict[int, Totals] = defaultdict(Totals)
+    teams: dict[int, Team] = {}
+    acknowledge: dict[str, int] = defaultdict(int)
+    close: dict[str, int] = defaultdict(int)
+    for row in in_period:
+        row_totals = Totals.from_row(row.__dict__)
+        by_month[row.month] += row_totals
+        by_team[row.team_id] += row_totals
+        teams[row.team_id] = row.team
+        for days, n in row.acknowledge_days.items():
+            acknowledge[days] += n
+        for days, n in row.close_days.items():
+            close[days] += n
+    month = start
+    while month <= end:
+        board.months.append((month, by_month.get(month, Totals())))
+        month = add_months(month, 1)
+    board.teams = sorted(
+        ((teams[pk], t) for pk, t in by_team.items()),
+        key=lambda pair: -(pair[1].measured_savings + pair[1].estimated_savings),
+    )
+    period = sum(by_month.values(), Totals())
+    quarter_from = quarter_start(through)
+    quarter = _totals(row for row in rows if row.month >= quarter_from)
+
+    open_rows = snapshots.filter(status__in=OPEN_STATUSES)
+    open_cost = open_rows.aggregate(total=Sum("monthly_cost"), gaps=Count("pk"))
+    board.top_open = list(open_rows.order_by("-monthly_cost", "gap_id")[:10])
+    board.top_savers = list(
+        snapshots.filter(savings_kind__in=["measured", "estimated"]).order_by("-savings", "gap_id")[
+            :10
+        ]
+    )
+    board.period = _period_figures(
+        board, period, quarter, quarter_from, open_cost, acknowledge, close
+    )
+    return board
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _period_figures(board, period, quarter, quarter_from, open_cost, acknowledge, close):
+    span = {"from": board.start.strftime("%Y-%m"), "to": board.end.strftime("%Y-%m")}
+    team = {"team": board.team.name if board.team else "all teams"}
+    monthly_cost = open_cost["total"] or ZERO
+    return {
+        "measured_savings": calc.Figure(
+            "measured",
+            period.measured_savings,
+            "Σ of the daily increments of closed gaps' measured savings in the period",
+            {**span, **team},
+        ),
+        "estimated_savings": calc.Figure(
+            "estimated",
+            period.estimated_savings,
+            "Σ of the daily increments of prevented gaps' estimated savings in the period",
+            {**span, **team},
+        ),
+        "cost_incurred": calc.Figure(
+            "cost",
+            period.cost_incurred,
+            "occurrences in the period × unit_cost",
+            {**span, **team, "occurrences": period.occurrences},
+        ),
+        "remedy_spend": calc.Figure(
+            "cost",
+            period.remedy_spend,
+            "Σ remedy_cost of gaps closed or prevented in the period",
+            {
+                **span,
+                **team,
+                "gaps_closed": period.gaps_closed,
+                "gaps_prevented": period.gaps_prevented,
+            },
+        ),
+        "open_monthly_cost": calc.Figure(
+            "cost",
+            monthly_cost,
+            "Σ over open gaps of occurrences in the last 30 days × unit_cost",
+            {"as_of": board.as_of.isoformat(), **team, "open_gaps": open_cost["gaps"]},
+        ),
+        "quarter_closed": calc.Figure(
+            "count",
+            Decimal(quarter.gaps_closed),
+            "gaps closed from the quarter's first day to the last rolled-up day",
+            {"quarter_from": quarter_from.isoformat(), **team},
+        ),
+        "quarter_prevented": calc.Figure(
+            "count",
+            Decimal(quarter.gaps_prevented),
+            "gaps prevented from the quarter's first day to the last rolled-up day",
+            {"quarter_from": quarter_from.isoformat(), **team},
+        ),
+        "median_acknowledge": calc.Figure(
+            "days",
+            median_of(acknowledge),
+            "median of whole days from detected_on to the day acknowledged, over gaps "
+            "acknowledged in the period",
+            {**span, **team, "gaps": sum(acknowledge.values())},
+        ),
+        "median_close": calc.Figure(
+            "days",
+            median_of(close),
+            "median of whole days from detected_on to the day closed, over gaps closed in "
+            "the period",
+            {**span, **team, "gaps": sum(close.values())},
+        ),
+    }
+
+
+@dataclass
+class Ranked:
+    """One role or team on the recognition board."""
+
+    name: str
+    team: str
+    gaps_closed: int = 0
+    gaps_prevented: int = 0
+    measured_savings: Decimal = ZERO
+    estimated_savings: Decimal = ZERO
+
+    @property
+    def savings(self) -> Decimal:
+        return self.measured_savings + self.estimated_savings
+
+    @property
+    def count(self) -> int:
+        return self.gaps_closed + self.gaps_prevented
+
+
+@dataclass
+class Recognition:
+    """The year's board: roles and teams ranked by savings and by gaps closed or prevented."""
+
+    year: int
+    roles: list[Ranked]
+    teams: list[Ranked]
+
+    def top(self, items: list[Ranked], key: str, limit: int = 10) -> list[Ranked]:
+        keyed = [i for i in items if getattr(i, key)]
+        return sorted(keyed, key=lambda i: (-getattr(i, key), i.name))[:limit]
+
+    @property
+    def roles_by_savings(self) -> list[Ranked]:
+        return self.top(self.roles, "savings")
+
+    @property
+    def roles_by_count(self) -> list[Ranked]:
+        return self.top(self.roles, "count")
+
+    @property
+    def teams_by_savings(self) -> list[Ranked]:
+        return self.top(self.teams, "savings")
+
+    @property
+    def teams_by_count(self) -> list[Ranked]:
+        return self.top(self.teams, "count")
+
+    @property
+    def preventers(self) -> list[Ranked]:
+        """CX Day's heroes: who prevented the most gaps, then by estimated savings."""
+        keyed = [i for i in self.roles if i.gaps_prevented]
+        return sorted(keyed, key=lambda i: (-i.gaps_prevented, -i.estimated_savings, i.name))[:10]
+
+    @property
+    def totals(self) -> Ranked:
+        total = Ranked(name="All", team="")
+        for role in self.roles:
+            total.gaps_closed += role.gaps_closed
+            total.gaps_prevented += role.gaps_prevented
+            total.measured_savings += role.measured_savings
+            total.estimated_savings += role.estimated_savings
+        return total
+
+
+def recognition(year: int) -> Recognition:
+    """The year's recognition board from the months × roles aggregate (one query)."""
+    rows = (
+        MonthlyRoleRollup.objects.filter(
+            month__gte=date(year, 1, 1), month__lt=date(year + 1, 1, 1)
+        )
+        .values("role_id", "role__name", "team_id", "team__name")
+        .annotate(
+            closed=Sum("gaps_closed"),
+            prevented=Sum("gaps_prevented"),
+            measured=Sum("measured_savings"),
+            estimated=Sum("estimated_savings"),
+        )
+        .order_by()
+    )
+    roles, teams = [], {}
+    for row in rows:
+        ranked = Ranked(
+            name=row["role__name"],
+            team=row["team__name"],
+            gaps_closed=row["closed"] or 0,
+            gaps_prevented=row["prevented"] or 0,
+            measured_savings=calc.cents(row["measured"] or ZERO),
+            estimated_savings=calc.cents(row["estimated"] or ZERO),
+        )
+        roles.append(ranked)
+        team = teams.setdefault(row["team_id"], Ranked(name=row["team__name"], team=""))
+        team.gaps_closed += ranked.gaps_closed
+        team.gaps_prevented += ranked.gaps_prevented
+        team.measured_savings += ranked.measured_savings
+        team.estimated_savings += ranked.estimated_savings
+    return Recognition(year=year, roles=roles, teams=list(teams.values()))
+
+
+@dataclass
+class BeforeAfter:
+    """One gap's occurrences per 30-day month around its closing (or up to today)."""
+
+    gap: Gap
+    as_of: date
+    savings: calc.Figure
+    currency: str
+    labels: list[str]
+    counts: list[int]
+    anchor_label: str
+
+    def chart_data(self) -> dict:
+        return {"labels": self.labels, "counts": self.counts, "anchor": self.anchor_label}
+
+
+def gap_before_after(gap: Gap, as_of: date) -> BeforeAfter:
+    """Occurrences per 30-day month before and after closing: the picture behind the savings.
+
+    For a closed gap the months are counted from ``closed_at`` (−3 … −1 before, +1 … after);
+    for any other gap, the twelve months up to ``as_of``.
+    """
+    model = cost_model_as_of(as_of)
+    end = calc.day_start(as_of)
+    if gap.status == Gap.Status.CLOSED and gap.closed_at is not None:
+        anchor = gap.closed_at
+        before = -(-model.baseline_window_days // 30)
+        after = max(1, -(-int((end - anchor).days) // 30))
+        start = anchor - timedelta(days=30 * before)
+        anchor_label = "closed"
+    else:
+        anchor, before, after = end, 12, 0
+        start = end - timedelta(days=360)
+        anchor_label = "as of"
+    per_day = (
+        Occurrence.objects.filter(gap=gap, occurred_at__gte=start, occurred_at__lt=end)
+        .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    buckets = {k: 0 for k in range(-before, after)}
+    anchor_day = anchor.astimezone(UTC).date()
+    for row in per_day:
+        index = (row["day"] - anchor_day).days // 30
+        if index in buckets:
+            buckets[index] += row["n"]
+    labels = [f"month {k + 1:+d}" if k >= 0 else f"month {k:d}" for k in buckets]
+    return BeforeAfter(
+        gap=gap,
+        as_of=as_of,
+        savings=gap_savings(gap, as_of),
+        currency=model.currency,
+        labels=labels,
+        counts=list(buckets.values()),
+        anchor_label=anchor_label,
+    )

@@ -1,0 +1,10 @@
+"""Celery tasks of the roi app: one-line wrappers around services."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="roi.tasks.rollup_nightly")
+def rollup_nightly() -> int:
+    return services.rollup_nightly().daily_rows

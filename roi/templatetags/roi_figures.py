@@ -1,0 +1,52 @@
+"""How ROI figures read on a page: money to the cent with the currency, ROI "not defined"
+instead of a division error, and each figure's formula and inputs one click away."""
+
+from decimal import Decimal
+
+from django import template
+
+from roi import calculations as calc
+from roi.api.serializers import plain
+
+register = template.Library()
+
+
+def display(amount: Decimal | None, unit: str = "money", currency: str = "") -> str:
+    """A figure as shown: ``EUR 2,100.00``, ``470.00 %``, ``12``, or "not defined"."""
+    if amount is None:
+        return "not defined" if unit == "percent" else "—"
+    if unit == "money":
+        return f"{currency} {calc.cents(amount):,.2f}".strip()
+    if unit == "percent":
+        return f"{calc.cents(amount):,.2f} %"
+    if unit == "days":
+        return f"{amount.normalize():f} days"
+    return f"{int(amount):,}"
+
+
+@register.simple_tag
+def money(amount: Decimal | None, currency: str = "") -> str:
+    return display(amount, "money", currency)
+
+
+@register.inclusion_tag("roi/_figure.html")
+def figure(
+    figure: calc.Figure, label: str, ident: str, unit: str = "money", currency: str = ""
+) -> dict:
+    """A figure card whose value opens a popover with its formula and inputs."""
+    return {
+        "figure": figure,
+        "label": label,
+        "id": ident,
+        "value": display(figure.amount, unit, currency),
+        "inputs": [(name, plain(name, value)) for name, value in figure.inputs.items()],
+    }
+
+
+@register.inclusion_tag("roi/_formula.html")
+def formula(figure: calc.Figure) -> dict:
+    """The formula and inputs of a figure, inline (the printed summary has no popovers)."""
+    return {
+        "figure": figure,
+        "inputs": [(name, plain(name, value)) for name, value in figure.inputs.items()],
+    }

@@ -1,0 +1,69 @@
+/* Draw the ROI charts from the JSON the page embeds (Chart.js, served from static/vendor). */
+(function () {
+  "use strict";
+  if (typeof Chart === "undefined") { return; }
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+  var GOOD = "#1f7a4d", WARN = "#d08a1e", BAD = "#b3261e", BRAND = "#2456a6";
+
+  function read(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+  function draw(id, config) {
+    var canvas = document.getElementById(id);
+    if (canvas) { new Chart(canvas, config); }
+  }
+  function money(currency) {
+    return function (value) { return currency + " " + Number(value).toLocaleString(undefined, {maximumFractionDigits: 0}); };
+  }
+
+  var board = read("roi-dashboard-data");
+  if (board) {
+    var ticks = {callback: money(board.currency)};
+    draw("chart-monthly", {
+      type: "bar",
+      data: {
+        labels: board.months,
+        datasets: [
+          {label: "Measured savings", data: board.measured, backgroundColor: GOOD, stack: "savings"},
+          {label: "Estimated savings", data: board.estimated, backgroundColor: WARN, stack: "savings"},
+          {label: "Cost incurred", data: board.cost, type: "line", borderColor: BAD, backgroundColor: BAD}
+        ]
+      },
+      options: {scales: {y: {ticks: ticks}}}
+    });
+    draw("chart-teams", {
+      type: "bar",
+      data: {
+        labels: board.teams,
+        datasets: [
+          {label: "Savings (measured + estimated)", data: board.team_savings, backgroundColor: GOOD},
+          {label: "Cost incurred", data: board.team_cost, backgroundColor: BAD}
+        ]
+      },
+      options: {indexAxis: "y", scales: {x: {ticks: ticks}}}
+    });
+    draw("chart-open", {
+      type: "bar",
+      data: {labels: board.open_gaps, datasets: [{label: "Cost per month", data: board.open_cost, backgroundColor: BAD}]},
+      options: {indexAxis: "y", scales: {x: {ticks: ticks}}}
+    });
+  }
+
+  var gap = read("roi-gap-data");
+  if (gap) {
+    draw("chart-gap", {
+      type: "bar",
+      data: {
+        labels: gap.labels,
+        datasets: [{
+          label: "Occurrences per 30 days",
+          data: gap.counts,
+          backgroundColor: gap.labels.map(function (label) { return label.indexOf("+") >= 0 ? GOOD : BRAND; })
+        }]
+      },
+      options: {plugins: {subtitle: {display: true, text: "Months before (−) and after (+) the gap was " + gap.anchor}}}
+    });
+  }
+})();

@@ -1,0 +1,175 @@
+"""ROI pages: filled from rollups only, constant queries, filters, recognition and CX Day."""
+
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from roi import selectors, services
+
+from .conftest import TODAY
+from .test_api import grow
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rolled(history) -> dict:
+    services.rollup_nightly(today=TODAY)
+    return history
+
+
+@pytest.fixture
+def exec_client(client, exec_user):
+    client.force_login(exec_user)
+    return client
+
+
+def test_dashboard_shows_the_figures_with_their_formulas(exec_client, rolled):
+    response = exec_client.get("/roi/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Rollup last ran at" in page
+    assert "figures as of 2026-06-01" in page
+    assert "EUR 2,100.00" in page
+    assert "EUR 750.00" in page
+    assert "470.00 %" in page
+    assert "320.00 %" in page
+    # Every figure opens to its formula and inputs.
+    assert page.count('popovertarget="formula-') >= 15
+    assert "max(0, baseline_rate − post_rate) × months_after × unit_cost" in page
+    # Median days from detection to closing of gap A (closed 140 days after detection).
+    assert "140 days" in page
+    assert "Delivery slots ignored" in page
+    chart = response.context["chart_data"]
+    assert chart["months"][-1] == "2026-05"
+    assert sum(chart["measured"]) == 2100.0
+    assert sum(chart["estimated"]) == 750.0
+    assert set(chart["teams"]) == {"Billing", "Logistics"}
+    assert chart["open_gaps"] == ["Delivery slots ignored"]
+    assert chart["open_cost"] == [270.0]
+
+
+def test_dashboard_filters_by_team_and_period(exec_client, rolled):
+    billing = rolled["billing"].pk
+    page = exec_client.get("/roi/", {"team": billing}).content.decode()
+    assert "ROI dashboard · Billing" in page
+    board = exec_client.get("/roi/", {"team": billing}).context["board"]
+    assert board.summary.amount("measured_savings") == 2100
+    assert board.summary.amount("estimated_savings") == 0
+    april = exec_client.get("/roi/", {"start": "2026-04", "end": "2026-04"}).context["board"]
+    assert [m.strftime("%Y-%m") for m, _ in april.months] == ["2026-04"]
+    assert april.period["measured_savings"].amount < 2100
+    assert april.period["quarter_closed"].amount == 1
+
+
+def test_dashboard_bad_filters_show_errors_beside_the_fields(exec_client, rolled):
+    response = exec_client.get("/roi/", {"start": "2026-07", "end": "2026-01", "team": "x"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="field-error"' in page
+    assert "Select a valid choice" in page
+    response = exec_client.get("/roi/", {"start": "not-a-month"})
+    assert response.status_code == 200
+    assert "Enter a valid date" in response.content.decode()
+
+
+def test_dashboard_before_the_first_rollup_says_so(exec_client, history):
+    page = exec_client.get("/roi/").content.decode()
+    assert "has not run yet" in page
+
+
+def test_dashboard_reads_rollups_only_and_a_constant_number_of_queries(
+    exec_client, rolled, django_assert_max_num_queries
+):
+    urls = ("/roi/", f"/roi/?team={rolled['billing'].pk}", "/roi/summary/")
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert exec_client.get(url).status_code == 200
+        small[url] = len(captured.captured_queries)
+    grow(rolled, 12)
+    services.rollup_since(since=services.first_data_day(), today=TODAY)
+    for url in urls:
+        with django_assert_max_num_queries(small[url]):
+            with CaptureQueriesContext(connection) as large:
+                assert exec_client.get(url).status_code == 200
+        statements = [q["sql"] for q in large.captured_queries]
+        assert not [sql for sql in statements if "gaps_occurrence" in sql]
+
+
+def test_executive_summary_is_printable(exec_client, rolled):
+    response = exec_client.get("/roi/summary/")
+    page = response.content.decode()
+    assert "executive summary" in page
+    assert "roi/roi.css" in page
+    assert "window.print()" in page
+    assert "EUR 2,100.00" in page
+    assert "(measured_savings + estimated_savings − investment) ÷ investment × 100" in page
+    css = settings.BASE_DIR / "static" / "roi" / "roi.css"
+    assert "@media print" in css.read_text(encoding="utf-8")
+
+
+def test_pages_are_for_executives_cx_and_role_owners(client, rolled, integration_user, owner_user):
+    assert client.get("/roi/").status_code == 302
+    client.force_login(integration_user)
+    for url in ("/roi/", "/roi/summary/", "/roi/recognition/", "/roi/cx-day/2026/"):
+        assert client.get(url).status_code == 403
+    client.force_login(owner_user)
+    assert client.get("/roi/recognition/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("year", "day"),
+    [
+        (2024, date(2024, 10, 1)),
+        (2025, date(2025, 10, 7)),
+        (2026, date(2026, 10, 6)),
+        (2027, date(2027, 10, 5)),
+        (2030, date(2030, 10, 1)),
+    ],
+)
+def test_cx_day_is_the_first_tuesday_of_october(year, day):
+    assert selectors.cx_day(year) == day
+    assert day.weekday() == 1
+
+
+def test_recognition_ranks_roles_and_teams(exec_client, rolled, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = exec_client.get("/roi/recognition/", {"year": 2026})
+    board = response.context["board"]
+    assert [r.name for r in board.roles_by_savings] == ["Invoicing Specialist", "Dispatcher"]
+    assert board.roles_by_savings[0].measured_savings == 2100
+    assert [t.name for t in board.teams_by_count] == ["Billing", "Logistics"]
+    page = response.content.decode()
+    assert "Recognition board 2026" in page
+    assert "CX Day 2026 recap" in page
+    bad = exec_client.get("/roi/recognition/", {"year": "1066"})
+    assert bad.status_code == 200
+    assert "field-error" in bad.content.decode()
+
+
+def test_cx_day_recap_celebrates_the_years_preventers(exec_client, rolled):
+    response = exec_client.get("/roi/cx-day/2026/")
+    page = response.content.decode()
+    assert "Tuesday 6 October 2026" in page
+    assert [r.name for r in response.context["board"].preventers] == ["Dispatcher"]
+    assert exec_client.get("/roi/cx-day/").url == f"/roi/cx-day/{selectors.today().year}/"
+    assert exec_client.get("/roi/cx-day/1900/").status_code == 404
+
+
+def test_gap_before_and_after(exec_client, rolled, django_assert_max_num_queries):
+    a = rolled["a"]
+    with django_assert_max_num_queries(10):
+        response = exec_client.get(f"/roi/gaps/{a.pk}/", {"as_of": "2026-06-01"})
+    picture = response.context["picture"]
+    assert picture.labels == ["month -3", "month -2", "month -1", "month +1", "month +2"]
+    assert picture.counts == [30, 30, 30, 6, 4]
+    page = response.content.decode()
+    assert "EUR 2,100.00" in page
+    assert "baseline_occurrences" in page
+    assert exec_client.get("/roi/gaps/999999/").status_code == 404
+    assert exec_client.get("/roi/gaps/", {"gap": a.pk}).url == f"/roi/gaps/{a.pk}/"
+    assert exec_client.get("/roi/gaps/", {"gap": "x"}).status_code == 404
