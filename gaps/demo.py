@@ -1,14 +1,18 @@
 """Demo organisation for ``manage.py seed_demo``: teams, roles at every level, touchpoints,
-themes and one user per group. Idempotent: every row is looked up by its natural key first.
+themes, one user per group, and eighteen months of gap history (``gaps.demo_history``).
+Idempotent: every row is looked up by its natural key first.
 """
 
+import functools
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.text import slugify
 
 from . import permissions
+from .demo_history import seed_history
 from .models import Role, Team, Theme, Touchpoint
 
 DEMO_PASSWORD = "cxalign-demo"  # noqa: S105 - printed for the demo; never used in production.
@@ -180,7 +184,7 @@ def _owner_username(team: str, level: str) -> str:
 
 @transaction.atomic
 def seed(stdout=None) -> dict:
-    """Create the demo organisation and users; running it again changes nothing."""
+    """Create the demo organisation, users and gap history; running it again changes nothing."""
     teams: dict[str, Team] = {}
     roles: dict[tuple[str, str], Role] = {}
     for team_name, facing, team_roles in TEAMS:
@@ -229,6 +233,8 @@ def seed(stdout=None) -> dict:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
 
+    seed_history(roles, stdout)
+
     if stdout is not None:
         stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, group, _owned in USERS:
@@ -243,7 +249,13 @@ def _demo_user(username: str, first: str, last: str, group: Group) -> User:
         defaults={"first_name": first, "last_name": last, "email": f"{username}@example.com"},
     )
     if made:
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()
         user.save()
     user.groups.add(group)
     return user
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    """Hash the demo password once: forty users share it, and each hash takes a second."""
+    return make_password(DEMO_PASSWORD)

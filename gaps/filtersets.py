@@ -25,15 +25,23 @@ class GapFilterSet(django_filters.FilterSet):
     )
     touchpoint = django_filters.ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all())
     severity = django_filters.MultipleChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
-    severity_min = django_filters.NumberFilter(field_name="severity", lookup_expr="gte")
+    severity_min = django_filters.NumberFilter(
+        field_name="severity", lookup_expr="gte", label="Severity at least"
+    )
     theme = django_filters.ModelMultipleChoiceFilter(
         field_name="themes", queryset=Theme.objects.all(), label="Theme", distinct=True
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     recurring = django_filters.BooleanFilter()
-    customer_facing = django_filters.BooleanFilter(field_name="causing_team__customer_facing")
-    detected_after = django_filters.DateFilter(field_name="detected_on", lookup_expr="gte")
-    detected_before = django_filters.DateFilter(field_name="detected_on", lookup_expr="lte")
+    customer_facing = django_filters.BooleanFilter(
+        field_name="causing_team__customer_facing", label="Customer-facing team"
+    )
+    detected_after = django_filters.DateFilter(
+        field_name="detected_on", lookup_expr="gte", label="Detected from"
+    )
+    detected_before = django_filters.DateFilter(
+        field_name="detected_on", lookup_expr="lte", label="Detected until"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("detected_on", "detected_on"),

@@ -1,9 +1,14 @@
 """Reads of gaps, scoped per user and loaded with what lists and pages show."""
 
+from datetime import date, datetime, timedelta
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from . import permissions
+from .escalation import late_condition
 from .models import Gap, GapEvent, Occurrence, Role, Theme
 
 
@@ -59,3 +64,44 @@ def text_search(queryset: QuerySet[Gap], text: str) -> QuerySet[Gap]:
 def occurrences_for_user(user: User | AnonymousUser) -> QuerySet[Occurrence]:
     """Occurrences of the gaps the person may see (no joins: the table is the large one)."""
     return Occurrence.objects.filter(gap__in=gaps_for_user(user).values("pk"))
+
+
+def with_lateness(queryset: QuerySet[Gap]) -> QuerySet[Gap]:
+    """Annotate ``is_late`` so pages show the overdue badge without a query per row.
+
+    Late as the list's ``overdue`` filter means it: flagged by the escalation job, or past a
+    deadline not yet met (``escalation.late_condition``).
+    """
+    late = Q(overdue=True) | late_condition(timezone.localdate())
+    return queryset.annotate(is_late=ExpressionWrapper(late, output_field=BooleanField()))
+
+
+def occurrence_weekly_counts(gap: Gap) -> list[tuple[date, int]]:
+    """Occurrences of the gap per week (Monday), oldest first, weeks without any as zero.
+
+    One grouped query: the occurrence table is the high-volume one, its rows are never loaded.
+    """
+    rows = (
+        Occurrence.objects.filter(gap=gap)
+        .annotate(week=TruncWeek("occurred_at"))
+        .order_by()
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by("week")
+    )
+    counts = {_as_date(week): n for week, n in rows}
+    if not counts:
+        return []
+    week = min(counts)
+    last = max(max(counts), _as_date(timezone.now()) - timedelta(days=timezone.now().weekday()))
+    series = []
+    while week <= last:
+        series.append((week, counts.get(week, 0)))
+        week += timedelta(days=7)
+    return series
+
+
+def _as_date(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value

@@ -8,6 +8,14 @@ app_name = "gaps"
 
 urlpatterns = [
     path("", views.gap_list, name="list"),
+    path("export.csv", views.gap_export, name="export"),
     path("mine/", views.my_gaps, name="mine"),
+    path("new/", views.gap_create, name="create"),
+    path("prevented/new/", views.gap_prevent, name="prevent"),
+    path("import/", views.gap_import, name="import"),
+    path("import/template.csv", views.gap_import_template, name="import_template"),
     path("<int:pk>/", views.gap_detail, name="detail"),
+    path("<int:pk>/edit/", views.gap_edit, name="edit"),
+    path("<int:pk>/transition/", views.gap_transition, name="transition"),
+    path("<int:pk>/remedy/", views.gap_remedy, name="remedy"),
 ]

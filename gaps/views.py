@@ -1,23 +1,361 @@
-"""Gap pages (filled in by the gaps issue; honest placeholders until then)."""
+"""Gap pages: thin views that parse a form, call ``gaps.services`` and render.
 
+Who sees what: every member of a cxalign group reads gaps (``selectors.gaps_for_user``; others
+get 404). Writing is for the CX team, and for role owners on gaps of roles they own; the
+services decide and raise ``PermissionDenied`` (403). Executives read only: any POST from them
+is a 403 before anything runs.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from . import csv_io, permissions, selectors, services, transitions
+from .filtersets import GapFilterSet
+from .forms import (
+    CsvImportForm,
+    GapForm,
+    PreventedGapForm,
+    RemedyPlanForm,
+    TransitionForm,
+    add_service_errors,
+)
 from .models import Gap
+
+PAGE_SIZE = 25
+# Filters always in view; the others fold under "More filters".
+PRIMARY_FILTERS = ("q", "status", "category", "team", "causing_role", "severity", "overdue")
+# Sortable columns of the list: (column heading, ordering name of GapFilterSet).
+SORTS = (
+    ("Title", "title"),
+    ("Team", "team"),
+    ("Severity", "severity"),
+    ("Status", "status"),
+    ("Detected", "detected_on"),
+    ("Remedy due", "remedy_due_on"),
+)
+
+
+def may_write(user) -> bool:
+    return permissions.is_cx_team(user) or permissions.is_role_owner(user)
+
+
+def writers_only(view: Callable) -> Callable:
+    """Refuse a POST (403) from anyone who can never change a gap, e.g. executives."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST" and not may_write(request.user):
+            raise PermissionDenied("Read-only access: you cannot change gaps.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def cx_team_only(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not permissions.is_cx_team(request.user):
+            raise PermissionDenied("Only the CX team does this.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _filtered(request: HttpRequest, queryset) -> GapFilterSet:
+    return GapFilterSet(request.GET or None, queryset=selectors.with_lateness(queryset))
+
+
+def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:
+    gaps = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    page = Paginator(gaps, PAGE_SIZE).get_page(request.GET.get("page"))
+    current = request.GET.get("ordering", "")
+    sorts = [
+        (label, name, "-" + name if current == name else name, current.lstrip("-") == name)
+        for label, name in SORTS
+    ]
+    return {
+        "filterset": filterset,
+        "page": page,
+        "status_counts": selectors.gap_status_counts(gaps),
+        "sorts": sorts,
+        "ordering": current,
+        "primary_filters": PRIMARY_FILTERS,
+        "today": timezone.localdate(),
+    }
 
 
 @login_required
 def gap_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": "Gaps"})
+    """Every gap the person may see, filtered, sorted and paged."""
+    filterset = _filtered(request, selectors.gaps_for_user(request.user))
+    context = _list_context(request, filterset)
+    context["can_log"] = permissions.is_cx_team(request.user)
+    return render(request, "gaps/list.html", context)
+
+
+@login_required
+def gap_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The list as CSV, with the same filters (and the import's columns); ``mine=1``: my roles'."""
+    mine = request.GET.get("mine") == "1"
+    scope = selectors.gaps_caused_by_roles_of if mine else selectors.gaps_for_user
+    filterset = _filtered(request, scope(request.user))
+    gaps = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(csv_io.gaps_export_lines(gaps), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="gaps-{stamp}.csv"'
+    return response
 
 
 @login_required
 def my_gaps(request: HttpRequest) -> HttpResponse:
-    return render(request, "placeholder.html", {"title": "Gaps my roles caused"})
+    """Gaps my roles caused: the role owner's worklist, with the moves they may make inline."""
+    filterset = _filtered(request, selectors.gaps_caused_by_roles_of(request.user))
+    context = _list_context(request, filterset)
+    for gap in context["page"]:
+        gap.quick_moves = [
+            move
+            for move in transitions.moves_for(request.user, gap)
+            if not (move.needs_note or move.needs_root_cause)
+        ]
+    context["can_prevent"] = may_write(request.user)
+    return render(request, "gaps/mine.html", context)
+
+
+def _visible_gap(request: HttpRequest, pk: int) -> Gap:
+    return get_object_or_404(selectors.with_lateness(selectors.gaps_for_user(request.user)), pk=pk)
+
+
+def _occurrence_chart(gap: Gap) -> dict:
+    """Weekly counts for the chart, and the average per week before and after the close."""
+    series = selectors.occurrence_weekly_counts(gap)
+    closed_week = None
+    if gap.closed_at is not None:
+        closed_day = timezone.localtime(gap.closed_at).date()
+        closed_week = closed_day - timedelta(days=closed_day.weekday())
+    before = [n for week, n in series if closed_week is None or week < closed_week][-12:]
+    after = [n for week, n in series if closed_week is not None and week > closed_week]
+    return {
+        "labels": [week.isoformat() for week, _n in series],
+        "counts": [n for _week, n in series],
+        "closed_week": closed_week.isoformat() if closed_week else None,
+        "total": sum(n for _week, n in series),
+        "before_avg": round(sum(before) / len(before), 1) if before else None,
+        "after_avg": round(sum(after) / len(after), 1) if after else None,
+        "rows": series,
+    }
+
+
+def _shown(value) -> str:
+    """A history value as people read it: lists joined, nothing as a dash."""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "—"
+    return "—" if value in (None, "") else str(value)
+
+
+def _timeline(gap: Gap) -> list:
+    """The gap's history, each field change ready to print as (field, old, new)."""
+    events = list(selectors.gap_history(gap))
+    for event in events:
+        event.change_rows = [
+            (name.replace("_", " "), _shown(old), _shown(new))
+            for name, (old, new) in event.changes.items()
+        ]
+    return events
+
+
+def _detail_context(
+    request: HttpRequest,
+    gap: Gap,
+    *,
+    failed: TransitionForm | None = None,
+    remedy_form: RemedyPlanForm | None = None,
+) -> dict:
+    user = request.user
+    forms = []
+    for move in transitions.moves_for(user, gap):
+        if failed is not None and failed.move == move:
+            forms.append(failed)
+        else:
+            forms.append(TransitionForm(move=move, auto_id=f"id_{move.target}_%s"))
+    can_plan = permissions.is_cx_team(user) or transitions.acts_as_owner(user, gap)
+    if can_plan and remedy_form is None and gap.status != Gap.Status.ARCHIVED:
+        remedy_form = RemedyPlanForm(gap=gap, initial=RemedyPlanForm.initial_for(gap))
+    return {
+        "gap": gap,
+        "events": _timeline(gap),
+        "chart": _occurrence_chart(gap),
+        "move_forms": forms,
+        "remedy_form": remedy_form if can_plan else None,
+        "can_edit": permissions.is_cx_team(user) and gap.status != Gap.Status.ARCHIVED,
+        "today": timezone.localdate(),
+    }
 
 
 @login_required
 def gap_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    gap = get_object_or_404(Gap, pk=pk)
-    return render(request, "placeholder.html", {"title": gap.title})
+    gap = _visible_gap(request, pk)
+    return render(request, "gaps/detail.html", _detail_context(request, gap))
+
+
+@require_POST
+@login_required
+@writers_only
+def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make one status move; errors show beside the move's fields, never as a 500."""
+    gap = _visible_gap(request, pk)
+    target = request.POST.get("to", "")
+    move = transitions.find_move(gap.status, target)
+    form = TransitionForm(request.POST, move=move, auto_id=f"id_{target}_%s")
+    if move is None or not form.is_valid():
+        if move is None:
+            label = Gap.Status(target).label.lower() if target in Gap.Status.values else target
+            messages.error(
+                request,
+                f"A {gap.get_status_display().lower()} gap cannot be moved to {label!s}.",
+            )
+        context = _detail_context(request, gap, failed=form if move else None)
+        return render(request, "gaps/detail.html", context, status=400)
+    try:
+        services.gap_transition(gap=gap, actor=request.user, **form.service_arguments())
+    except ValidationError as error:
+        add_service_errors(form, error)
+        context = _detail_context(request, gap, failed=form)
+        return render(request, "gaps/detail.html", context, status=400)
+    messages.success(request, f"{move.label}: the gap is now {Gap.Status(target).label.lower()}.")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect(gap)
+
+
+@require_POST
+@login_required
+@writers_only
+def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the remedy plan (owner, due date, progress)."""
+    gap = _visible_gap(request, pk)
+    form = RemedyPlanForm(request.POST, gap=gap)
+    if form.is_valid():
+        try:
+            services.gap_update(gap=gap, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Remedy plan saved.")
+            return redirect(gap)
+    context = _detail_context(request, gap, remedy_form=form)
+    return render(request, "gaps/detail.html", context, status=400)
+
+
+def _gap_form_page(
+    request: HttpRequest,
+    form: GapForm,
+    write: Callable[[], Gap],
+    *,
+    success: str,
+    context: dict,
+) -> HttpResponse:
+    """Run ``write`` for a valid POSTed gap form; else show the form, errors beside fields."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            gap = write()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(gap)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gaps/form.html", {"form": form, **context}, status=status)
+
+
+@login_required
+@cx_team_only
+def gap_create(request: HttpRequest) -> HttpResponse:
+    """Log a gap (CX team)."""
+    form = GapForm(request.POST or None)
+
+    def write() -> Gap:
+        fields = form.service_fields()
+        return services.gap_create(actor=request.user, themes=form.cleaned_data["themes"], **fields)
+
+    return _gap_form_page(
+        request, form, write, success="Gap logged.", context={"title": "Log a gap"}
+    )
+
+
+@login_required
+@cx_team_only
+def gap_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a gap (CX team); the history records each changed field."""
+    gap = _visible_gap(request, pk)
+    form = GapForm(request.POST or None, initial=GapForm.initial_for(gap))
+
+    def write() -> Gap:
+        themes = form.cleaned_data["themes"]
+        return services.gap_update(
+            gap=gap, actor=request.user, themes=themes, **form.service_fields()
+        )
+
+    context = {"gap": gap, "title": f"Edit: {gap.title}"}
+    return _gap_form_page(request, form, write, success="Gap saved.", context=context)
+
+
+@login_required
+def gap_prevent(request: HttpRequest) -> HttpResponse:
+    """Log a gap a role caught before it reached customers (role owner, or CX team)."""
+    if not may_write(request.user):
+        raise PermissionDenied("Read-only access: you cannot log gaps.")
+    form = PreventedGapForm(request.POST or None, user=request.user)
+
+    def write() -> Gap:
+        return services.gap_create(
+            actor=request.user,
+            status=Gap.Status.PREVENTED,
+            prevented_on=form.cleaned_data.get("prevented_on"),
+            themes=form.cleaned_data["themes"],
+            **form.service_fields(),
+        )
+
+    return _gap_form_page(
+        request,
+        form,
+        write,
+        success="Prevented gap logged. Well caught.",
+        context={"title": "Log a prevented gap", "prevented": True},
+    )
+
+
+@login_required
+@cx_team_only
+def gap_import(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV of gaps: every row checked first, then all written or none."""
+    form = CsvImportForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            result = csv_io.gaps_import(actor=request.user, text=form.cleaned_data["file"])
+            if result.ok:
+                messages.success(request, f"Imported {len(result.created)} gaps.")
+                return redirect("gaps:list")
+    context = {"form": form, "result": result, "columns": csv_io.COLUMNS}
+    return render(request, "gaps/import.html", context, status=status)
+
+
+@login_required
+def gap_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(csv_io.template_text(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="gaps-template.csv"'
+    return response
