@@ -9,6 +9,8 @@ from rest_framework.routers import DefaultRouter
 from . import views
 
 router = DefaultRouter(trailing_slash=True)
+# One root for the whole API lists every app's resources: cxalign/api_urls.py.
+router.include_root_view = False
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("roles", views.RoleViewSet, basename="role")
 router.register("touchpoints", views.TouchpointViewSet, basename="touchpoint")
