@@ -1,12 +1,44 @@
 """One FilterSet per list, shared by the pages and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .escalation import late_condition
-from .models import Gap, Occurrence, Role, Team, Theme, Touchpoint
+from .models import MAX_ID, Gap, Occurrence, Role, Team, Theme, Touchpoint
 from .selectors import text_search
+
+
+class BoundedModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Model choices by id where an id no column can hold is an invalid choice, not a crash."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and not 0 < int(text) <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+class ModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """django-filter's multiple model choice, with ids bounded (see the field above)."""
+
+    field_class = BoundedModelMultipleChoiceField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number a 64-bit id column can hold."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("decimal_places", 0)
+        super().__init__(*args, **kwargs)
 
 
 class GapFilterSet(django_filters.FilterSet):
@@ -17,18 +49,18 @@ class GapFilterSet(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=Gap.Category.choices)
     origin = django_filters.MultipleChoiceFilter(choices=Gap.Origin.choices)
     journey_stage = django_filters.MultipleChoiceFilter(choices=Gap.JourneyStage.choices)
-    team = django_filters.ModelMultipleChoiceFilter(
+    team = ModelMultipleChoiceFilter(
         field_name="causing_team", queryset=Team.objects.all(), label="Team"
     )
-    causing_role = django_filters.ModelMultipleChoiceFilter(
+    causing_role = ModelMultipleChoiceFilter(
         queryset=Role.objects.select_related("team"), label="Role"
     )
-    touchpoint = django_filters.ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all())
+    touchpoint = ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all())
     severity = django_filters.MultipleChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
     severity_min = django_filters.NumberFilter(
         field_name="severity", lookup_expr="gte", label="Severity at least"
     )
-    theme = django_filters.ModelMultipleChoiceFilter(
+    theme = ModelMultipleChoiceFilter(
         field_name="themes", queryset=Theme.objects.all(), label="Theme", distinct=True
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
@@ -78,9 +110,9 @@ class OccurrenceFilterSet(django_filters.FilterSet):
     date means 00:00 UTC that day. Both bounds compare the raw column, so the index is used.
     """
 
-    gap = django_filters.NumberFilter(field_name="gap_id")
+    gap = IdFilter(field_name="gap_id")
     source = django_filters.CharFilter()
-    touchpoint = django_filters.NumberFilter(field_name="touchpoint_id")
+    touchpoint = IdFilter(field_name="touchpoint_id")
     external_id = django_filters.CharFilter()
     occurred_after = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="lt")

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -105,12 +105,18 @@ def gap_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def gap_export(request: HttpRequest) -> StreamingHttpResponse:
+def gap_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadRequest:
     """The list as CSV, with the same filters (and the import's columns); ``mine=1``: my roles'."""
     mine = request.GET.get("mine") == "1"
     scope = selectors.gaps_caused_by_roles_of if mine else selectors.gaps_for_user
     filterset = _filtered(request, scope(request.user))
-    gaps = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    if filterset.is_bound and not filterset.is_valid():
+        # An export the filters do not describe would be worse than none: say what is wrong.
+        problems = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in filterset.errors.items()
+        )
+        return HttpResponseBadRequest(f"Invalid filters: {problems}", content_type="text/plain")
+    gaps = filterset.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(csv_io.gaps_export_lines(gaps), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="gaps-{stamp}.csv"'

@@ -19,7 +19,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gaps.models import Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
+from gaps.models import MAX_ID, Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import OccurrenceInput
 from gaps.services import CREATABLE_STATUSES, EARLIEST_DATE, EDITABLE
@@ -270,7 +270,9 @@ class OccurrenceSerializer(serializers.ModelSerializer):
 class OccurrenceInputSerializer(StrictInputMixin, serializers.Serializer):
     """One pushed occurrence. Gap and touchpoint ids are resolved for the whole batch at once."""
 
-    gap = serializers.IntegerField(min_value=1, help_text="Id of the gap the customer met.")
+    gap = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Id of the gap the customer met."
+    )
     occurred_at = serializers.DateTimeField()
     source = serializers.CharField(max_length=60, help_text="The reporting system, e.g. 'zendesk'.")
     external_id = serializers.CharField(
@@ -282,7 +284,11 @@ class OccurrenceInputSerializer(StrictInputMixin, serializers.Serializer):
         "Without one, every push stores a new occurrence.",
     )
     touchpoint = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="Defaults to the gap's touchpoint."
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text="Defaults to the gap's touchpoint.",
     )
     customer_ref = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""

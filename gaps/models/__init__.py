@@ -5,7 +5,12 @@ from .notifications import DigestDelivery, Escalation
 from .organisation import Role, Team, Theme, Touchpoint
 from .tokens import ApiToken
 
+# Largest primary key a 64-bit id column holds: larger numbers in input are invalid ids, refused
+# before they reach the database (SQLite cannot even bind them).
+MAX_ID = 2**63 - 1
+
 __all__ = [
+    "MAX_ID",
     "ApiToken",
     "DigestDelivery",
     "Escalation",

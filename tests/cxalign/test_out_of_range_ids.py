@@ -1,0 +1,68 @@
+"""Ids no 64-bit column can hold are bad input (400) or unknown (404), never a 500.
+
+SQLite, the embedded default, cannot even bind such numbers, so they must be refused before
+they reach the database.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+BIG = "9" * 25
+
+FILTERS = [
+    ("/api/v1/gaps/", "team"),
+    ("/api/v1/gaps/", "causing_role"),
+    ("/api/v1/gaps/", "theme"),
+    ("/api/v1/gaps/", "touchpoint"),
+    ("/api/v1/occurrences/", "gap"),
+    ("/api/v1/occurrences/", "touchpoint"),
+]
+PAGES = [f"/gaps/?team={BIG}", f"/gaps/mine/?theme={BIG}"]
+UNKNOWN = [f"/api/v1/gaps/{BIG}/", f"/api/v1/gaps/{BIG}/history/", f"/api/v1/gaps/{BIG}/savings/"]
+
+
+@pytest.fixture
+def api(cx_user):
+    client = APIClient()
+    client.force_authenticate(cx_user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "name"), FILTERS)
+def test_filter_by_impossible_id_is_a_field_error(api, url, name):
+    response = api.get(url, {name: BIG})
+    assert response.status_code == 400
+    assert name in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", UNKNOWN)
+def test_impossible_id_in_the_path_is_not_found(api, url):
+    assert api.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PAGES)
+def test_pages_show_an_impossible_filter_id_as_a_field_error(client, cx_user, url):
+    client.force_login(cx_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_export_with_an_impossible_filter_id_says_what_is_wrong(client, cx_user):
+    client.force_login(cx_user)
+    response = client.get(f"/gaps/export.csv?team={BIG}")
+    assert response.status_code == 400
+    assert "team" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bulk", [False, True])
+def test_occurrence_for_an_impossible_gap_id_is_refused(api, bulk):
+    item = {"gap": int(BIG), "occurred_at": "2026-01-01T00:00:00Z", "source": "desk"}
+    response = api.post("/api/v1/occurrences/", [item] if bulk else item, format="json")
+    assert response.status_code == 400
+    assert "gap" in str(response.json())
