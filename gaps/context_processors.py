@@ -18,7 +18,8 @@ def navigation(request: HttpRequest) -> dict:
             "my_gaps": owner,
             "feed": owner,
             "insights": cx or permissions.is_executive(user),
-            "dashboard": True,
+            # The ROI pages are for executives, the CX team and role owners (roi.permissions).
+            "dashboard": cx or owner or permissions.is_executive(user),
             "admin": user.is_staff,
         }
     }

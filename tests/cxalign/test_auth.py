@@ -77,3 +77,12 @@ def test_navigation_follows_the_group(client):
     page = client.get(reverse("roi:dashboard")).content.decode()
     assert reverse("insights:my_feed") in page
     assert reverse("gaps:mine") in page
+
+
+@pytest.mark.django_db
+def test_integration_users_are_not_offered_pages_they_may_not_open(client):
+    UserFactory(username="desk", groups=[permissions.INTEGRATION])
+    client.login(username="desk", password=PASSWORD)
+    page = client.get(reverse("gaps:list")).content.decode()
+    assert reverse("roi:dashboard") not in page
+    assert client.get(reverse("roi:dashboard")).status_code == 403
