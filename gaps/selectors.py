@@ -105,3 +105,24 @@ def _as_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
+
+
+LIVE_STATUSES = ("open", "acknowledged", "in_remedy", "disputed")
+
+
+def escalations_to(user: User | AnonymousUser, *, role_id: int | None = None) -> QuerySet:
+    """Escalations addressed to the person on gaps still unresolved, newest first.
+
+    Feeds show them beside the insights (DESIGN.md: escalations appear in feeds); a gap that
+    was since acknowledged-and-closed or archived no longer needs anyone's attention.
+    """
+    from .models import Escalation
+
+    if not user.is_authenticated:
+        return Escalation.objects.none()
+    escalations = Escalation.objects.filter(recipient=user, gap__status__in=LIVE_STATUSES)
+    if role_id is not None:
+        escalations = escalations.filter(role_id=role_id)
+    return escalations.select_related("gap__causing_role", "gap__causing_team").order_by(
+        "-created_at", "-id"
+    )

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from gaps import permissions
+from gaps import selectors as gap_selectors
 
 from . import routing, selectors, services, tailoring
 from .filtersets import FeedItemFilterSet, InsightFilterSet
@@ -241,6 +242,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
             "filter": filterset,
             "page": _page(request, filterset.qs),
             "query": _query_without_page(request),
+            "escalations": list(gap_selectors.escalations_to(request.user, role_id=role_id)[:10]),
         },
     )
 
