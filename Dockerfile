@@ -6,7 +6,7 @@ COPY pyproject.toml README.md ./
 RUN pip install --upgrade pip && pip install .
 COPY . .
 RUN pip install --no-deps -e . \
- && DEBUG=1 python manage.py collectstatic --noinput
+ && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 cxalign && chown -R cxalign /app
 USER cxalign
 EXPOSE 8000
