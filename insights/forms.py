@@ -2,16 +2,17 @@
 
 from django import forms
 
+from gaps.filtersets import BoundedModelMultipleChoiceField
 from gaps.models import Gap, Role, Team, Theme
 
 from .models import FeedState, Insight, RoutingRule
 
 
 class InsightForm(forms.ModelForm):
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    related_gaps = forms.ModelMultipleChoiceField(
+    related_gaps = BoundedModelMultipleChoiceField(
         queryset=Gap.objects.exclude(status=Gap.Status.ARCHIVED).select_related("causing_team"),
         required=False,
         help_text="The gaps this finding is about; their causing roles always receive it.",
@@ -48,7 +49,7 @@ class InsightForm(forms.ModelForm):
 
 
 class RoutingRuleForm(forms.ModelForm):
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     target_levels = forms.MultipleChoiceField(
@@ -57,7 +58,7 @@ class RoutingRuleForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label="Target levels",
     )
-    target_roles = forms.ModelMultipleChoiceField(
+    target_roles = BoundedModelMultipleChoiceField(
         queryset=Role.objects.select_related("team"), required=False, label="Target roles"
     )
     team = forms.ModelChoiceField(

@@ -334,3 +334,24 @@ def test_bad_query_parameters_never_break_a_page(client, cx_user, owner_user, or
     response = client.post(url, {"state": "bogus", "next": "https://evil.example/"})
     assert response.url.startswith(feed_url(org.billing_manager))
     assert client.get(reverse("insights:feed_item_state", args=[item.pk])).status_code == 405
+
+
+def test_ids_no_column_can_hold_are_form_errors_not_a_500(client, cx_user, org):
+    client.force_login(cx_user)
+    huge = "99999999999999999999"
+    response = client.post(
+        reverse("insights:create"),
+        {"title": "T", "kind": "expectation", "finding": "F", "themes": [huge]},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["themes"] == [
+        f"Select a valid choice. {huge} is not one of the available choices."
+    ]
+    response = client.post(
+        reverse("insights:rule_create"),
+        {"name": "R", "target_levels": ["manager"], "target_roles": [huge]},
+    )
+    assert response.status_code == 200
+    assert "target_roles" in response.context["form"].errors
+    assert not Insight.objects.exists()
+    assert not RoutingRule.objects.exists()
