@@ -1,6 +1,7 @@
 """Forms of the insight and rule pages; they validate input and hand it to the services."""
 
 from django import forms
+from django.db.models import Q
 
 from gaps.filtersets import BoundedModelMultipleChoiceField
 from gaps.models import Gap, Role, Team, Theme
@@ -43,6 +44,14 @@ class InsightForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Insight.Kind.choices  # no blank radio button
+        if self.instance.pk:
+            # A gap archived after it was linked stays a valid choice: editing the insight must
+            # not force unlinking it (which would take it out of its causing role's feed).
+            self.fields["related_gaps"].queryset = (
+                Gap.objects.filter(~Q(status=Gap.Status.ARCHIVED) | Q(insights=self.instance))
+                .select_related("causing_team")
+                .distinct()
+            )
         self.fields["related_gaps"].label_from_instance = lambda gap: (
             f"#{gap.pk} {gap.title} ({gap.causing_team.name})"
         )

@@ -355,3 +355,26 @@ def test_ids_no_column_can_hold_are_form_errors_not_a_500(client, cx_user, org):
     assert "target_roles" in response.context["form"].errors
     assert not Insight.objects.exists()
     assert not RoutingRule.objects.exists()
+
+
+def test_an_insight_linked_to_a_gap_archived_since_can_still_be_edited(
+    client, cx_user, org, billing_gap, make_insight
+):
+    insight = make_insight(related_gaps=[billing_gap])
+    billing_gap.status = "archived"
+    billing_gap.save(update_fields=["status"])
+    client.force_login(cx_user)
+    form = {"title": "Renamed", "kind": "expectation", "finding": "F"}
+    response = client.post(
+        reverse("insights:edit", args=[insight.pk]), {**form, "related_gaps": [billing_gap.pk]}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    insight.refresh_from_db()
+    assert insight.title == "Renamed"
+    assert list(insight.related_gaps.all()) == [billing_gap]
+    # Archived gaps not linked yet stay out of reach.
+    other = make_insight(title="Other")
+    response = client.post(
+        reverse("insights:edit", args=[other.pk]), {**form, "related_gaps": [billing_gap.pk]}
+    )
+    assert "related_gaps" in response.context["form"].errors
