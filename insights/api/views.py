@@ -121,8 +121,10 @@ class FeedItemViewSet(
     serializer_class = FeedItemSerializer
     filterset_class = FeedItemFilterSet
     permission_classes = PERMISSIONS
-    # Every signed-in person reaches exactly the items of the roles they own (the queryset).
-    read_rule = write_rule = staticmethod(lambda user: user.is_authenticated)
+    # Every signed-in person reaches exactly the items of the roles they own (the queryset);
+    # executives among them only read.
+    read_rule = staticmethod(lambda user: user.is_authenticated)
+    write_rule = staticmethod(selectors.can_work_feeds)
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     http_method_names = ["get", "patch", "head", "options"]
     ordering_fields = ["relevance", "created_at"]

@@ -220,3 +220,16 @@ def test_routing_rules_endpoint_queries_do_not_grow(
         rules = api.get("/api/v1/routing-rules/").json()["results"]
     assert len(rules) == 22
     assert rules[0]["target_roles"] == [org.invoicing.pk, org.dispatcher.pk]
+
+
+def test_executives_who_own_a_role_read_its_feed_but_never_change_it(
+    api, exec_user, org, routed, cx_user
+):
+    org.billing_manager.owners.add(exec_user)
+    item = FeedItem.objects.get(role=org.billing_manager)
+    as_user(api, exec_user)
+    assert [i["id"] for i in api.get("/api/v1/feed-items/").json()["results"]] == [item.pk]
+    denied = api.patch(f"/api/v1/feed-items/{item.pk}/", {"state": "read"}, format="json")
+    assert denied.status_code == 403
+    item.refresh_from_db()
+    assert item.state == "new"

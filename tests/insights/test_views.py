@@ -378,3 +378,17 @@ def test_an_insight_linked_to_a_gap_archived_since_can_still_be_edited(
         reverse("insights:edit", args=[other.pk]), {**form, "related_gaps": [billing_gap.pk]}
     )
     assert "related_gaps" in response.context["form"].errors
+
+
+def test_executives_who_own_a_role_read_its_feed_without_buttons(client, exec_user, org, routed):
+    org.billing_manager.owners.add(exec_user)
+    item = FeedItem.objects.filter(role=org.billing_manager).first()
+    client.force_login(exec_user)
+    page = client.get(feed_url(org.billing_manager)).content.decode()
+    assert "One invoice a month" in page
+    assert "Mark read" not in page
+    assert "Dismiss…" not in page
+    url = reverse("insights:feed_item_state", args=[item.pk])
+    assert client.post(url, {"state": "read"}).status_code == 403
+    item.refresh_from_db()
+    assert item.state == "new"
