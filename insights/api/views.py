@@ -80,6 +80,11 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     filterset_fields = ["active", "kind", "gap_category", "team"]
 
+    @property
+    def token_write_scope(self) -> str | None:
+        """A reach preview saves nothing: a read token may ask it, like the group rule says."""
+        return "insights:read" if self.action == "reach" else None
+
     def get_queryset(self):
         return selectors.rules_for_user(self.request.user)
 

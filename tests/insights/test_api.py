@@ -233,3 +233,14 @@ def test_executives_who_own_a_role_read_its_feed_but_never_change_it(
     assert denied.status_code == 403
     item.refresh_from_db()
     assert item.state == "new"
+
+
+def test_a_read_token_may_ask_which_roles_a_rule_would_reach(api, exec_user, org):
+    _, key = ApiToken.issue(user=exec_user, name="bi", scopes=["insights:read"])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    rule = {"name": "Managers", "team": org.billing.pk, "target_levels": ["manager"]}
+    reach = api.post("/api/v1/routing-rules/reach/", rule, format="json")
+    assert reach.status_code == 200, reach.json()
+    assert [r["name"] for r in reach.json()["roles"]] == ["Billing Ops Manager"]
+    assert api.post("/api/v1/routing-rules/", rule, format="json").status_code == 403
+    assert not RoutingRule.objects.exists()
