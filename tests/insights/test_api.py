@@ -244,3 +244,27 @@ def test_a_read_token_may_ask_which_roles_a_rule_would_reach(api, exec_user, org
     assert [r["name"] for r in reach.json()["roles"]] == ["Billing Ops Manager"]
     assert api.post("/api/v1/routing-rules/", rule, format="json").status_code == 403
     assert not RoutingRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "field", "value"),
+    [
+        ("/api/v1/insights/", "themes", "[1e400]"),
+        ("/api/v1/insights/", "related_gaps", "[1.5]"),
+        ("/api/v1/routing-rules/", "team", "-1e400"),
+        ("/api/v1/routing-rules/reach/", "target_roles", "[1e400]"),
+    ],
+)
+def test_ids_that_are_not_whole_numbers_are_a_400(
+    api, cx_user, org, billing_gap, endpoint, field, value
+):
+    """1e400 parses as infinity (it crashed the lookup); 1.5 silently meant id 1."""
+    as_user(api, cx_user)
+    # Raw JSON: the test client would not send a float this large.
+    valid = '"title": "T", "finding": "F", "kind": "expectation", "name": "R"'
+    body = f'{{{valid}, "target_levels": ["manager"], "{field}": {value}}}'
+    response = api.post(endpoint, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {field: ["Incorrect type. Expected pk value, received float."]}
+    assert not Insight.objects.exists()
+    assert not RoutingRule.objects.exists()
