@@ -1,17 +1,19 @@
 """Forms of the insight and rule pages; they validate input and hand it to the services."""
 
 from django import forms
+from django.db.models import Q
 
+from gaps.filtersets import BoundedModelMultipleChoiceField
 from gaps.models import Gap, Role, Team, Theme
 
 from .models import FeedState, Insight, RoutingRule
 
 
 class InsightForm(forms.ModelForm):
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    related_gaps = forms.ModelMultipleChoiceField(
+    related_gaps = BoundedModelMultipleChoiceField(
         queryset=Gap.objects.exclude(status=Gap.Status.ARCHIVED).select_related("causing_team"),
         required=False,
         help_text="The gaps this finding is about; their causing roles always receive it.",
@@ -42,13 +44,21 @@ class InsightForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Insight.Kind.choices  # no blank radio button
+        if self.instance.pk:
+            # A gap archived after it was linked stays a valid choice: editing the insight must
+            # not force unlinking it (which would take it out of its causing role's feed).
+            self.fields["related_gaps"].queryset = (
+                Gap.objects.filter(~Q(status=Gap.Status.ARCHIVED) | Q(insights=self.instance))
+                .select_related("causing_team")
+                .distinct()
+            )
         self.fields["related_gaps"].label_from_instance = lambda gap: (
             f"#{gap.pk} {gap.title} ({gap.causing_team.name})"
         )
 
 
 class RoutingRuleForm(forms.ModelForm):
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     target_levels = forms.MultipleChoiceField(
@@ -57,7 +67,7 @@ class RoutingRuleForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label="Target levels",
     )
-    target_roles = forms.ModelMultipleChoiceField(
+    target_roles = BoundedModelMultipleChoiceField(
         queryset=Role.objects.select_related("team"), required=False, label="Target roles"
     )
     team = forms.ModelChoiceField(

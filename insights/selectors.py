@@ -33,6 +33,14 @@ def can_write_insights(user: User | AnonymousUser) -> bool:
     return permissions.is_cx_team(user) or permissions.is_integration(user)
 
 
+def can_work_feeds(user: User | AnonymousUser) -> bool:
+    """Who may change the state of items in the feeds they own: role owners (and the CX team).
+
+    Executives read their roles' feeds but never write, as everywhere else (DESIGN.md).
+    """
+    return permissions.is_role_owner(user) or permissions.is_cx_team(user)
+
+
 def can_view_rules(user: User | AnonymousUser) -> bool:
     return permissions.is_cx_team(user) or permissions.is_executive(user)
 

@@ -243,6 +243,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
             "page": _page(request, filterset.qs),
             "query": _query_without_page(request),
             "escalations": list(gap_selectors.escalations_to(request.user, role_id=role_id)[:10]),
+            "can_act": selectors.can_work_feeds(request.user),
         },
     )
 
@@ -251,6 +252,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
 @require_POST
 def feed_item_state(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.feed_items_for_user(request.user), pk=pk)
+    _require(selectors.can_work_feeds(request.user))
     form = FeedStateForm(request.POST)
     back = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gaps.models import Gap, Role, Team, Theme
+from gaps.models import MAX_ID, Gap, Role, Team, Theme
 from gaps.models.gaps import GapCategory
 
 from ..models import (
@@ -36,16 +36,30 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
     return field_class(choices=choices, **kwargs)
 
 
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related object by id, where an id is a whole number an id column can hold.
+
+    DRF's field hands any JSON number to the database lookup: ``1e400`` (infinity once parsed)
+    crashed the request with OverflowError, and ``1.5`` silently meant object 1.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        text = str(data).strip()
+        if not text.lstrip("-").isdigit():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < int(text) <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(int(text))
+
+
 class InsightSerializer(serializers.ModelSerializer):
     kind = choice_field(InsightKind.choices)
     source = choice_field(InsightSource.choices, required=False, allow_blank=True)
     status = choice_field(InsightStatus.choices, read_only=True)
-    themes = serializers.PrimaryKeyRelatedField(
-        queryset=Theme.objects.all(), many=True, required=False
-    )
-    related_gaps = serializers.PrimaryKeyRelatedField(
-        queryset=Gap.objects.all(), many=True, required=False
-    )
+    themes = IdRelatedField(queryset=Theme.objects.all(), many=True, required=False)
+    related_gaps = IdRelatedField(queryset=Gap.objects.all(), many=True, required=False)
 
     class Meta:
         model = Insight
@@ -70,18 +84,12 @@ class InsightSerializer(serializers.ModelSerializer):
 
 
 class RoutingRuleSerializer(serializers.ModelSerializer):
-    themes = serializers.PrimaryKeyRelatedField(
-        queryset=Theme.objects.all(), many=True, required=False
-    )
-    team = serializers.PrimaryKeyRelatedField(
-        queryset=Team.objects.all(), required=False, allow_null=True
-    )
+    themes = IdRelatedField(queryset=Theme.objects.all(), many=True, required=False)
+    team = IdRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     gap_category = choice_field(GapCategory.choices, required=False, allow_blank=True)
     kind = choice_field(InsightKind.choices, required=False, allow_blank=True)
     target_levels = serializers.ListField(child=choice_field(Role.Level.choices), required=False)
-    target_roles = serializers.PrimaryKeyRelatedField(
-        queryset=Role.objects.all(), many=True, required=False
-    )
+    target_roles = IdRelatedField(queryset=Role.objects.all(), many=True, required=False)
 
     class Meta:
         model = RoutingRule

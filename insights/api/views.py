@@ -80,6 +80,11 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     filterset_fields = ["active", "kind", "gap_category", "team"]
 
+    @property
+    def token_write_scope(self) -> str | None:
+        """A reach preview saves nothing: a read token may ask it, like the group rule says."""
+        return "insights:read" if self.action == "reach" else None
+
     def get_queryset(self):
         return selectors.rules_for_user(self.request.user)
 
@@ -121,8 +126,10 @@ class FeedItemViewSet(
     serializer_class = FeedItemSerializer
     filterset_class = FeedItemFilterSet
     permission_classes = PERMISSIONS
-    # Every signed-in person reaches exactly the items of the roles they own (the queryset).
-    read_rule = write_rule = staticmethod(lambda user: user.is_authenticated)
+    # Every signed-in person reaches exactly the items of the roles they own (the queryset);
+    # executives among them only read.
+    read_rule = staticmethod(lambda user: user.is_authenticated)
+    write_rule = staticmethod(selectors.can_work_feeds)
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     http_method_names = ["get", "patch", "head", "options"]
     ordering_fields = ["relevance", "created_at"]

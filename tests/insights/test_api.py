@@ -220,3 +220,51 @@ def test_routing_rules_endpoint_queries_do_not_grow(
         rules = api.get("/api/v1/routing-rules/").json()["results"]
     assert len(rules) == 22
     assert rules[0]["target_roles"] == [org.invoicing.pk, org.dispatcher.pk]
+
+
+def test_executives_who_own_a_role_read_its_feed_but_never_change_it(
+    api, exec_user, org, routed, cx_user
+):
+    org.billing_manager.owners.add(exec_user)
+    item = FeedItem.objects.get(role=org.billing_manager)
+    as_user(api, exec_user)
+    assert [i["id"] for i in api.get("/api/v1/feed-items/").json()["results"]] == [item.pk]
+    denied = api.patch(f"/api/v1/feed-items/{item.pk}/", {"state": "read"}, format="json")
+    assert denied.status_code == 403
+    item.refresh_from_db()
+    assert item.state == "new"
+
+
+def test_a_read_token_may_ask_which_roles_a_rule_would_reach(api, exec_user, org):
+    _, key = ApiToken.issue(user=exec_user, name="bi", scopes=["insights:read"])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    rule = {"name": "Managers", "team": org.billing.pk, "target_levels": ["manager"]}
+    reach = api.post("/api/v1/routing-rules/reach/", rule, format="json")
+    assert reach.status_code == 200, reach.json()
+    assert [r["name"] for r in reach.json()["roles"]] == ["Billing Ops Manager"]
+    assert api.post("/api/v1/routing-rules/", rule, format="json").status_code == 403
+    assert not RoutingRule.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "field", "value"),
+    [
+        ("/api/v1/insights/", "themes", "[1e400]"),
+        ("/api/v1/insights/", "related_gaps", "[1.5]"),
+        ("/api/v1/routing-rules/", "team", "-1e400"),
+        ("/api/v1/routing-rules/reach/", "target_roles", "[1e400]"),
+    ],
+)
+def test_ids_that_are_not_whole_numbers_are_a_400(
+    api, cx_user, org, billing_gap, endpoint, field, value
+):
+    """1e400 parses as infinity (it crashed the lookup); 1.5 silently meant id 1."""
+    as_user(api, cx_user)
+    # Raw JSON: the test client would not send a float this large.
+    valid = '"title": "T", "finding": "F", "kind": "expectation", "name": "R"'
+    body = f'{{{valid}, "target_levels": ["manager"], "{field}": {value}}}'
+    response = api.post(endpoint, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {field: ["Incorrect type. Expected pk value, received float."]}
+    assert not Insight.objects.exists()
+    assert not RoutingRule.objects.exists()

@@ -334,3 +334,61 @@ def test_bad_query_parameters_never_break_a_page(client, cx_user, owner_user, or
     response = client.post(url, {"state": "bogus", "next": "https://evil.example/"})
     assert response.url.startswith(feed_url(org.billing_manager))
     assert client.get(reverse("insights:feed_item_state", args=[item.pk])).status_code == 405
+
+
+def test_ids_no_column_can_hold_are_form_errors_not_a_500(client, cx_user, org):
+    client.force_login(cx_user)
+    huge = "99999999999999999999"
+    response = client.post(
+        reverse("insights:create"),
+        {"title": "T", "kind": "expectation", "finding": "F", "themes": [huge]},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["themes"] == [
+        f"Select a valid choice. {huge} is not one of the available choices."
+    ]
+    response = client.post(
+        reverse("insights:rule_create"),
+        {"name": "R", "target_levels": ["manager"], "target_roles": [huge]},
+    )
+    assert response.status_code == 200
+    assert "target_roles" in response.context["form"].errors
+    assert not Insight.objects.exists()
+    assert not RoutingRule.objects.exists()
+
+
+def test_an_insight_linked_to_a_gap_archived_since_can_still_be_edited(
+    client, cx_user, org, billing_gap, make_insight
+):
+    insight = make_insight(related_gaps=[billing_gap])
+    billing_gap.status = "archived"
+    billing_gap.save(update_fields=["status"])
+    client.force_login(cx_user)
+    form = {"title": "Renamed", "kind": "expectation", "finding": "F"}
+    response = client.post(
+        reverse("insights:edit", args=[insight.pk]), {**form, "related_gaps": [billing_gap.pk]}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    insight.refresh_from_db()
+    assert insight.title == "Renamed"
+    assert list(insight.related_gaps.all()) == [billing_gap]
+    # Archived gaps not linked yet stay out of reach.
+    other = make_insight(title="Other")
+    response = client.post(
+        reverse("insights:edit", args=[other.pk]), {**form, "related_gaps": [billing_gap.pk]}
+    )
+    assert "related_gaps" in response.context["form"].errors
+
+
+def test_executives_who_own_a_role_read_its_feed_without_buttons(client, exec_user, org, routed):
+    org.billing_manager.owners.add(exec_user)
+    item = FeedItem.objects.filter(role=org.billing_manager).first()
+    client.force_login(exec_user)
+    page = client.get(feed_url(org.billing_manager)).content.decode()
+    assert "One invoice a month" in page
+    assert "Mark read" not in page
+    assert "Dismiss…" not in page
+    url = reverse("insights:feed_item_state", args=[item.pk])
+    assert client.post(url, {"state": "read"}).status_code == 403
+    item.refresh_from_db()
+    assert item.state == "new"
