@@ -81,12 +81,15 @@ def _summarise(
     model = timeline.on(as_of)
     started = timeline.program_started if include_program else None
     program_cost = model.program_cost_per_month if include_program else ZERO
-    invested = calc.investment(
-        remedy_costs=totals.remedy_spend,
-        program_cost_per_month=program_cost,
-        program_started=started,
-        as_of=as_of,
+    program_costs = (
+        [
+            (version.program_cost_per_month, first, last + timedelta(days=1))
+            for first, last, version in timeline.segments(started, as_of - timedelta(days=1))
+        ]
+        if started and started < as_of
+        else []
     )
+    invested = calc.investment(remedy_costs=totals.remedy_spend, program_costs=program_costs)
     months = (
         calc.months_between(calc.day_start(started), calc.day_start(as_of)) if started else ZERO
     )
@@ -110,8 +113,8 @@ def _summarise(
         "investment": calc.Figure(
             "investment",
             invested,
-            "remedy costs of gaps closed or prevented before T + program_cost_per_month × "
-            "months since the first cost model"
+            "remedy costs of gaps closed or prevented before T + Σ over cost model versions of "
+            "program_cost_per_month × months in force, from the first cost model to T"
             + ("" if include_program else " (one team: the programme's cost belongs to no team)"),
             {
                 "as_of": t,
@@ -119,6 +122,7 @@ def _summarise(
                 "program_cost_per_month": program_cost,
                 "program_started": started.isoformat() if started else None,
                 "months": months,
+                "program_cost": invested - totals.remedy_spend,
             },
         ),
         "roi_percent": calc.Figure(

@@ -16,6 +16,7 @@ MONEY_INPUTS = frozenset(
         "unit_cost",
         "remedy_costs",
         "program_cost_per_month",
+        "program_cost",
         "measured_savings",
         "estimated_savings",
         "investment",

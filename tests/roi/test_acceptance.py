@@ -1,0 +1,121 @@
+"""DESIGN.md's worked example end to end: gaps logged through ``gaps.services.gap_create``
+with a past closing and prevention, occurrences, a cost model, then both API endpoints."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from gaps.models import Gap
+from gaps.services import gap_create
+from roi import calculations as calc
+from roi import selectors
+from roi.models import CostModel
+from tests.factories import OccurrenceFactory, RoleFactory
+
+pytestmark = pytest.mark.django_db
+
+SUMMARY = "/api/v1/roi/summary/"
+
+
+@pytest.fixture
+def api(exec_user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(exec_user)
+    return client
+
+
+@pytest.fixture
+def example(cx_user) -> dict:
+    today = selectors.today()
+    t0 = calc.day_start(today)
+    CostModel.objects.create(effective_from=today - timedelta(days=400))
+    role = RoleFactory()
+    closed_at = t0 - timedelta(days=60)
+    a = gap_create(
+        actor=cx_user,
+        status=Gap.Status.CLOSED,
+        closed_at=closed_at,
+        title="A",
+        expectation="one invoice",
+        delivery="three invoices",
+        category=Gap.Category.PROCESS,
+        causing_role=role,
+        severity=3,
+        detected_on=today - timedelta(days=200),
+        root_cause="three billing systems",
+        cost_to_serve=Decimal("12.00"),
+        revenue_at_risk=Decimal("30.00"),
+        remedy_cost=Decimal("500.00"),
+    )
+    for day in range(90):
+        OccurrenceFactory(gap=a, occurred_at=closed_at - timedelta(days=day, hours=1))
+    for i in range(10):
+        OccurrenceFactory(gap=a, occurred_at=closed_at + timedelta(days=i * 5, hours=2))
+    b = gap_create(
+        actor=cx_user,
+        status=Gap.Status.PREVENTED,
+        prevented_on=today - timedelta(days=45),
+        title="B",
+        expectation="parcel at the door",
+        delivery="parcel outside",
+        category=Gap.Category.SERVICE,
+        causing_role=role,
+        severity=2,
+        detected_on=today - timedelta(days=50),
+        expected_monthly_occurrences=Decimal("20"),
+        cost_to_serve=Decimal("25.00"),
+        revenue_at_risk=Decimal("0.00"),
+    )
+    return {"a": a, "b": b, "today": today}
+
+
+def test_worked_example_summary_as_of_today(api, example):
+    body = api.get(SUMMARY, {"as_of": example["today"].isoformat()}).json()
+    assert body["measured_savings"] == "2100.00"
+    assert body["estimated_savings"] == "750.00"
+    assert body["investment"] == "500.00"
+    assert body["roi_percent"] == "470.00"
+    assert body["roi_percent_measured"] == "320.00"
+    assert body["cost_incurred"] == "4200.00"
+    assert body["gaps_closed"] == 1
+    assert body["gaps_prevented"] == 1
+    assert body["currency"] == "EUR"
+    default = api.get(SUMMARY).json()
+    assert default == body
+
+
+def test_worked_example_gap_savings(api, example):
+    t = example["today"].isoformat()
+    a = api.get(f"/api/v1/gaps/{example['a'].pk}/savings/", {"as_of": t}).json()
+    b = api.get(f"/api/v1/gaps/{example['b'].pk}/savings/", {"as_of": t}).json()
+    assert a["kind"] == "measured"
+    assert a["amount"] == "2100.00"
+    assert a["inputs"]["baseline_occurrences"] == 90
+    assert a["inputs"]["post_occurrences"] == 10
+    assert a["inputs"]["unit_cost"] == "42.00"
+    assert b["kind"] == "estimated"
+    assert b["amount"] == "750.00"
+    assert b["inputs"]["days_since_prevented"] == "45"
+    assert b["inputs"]["unit_cost"] == "25.00"
+
+
+def test_program_cost_is_paid_per_cost_model_version(api, db):
+    # 100 a month for 60 days, then 200 a month for the last 30: 200 + 200 = 400. Applying
+    # today's 200 to all three months (600) would make the investment jump by 400 in a day.
+    today = selectors.today()
+    CostModel.objects.create(
+        effective_from=today - timedelta(days=90), program_cost_per_month=Decimal("100")
+    )
+    CostModel.objects.create(
+        effective_from=today - timedelta(days=30), program_cost_per_month=Decimal("200")
+    )
+    body = api.get(SUMMARY, {"as_of": today.isoformat()}).json()
+    assert body["investment"] == "400.00"
+    assert body["roi_percent"] == body["roi_percent_measured"] == "-100.00"
+    day_before = api.get(SUMMARY, {"as_of": (today - timedelta(days=1)).isoformat()}).json()
+    assert day_before["investment"] == "393.33"
+    before_change = (today - timedelta(days=30)).isoformat()
+    assert api.get(SUMMARY, {"as_of": before_change}).json()["investment"] == "200.00"
+    assert api.get(SUMMARY, {"as_of": "2000-01-01"}).json()["investment"] == "0.00"
