@@ -163,4 +163,5 @@ def money_str(amount: Decimal | None) -> str | None:
     """Half-up to cents, as the API and pages show money (``None`` stays ``None``)."""
     if amount is None:
         return None
-    return str(cents(amount))
+    # ``+ 0`` turns a negative zero ("-0.00", from a tiny negative ROI) into "0.00".
+    return str(cents(amount) + 0)

@@ -139,6 +139,11 @@ def test_each_cost_model_version_pays_program_cost_for_its_own_months():
     assert invested == Decimal(407)
 
 
+def test_a_negative_zero_is_shown_as_zero():
+    assert calc.money_str(Decimal("-0.001")) == "0.00"
+    assert calc.money_str(calc.roi_percent(Decimal("100.00"), Decimal("100.000001"))) == "0.00"
+
+
 def test_money_is_rounded_half_up_to_cents_only_when_shown():
     assert calc.money_str(Decimal("2.005")) == "2.01"
     assert calc.money_str(Decimal("-2.005")) == "-2.01"
