@@ -41,8 +41,8 @@ def token_client(user, scopes) -> APIClient:
 def test_summary_is_the_worked_example_to_the_cent(api, history):
     response = api.get(SUMMARY, {"as_of": TODAY.isoformat()})
     assert response.status_code == 200
+    # Exactly DESIGN.md's fields: nothing added, nothing renamed.
     assert response.json() == {
-        "as_of": "2026-06-01",
         "currency": "EUR",
         "measured_savings": "2100.00",
         "estimated_savings": "750.00",
