@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gaps.api.permissions import TokenScopePermission
+from gaps.csv_io import FORMULA_STARTS
 from gaps.models import ApiToken, Gap
 from roi import figures, selectors
 from roi.costs import gap_savings
@@ -59,6 +60,12 @@ class GapSavingsView(APIView):
         return Response(SavingsSerializer.shape(gap_savings(gap, as_of)))
 
 
+def _text(name: str) -> str:
+    """A team or role name as a CSV cell: one a spreadsheet would run as a formula ("=…")
+    gets a leading "'", as the gaps export does. Amounts stay numbers."""
+    return "'" + name if name.startswith(FORMULA_STARTS) else name
+
+
 class Echo:
     """A file-like object whose ``write`` hands the line back, for streaming CSV."""
 
@@ -94,6 +101,6 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         yield writer.writerow(names)
         for row in rows.iterator(chunk_size=2000):
             yield writer.writerow(
-                [row.date.isoformat(), row.team.name, row.role.name, row.category]
+                [row.date.isoformat(), _text(row.team.name), _text(row.role.name), row.category]
                 + [getattr(row, name) for name in names[4:]]
             )

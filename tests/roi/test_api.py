@@ -230,3 +230,16 @@ def test_api_query_counts_do_not_grow_with_the_data(api, history, django_assert_
     with django_assert_max_num_queries(3):
         rows = b"".join(streamed.streaming_content).decode().splitlines()
     assert len(rows) == DailyRollup.objects.count() + 1
+
+
+def test_rollups_csv_export_does_not_hand_spreadsheets_formulas(api, history):
+    history["billing"].name = '=HYPERLINK("http://evil.example","Billing")'
+    history["billing"].save()
+    history["invoicing"].name = "@SUM(1+1)"
+    history["invoicing"].save()
+    services.rollup_nightly(today=TODAY)
+    response = api.get(EXPORT, {"team": history["billing"].pk})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) > 1
+    assert {row[1] for row in rows[1:]} == {'\'=HYPERLINK("http://evil.example","Billing")'}
+    assert {row[2] for row in rows[1:]} == {"'@SUM(1+1)"}
