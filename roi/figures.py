@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 
 from gaps.models import Gap, Occurrence
 
@@ -205,7 +205,7 @@ def prevented_gaps(before: date) -> list[Gap]:
 
 def totals_as_of(as_of: date, timeline: CostModelTimeline | None = None) -> Totals:
     """The totals as of ``as_of`` straight from gaps and occurrences, in a fixed number of
-    queries (two per cost model version for the cost incurred, one each for the rest)."""
+    queries whatever the data (cost model versions included)."""
     timeline = timeline or CostModelTimeline()
     model = timeline.on(as_of)
     window = model.baseline_window_days
@@ -241,19 +241,24 @@ def totals_as_of(as_of: date, timeline: CostModelTimeline | None = None) -> Tota
         ZERO,
     )
     occurrences, cost = 0, ZERO
-    first = Occurrence.objects.order_by("occurred_at").values_list("occurred_at", flat=True).first()
-    if first is not None and first.date() < as_of:
+    if as_of > date.min:
         money = DecimalField(max_digits=16, decimal_places=2)
-        for start, end, version in timeline.segments(first.date(), as_of - timedelta(days=1)):
-            row = Occurrence.objects.filter(
-                occurred_at__gte=calc.day_start(start),
-                occurred_at__lt=calc.day_start(end + timedelta(days=1)),
-            ).aggregate(
-                n=Count("pk"),
-                cost=Sum(unit_cost_expression(version, prefix="gap__"), output_field=money),
-            )
-            occurrences += row["n"]
-            cost += row["cost"] or ZERO
+        # One query however many cost model versions there are: each occurrence takes the unit
+        # cost of the version in force on its day (the first ``When`` whose end is after it).
+        unit = Case(
+            *(
+                When(
+                    occurred_at__lt=calc.day_start(end + timedelta(days=1)),
+                    then=unit_cost_expression(version, prefix="gap__"),
+                )
+                for _start, end, version in timeline.segments(date.min, as_of - timedelta(days=1))
+            ),
+            output_field=money,
+        )
+        row = Occurrence.objects.filter(occurred_at__lt=calc.day_start(as_of)).aggregate(
+            n=Count("pk"), cost=Sum(unit, output_field=money)
+        )
+        occurrences, cost = row["n"], row["cost"] or ZERO
     return Totals(
         gaps_closed=len(closed),
         gaps_prevented=len(prevented),

@@ -6,13 +6,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from rest_framework.test import APIClient
 
 from gaps.models import ApiToken, Gap
 from roi import services
 from roi.api.views import GapSavingsView
-from roi.models import DailyRollup
+from roi.models import CostModel, DailyRollup
 from tests.factories import GapFactory, OccurrenceFactory, RoleFactory
 
 from .conftest import T0, TODAY
@@ -243,3 +245,20 @@ def test_rollups_csv_export_does_not_hand_spreadsheets_formulas(api, history):
     assert len(rows) > 1
     assert {row[1] for row in rows[1:]} == {'\'=HYPERLINK("http://evil.example","Billing")'}
     assert {row[2] for row in rows[1:]} == {"'@SUM(1+1)"}
+
+
+def test_summary_queries_do_not_grow_with_cost_model_versions(
+    api, history, django_assert_max_num_queries
+):
+    params = {"as_of": TODAY.isoformat()}
+    api.get(SUMMARY, params)
+    with CaptureQueriesContext(connection) as before:
+        assert api.get(SUMMARY, params).json()["cost_incurred"] == "4548.00"
+    for days in (250, 200, 150, 100):  # the first version's costs again: same figures
+        CostModel.objects.create(
+            effective_from=TODAY - timedelta(days=days),
+            cost_per_contact=Decimal("5.00"),
+            revenue_at_risk_per_occurrence=Decimal("10.00"),
+        )
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        assert api.get(SUMMARY, params).json()["cost_incurred"] == "4548.00"
