@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from gaps.models import Gap
 from gaps.services import gap_create
@@ -17,13 +16,6 @@ from tests.factories import OccurrenceFactory, RoleFactory
 pytestmark = pytest.mark.django_db
 
 SUMMARY = "/api/v1/roi/summary/"
-
-
-@pytest.fixture
-def api(exec_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(exec_user)
-    return client
 
 
 @pytest.fixture

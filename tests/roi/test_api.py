@@ -26,13 +26,6 @@ ROLLUPS = "/api/v1/roi/rollups/"
 EXPORT = "/api/v1/roi/rollups/export/"
 
 
-@pytest.fixture
-def api(exec_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(exec_user)
-    return client
-
-
 def token_client(user, scopes) -> APIClient:
     _, key = ApiToken.issue(user=user, name="BI", scopes=scopes)
     client = APIClient()
