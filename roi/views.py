@@ -82,7 +82,7 @@ def cx_day(request: HttpRequest, year: int) -> HttpResponse:
             "year": year,
             "cx_day": selectors.cx_day(year),
             "board": selectors.recognition(year),
-            "years": [year - 1, year + 1] if year + 1 <= MAX_YEAR else [year - 1],
+            "years": [other for other in (year - 1, year + 1) if MIN_YEAR <= other <= MAX_YEAR],
         },
     )
 
