@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
 from gaps.csv_io import FORMULA_STARTS
 from gaps.models import ApiToken, Gap
@@ -79,6 +80,7 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
     permission_classes = ROI_PERMISSIONS
     serializer_class = DailyRollupSerializer
+    pagination_class = StandardPagination  # ?page_size= as on the gaps lists (at most 500)
     filterset_class = DailyRollupFilterSet
     ordering_fields = ["date", "occurrences", "cost_incurred", "measured_savings"]
 

@@ -174,6 +174,9 @@ def test_rollups_are_paginated(api, history):
     assert body["count"] == DailyRollup.objects.count() > 50
     assert len(body["results"]) == 50
     assert body["next"]
+    # ?page_size= works as on the other lists, up to 500 a page.
+    assert len(api.get(ROLLUPS, {"page_size": 60}).json()["results"]) == 60
+    assert len(api.get(ROLLUPS, {"page_size": 100000}).json()["results"]) == min(500, body["count"])
 
 
 def test_rollups_csv_export(api, history):
