@@ -111,3 +111,63 @@ def test_program_cost_is_paid_per_cost_model_version(api, db):
     before_change = (today - timedelta(days=30)).isoformat()
     assert api.get(SUMMARY, {"as_of": before_change}).json()["investment"] == "200.00"
     assert api.get(SUMMARY, {"as_of": "2000-01-01"}).json()["investment"] == "0.00"
+
+
+def test_closed_exactly_at_t_and_prevented_beyond_the_horizon_without_a_cost_model(api, cx_user):
+    today = selectors.today()
+    t0 = calc.day_start(today)
+    role = RoleFactory()
+    common = {
+        "actor": cx_user,
+        "expectation": "e",
+        "delivery": "d",
+        "category": Gap.Category.POLICY,
+        "causing_role": role,
+        "severity": 3,
+        "cost_to_serve": Decimal("10.00"),
+    }
+    at_t = gap_create(
+        title="closed at T",
+        status=Gap.Status.CLOSED,
+        closed_at=t0,
+        root_cause="fixed",
+        detected_on=today - timedelta(days=10),
+        remedy_cost=Decimal("100.00"),
+        **common,
+    )
+    for day in range(1, 6):
+        OccurrenceFactory(gap=at_t, occurred_at=t0 - timedelta(days=day))
+    long_ago = gap_create(
+        title="prevented 400 days ago",
+        status=Gap.Status.PREVENTED,
+        prevented_on=today - timedelta(days=400),
+        detected_on=today - timedelta(days=400),
+        expected_monthly_occurrences=Decimal("3"),
+        remedy_cost=Decimal("7.00"),
+        **common,
+    )
+    body = api.get(SUMMARY).json()
+    # No cost model: defaults (EUR, zero costs, 365-day horizon); closed at 00:00 of T is not
+    # closed "before T": no savings, no count, its remedy cost not yet invested.
+    assert body == {
+        "currency": "EUR",
+        "measured_savings": "0.00",
+        "estimated_savings": "365.00",
+        "investment": "7.00",
+        "roi_percent": "5114.29",
+        "roi_percent_measured": "-100.00",
+        "cost_incurred": "50.00",
+        "gaps_closed": 0,
+        "gaps_prevented": 1,
+    }
+    closed = api.get(f"/api/v1/gaps/{at_t.pk}/savings/").json()
+    assert closed["kind"] == "measured"
+    assert closed["amount"] == "0.00"
+    assert closed["inputs"]["months_after"] == "0"
+    assert closed["inputs"]["post_rate"] is None
+    prevented = api.get(f"/api/v1/gaps/{long_ago.pk}/savings/").json()
+    assert prevented["amount"] == "365.00"
+    assert prevented["inputs"]["days_since_prevented"] == "400"
+    assert prevented["inputs"]["horizon_days"] == 365
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    assert api.get(SUMMARY, {"as_of": tomorrow}).json()["gaps_closed"] == 1
