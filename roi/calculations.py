@@ -5,6 +5,7 @@ Time semantics: "as of day T" means 00:00 UTC at the start of T; elapsed time is
 kept exact and rounded half-up to cents only when shown (``money_str``).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
@@ -127,15 +128,23 @@ def estimated_savings(
 def investment(
     *,
     remedy_costs: Decimal,
-    program_cost_per_month: Decimal,
-    program_started: date | None,
-    as_of: date,
+    program_costs: Iterable[tuple[Decimal, date, date]] = (),
 ) -> Decimal:
-    """Remedy costs of gaps closed or prevented before T + program cost × months since start."""
-    if program_started is None:
-        return remedy_costs
-    months = months_between(day_start(program_started), day_start(as_of))
-    return remedy_costs + program_cost_per_month * months
+    """Remedy costs of gaps closed or prevented before T + the programme's running cost.
+
+    ``program_costs`` holds, for each cost model version from the first one's
+    ``effective_from`` up to T, its program cost per month and the days it was in force
+    (start included, end excluded). Each version pays for its own months: raising the cost
+    today does not rewrite what the months before it cost.
+    """
+    program = sum(
+        (
+            per_month * months_between(day_start(start), day_start(end))
+            for per_month, start, end in program_costs
+        ),
+        ZERO,
+    )
+    return remedy_costs + program
 
 
 def roi_percent(savings: Decimal, invested: Decimal) -> Decimal | None:
@@ -154,4 +163,5 @@ def money_str(amount: Decimal | None) -> str | None:
     """Half-up to cents, as the API and pages show money (``None`` stays ``None``)."""
     if amount is None:
         return None
-    return str(cents(amount))
+    # ``+ 0`` turns a negative zero ("-0.00", from a tiny negative ROI) into "0.00".
+    return str(cents(amount) + 0)

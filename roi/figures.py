@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 
 from gaps.models import Gap, Occurrence
 
@@ -81,12 +81,15 @@ def _summarise(
     model = timeline.on(as_of)
     started = timeline.program_started if include_program else None
     program_cost = model.program_cost_per_month if include_program else ZERO
-    invested = calc.investment(
-        remedy_costs=totals.remedy_spend,
-        program_cost_per_month=program_cost,
-        program_started=started,
-        as_of=as_of,
+    program_costs = (
+        [
+            (version.program_cost_per_month, first, last + timedelta(days=1))
+            for first, last, version in timeline.segments(started, as_of - timedelta(days=1))
+        ]
+        if started and started < as_of
+        else []
     )
+    invested = calc.investment(remedy_costs=totals.remedy_spend, program_costs=program_costs)
     months = (
         calc.months_between(calc.day_start(started), calc.day_start(as_of)) if started else ZERO
     )
@@ -110,8 +113,8 @@ def _summarise(
         "investment": calc.Figure(
             "investment",
             invested,
-            "remedy costs of gaps closed or prevented before T + program_cost_per_month × "
-            "months since the first cost model"
+            "remedy costs of gaps closed or prevented before T + Σ over cost model versions of "
+            "program_cost_per_month × months in force, from the first cost model to T"
             + ("" if include_program else " (one team: the programme's cost belongs to no team)"),
             {
                 "as_of": t,
@@ -119,6 +122,7 @@ def _summarise(
                 "program_cost_per_month": program_cost,
                 "program_started": started.isoformat() if started else None,
                 "months": months,
+                "program_cost": invested - totals.remedy_spend,
             },
         ),
         "roi_percent": calc.Figure(
@@ -201,7 +205,7 @@ def prevented_gaps(before: date) -> list[Gap]:
 
 def totals_as_of(as_of: date, timeline: CostModelTimeline | None = None) -> Totals:
     """The totals as of ``as_of`` straight from gaps and occurrences, in a fixed number of
-    queries (two per cost model version for the cost incurred, one each for the rest)."""
+    queries whatever the data (cost model versions included)."""
     timeline = timeline or CostModelTimeline()
     model = timeline.on(as_of)
     window = model.baseline_window_days
@@ -237,19 +241,24 @@ def totals_as_of(as_of: date, timeline: CostModelTimeline | None = None) -> Tota
         ZERO,
     )
     occurrences, cost = 0, ZERO
-    first = Occurrence.objects.order_by("occurred_at").values_list("occurred_at", flat=True).first()
-    if first is not None and first.date() < as_of:
+    if as_of > date.min:
         money = DecimalField(max_digits=16, decimal_places=2)
-        for start, end, version in timeline.segments(first.date(), as_of - timedelta(days=1)):
-            row = Occurrence.objects.filter(
-                occurred_at__gte=calc.day_start(start),
-                occurred_at__lt=calc.day_start(end + timedelta(days=1)),
-            ).aggregate(
-                n=Count("pk"),
-                cost=Sum(unit_cost_expression(version, prefix="gap__"), output_field=money),
-            )
-            occurrences += row["n"]
-            cost += row["cost"] or ZERO
+        # One query however many cost model versions there are: each occurrence takes the unit
+        # cost of the version in force on its day (the first ``When`` whose end is after it).
+        unit = Case(
+            *(
+                When(
+                    occurred_at__lt=calc.day_start(end + timedelta(days=1)),
+                    then=unit_cost_expression(version, prefix="gap__"),
+                )
+                for _start, end, version in timeline.segments(date.min, as_of - timedelta(days=1))
+            ),
+            output_field=money,
+        )
+        row = Occurrence.objects.filter(occurred_at__lt=calc.day_start(as_of)).aggregate(
+            n=Count("pk"), cost=Sum(unit, output_field=money)
+        )
+        occurrences, cost = row["n"], row["cost"] or ZERO
     return Totals(
         gaps_closed=len(closed),
         gaps_prevented=len(prevented),

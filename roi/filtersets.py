@@ -5,6 +5,7 @@ from django import forms
 
 from gaps.models import Gap, Role, Team
 
+from .forms import MAX_YEAR, MIN_YEAR
 from .models import DailyRollup, MonthlyTeamRollup
 
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
@@ -59,6 +60,12 @@ class PeriodTeamFilterSet(django_filters.FilterSet):
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
+        for name in ("start", "end") if valid else ():
+            month = self.form.cleaned_data.get(name)
+            if month and not MIN_YEAR <= month.year <= MAX_YEAR:
+                # A period reaching year 9999 has no month after it to draw: a 500, not a chart.
+                self.form.add_error(name, f"Choose a month from {MIN_YEAR} to {MAX_YEAR}.")
+                valid = False
         start = self.form.cleaned_data.get("start") if valid else None
         end = self.form.cleaned_data.get("end") if valid else None
         if start and end and start > end:

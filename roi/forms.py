@@ -2,11 +2,14 @@
 
 from django import forms
 
+# The years the ROI pages offer: beyond them a period cannot be drawn (dates stop at 9999).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
 
 class YearForm(forms.Form):
     """Which year the recognition board shows."""
 
-    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+    year = forms.IntegerField(min_value=MIN_YEAR, max_value=MAX_YEAR, required=False)
 
 
 class AsOfForm(forms.Form):

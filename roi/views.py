@@ -9,11 +9,9 @@ from gaps.models import Gap
 
 from . import selectors
 from .filtersets import PeriodTeamFilterSet
-from .forms import AsOfForm, YearForm
+from .forms import MAX_YEAR, MIN_YEAR, AsOfForm, YearForm
 from .models import MonthlyTeamRollup
 from .permissions import can_see_pages
-
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def _check(request: HttpRequest) -> None:
@@ -84,7 +82,7 @@ def cx_day(request: HttpRequest, year: int) -> HttpResponse:
             "year": year,
             "cx_day": selectors.cx_day(year),
             "board": selectors.recognition(year),
-            "years": [year - 1, year + 1] if year + 1 <= MAX_YEAR else [year - 1],
+            "years": [other for other in (year - 1, year + 1) if MIN_YEAR <= other <= MAX_YEAR],
         },
     )
 
@@ -111,4 +109,6 @@ def gap_pick(request: HttpRequest) -> HttpResponse:
         pk = int(request.GET.get("gap", ""))
     except ValueError:
         raise Http404("Give a gap number.") from None
+    if pk < 1:
+        raise Http404("Gap numbers start at 1.")
     return redirect("roi:gap", pk=pk)

@@ -16,6 +16,7 @@ MONEY_INPUTS = frozenset(
         "unit_cost",
         "remedy_costs",
         "program_cost_per_month",
+        "program_cost",
         "measured_savings",
         "estimated_savings",
         "investment",
@@ -49,9 +50,9 @@ class AsOfSerializer(serializers.Serializer):
 
 
 class SummarySerializer(serializers.Serializer):
-    """``GET /api/v1/roi/summary/``."""
+    """``GET /api/v1/roi/summary/``: exactly DESIGN.md's fields, no more (clients compare the
+    whole object)."""
 
-    as_of = serializers.DateField()
     currency = serializers.CharField()
     measured_savings = serializers.CharField()
     estimated_savings = serializers.CharField()
@@ -66,7 +67,6 @@ class SummarySerializer(serializers.Serializer):
     def shape(summary: Summary) -> dict:
         money = {name: calc.money_str(summary.amount(name)) for name in summary.figures}
         return {
-            "as_of": summary.as_of,
             "currency": summary.currency,
             **money,
             "gaps_closed": summary.totals.gaps_closed,

@@ -13,7 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
+from gaps.csv_io import FORMULA_STARTS
 from gaps.models import ApiToken, Gap
 from roi import figures, selectors
 from roi.costs import gap_savings
@@ -59,6 +61,12 @@ class GapSavingsView(APIView):
         return Response(SavingsSerializer.shape(gap_savings(gap, as_of)))
 
 
+def _text(name: str) -> str:
+    """A team or role name as a CSV cell: one a spreadsheet would run as a formula ("=…")
+    gets a leading "'", as the gaps export does. Amounts stay numbers."""
+    return "'" + name if name.startswith(FORMULA_STARTS) else name
+
+
 class Echo:
     """A file-like object whose ``write`` hands the line back, for streaming CSV."""
 
@@ -72,6 +80,7 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
     permission_classes = ROI_PERMISSIONS
     serializer_class = DailyRollupSerializer
+    pagination_class = StandardPagination  # ?page_size= as on the gaps lists (at most 500)
     filterset_class = DailyRollupFilterSet
     ordering_fields = ["date", "occurrences", "cost_incurred", "measured_savings"]
 
@@ -94,6 +103,6 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         yield writer.writerow(names)
         for row in rows.iterator(chunk_size=2000):
             yield writer.writerow(
-                [row.date.isoformat(), row.team.name, row.role.name, row.category]
+                [row.date.isoformat(), _text(row.team.name), _text(row.role.name), row.category]
                 + [getattr(row, name) for name in names[4:]]
             )

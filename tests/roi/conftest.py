@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIClient
 
 from gaps.models import Gap
 from roi import calculations as calc
@@ -98,3 +99,11 @@ def make_history() -> dict:
 @pytest.fixture
 def history(db) -> dict:
     return make_history()
+
+
+@pytest.fixture
+def api(exec_user) -> APIClient:
+    """An executive's API client (session authentication)."""
+    client = APIClient()
+    client.force_authenticate(exec_user)
+    return client

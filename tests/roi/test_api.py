@@ -6,13 +6,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from rest_framework.test import APIClient
 
 from gaps.models import ApiToken, Gap
 from roi import services
 from roi.api.views import GapSavingsView
-from roi.models import DailyRollup
+from roi.models import CostModel, DailyRollup
 from tests.factories import GapFactory, OccurrenceFactory, RoleFactory
 
 from .conftest import T0, TODAY
@@ -22,13 +24,6 @@ pytestmark = pytest.mark.django_db
 SUMMARY = "/api/v1/roi/summary/"
 ROLLUPS = "/api/v1/roi/rollups/"
 EXPORT = "/api/v1/roi/rollups/export/"
-
-
-@pytest.fixture
-def api(exec_user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(exec_user)
-    return client
 
 
 def token_client(user, scopes) -> APIClient:
@@ -41,8 +36,8 @@ def token_client(user, scopes) -> APIClient:
 def test_summary_is_the_worked_example_to_the_cent(api, history):
     response = api.get(SUMMARY, {"as_of": TODAY.isoformat()})
     assert response.status_code == 200
+    # Exactly DESIGN.md's fields: nothing added, nothing renamed.
     assert response.json() == {
-        "as_of": "2026-06-01",
         "currency": "EUR",
         "measured_savings": "2100.00",
         "estimated_savings": "750.00",
@@ -179,6 +174,9 @@ def test_rollups_are_paginated(api, history):
     assert body["count"] == DailyRollup.objects.count() > 50
     assert len(body["results"]) == 50
     assert body["next"]
+    # ?page_size= works as on the other lists, up to 500 a page.
+    assert len(api.get(ROLLUPS, {"page_size": 60}).json()["results"]) == 60
+    assert len(api.get(ROLLUPS, {"page_size": 100000}).json()["results"]) == min(500, body["count"])
 
 
 def test_rollups_csv_export(api, history):
@@ -230,3 +228,33 @@ def test_api_query_counts_do_not_grow_with_the_data(api, history, django_assert_
     with django_assert_max_num_queries(3):
         rows = b"".join(streamed.streaming_content).decode().splitlines()
     assert len(rows) == DailyRollup.objects.count() + 1
+
+
+def test_rollups_csv_export_does_not_hand_spreadsheets_formulas(api, history):
+    history["billing"].name = '=HYPERLINK("http://evil.example","Billing")'
+    history["billing"].save()
+    history["invoicing"].name = "@SUM(1+1)"
+    history["invoicing"].save()
+    services.rollup_nightly(today=TODAY)
+    response = api.get(EXPORT, {"team": history["billing"].pk})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) > 1
+    assert {row[1] for row in rows[1:]} == {'\'=HYPERLINK("http://evil.example","Billing")'}
+    assert {row[2] for row in rows[1:]} == {"'@SUM(1+1)"}
+
+
+def test_summary_queries_do_not_grow_with_cost_model_versions(
+    api, history, django_assert_max_num_queries
+):
+    params = {"as_of": TODAY.isoformat()}
+    api.get(SUMMARY, params)
+    with CaptureQueriesContext(connection) as before:
+        assert api.get(SUMMARY, params).json()["cost_incurred"] == "4548.00"
+    for days in (250, 200, 150, 100):  # the first version's costs again: same figures
+        CostModel.objects.create(
+            effective_from=TODAY - timedelta(days=days),
+            cost_per_contact=Decimal("5.00"),
+            revenue_at_risk_per_occurrence=Decimal("10.00"),
+        )
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        assert api.get(SUMMARY, params).json()["cost_incurred"] == "4548.00"

@@ -32,12 +32,7 @@ def test_worked_example_from_design():
         unit=Decimal("25.00"),
     )
     assert calc.money_str(b.amount) == "750.00"
-    invested = calc.investment(
-        remedy_costs=Decimal("500.00"),
-        program_cost_per_month=Decimal(0),
-        program_started=None,
-        as_of=T,
-    )
+    invested = calc.investment(remedy_costs=Decimal("500.00"))
     assert calc.money_str(calc.roi_percent(a.amount + b.amount, invested)) == "470.00"
     assert calc.money_str(calc.roi_percent(a.amount, invested)) == "320.00"
 
@@ -127,11 +122,26 @@ def test_zero_investment_leaves_roi_not_defined():
 def test_program_cost_accrues_per_month_since_the_first_cost_model():
     invested = calc.investment(
         remedy_costs=Decimal(100),
-        program_cost_per_month=Decimal(300),
-        program_started=T - timedelta(days=45),
-        as_of=T,
+        program_costs=[(Decimal(300), T - timedelta(days=45), T)],
     )
     assert invested == Decimal(550)
+
+
+def test_each_cost_model_version_pays_program_cost_for_its_own_months():
+    # 100 a month for 60 days, then 200 a month for 30 days: 200 + 200, not 200 × 3.
+    invested = calc.investment(
+        remedy_costs=Decimal(7),
+        program_costs=[
+            (Decimal(100), T - timedelta(days=90), T - timedelta(days=30)),
+            (Decimal(200), T - timedelta(days=30), T),
+        ],
+    )
+    assert invested == Decimal(407)
+
+
+def test_a_negative_zero_is_shown_as_zero():
+    assert calc.money_str(Decimal("-0.001")) == "0.00"
+    assert calc.money_str(calc.roi_percent(Decimal("100.00"), Decimal("100.000001"))) == "0.00"
 
 
 def test_money_is_rounded_half_up_to_cents_only_when_shown():

@@ -173,3 +173,33 @@ def test_gap_before_and_after(exec_client, rolled, django_assert_max_num_queries
     assert exec_client.get("/roi/gaps/999999/").status_code == 404
     assert exec_client.get("/roi/gaps/", {"gap": a.pk}).url == f"/roi/gaps/{a.pk}/"
     assert exec_client.get("/roi/gaps/", {"gap": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/roi/", "/roi/summary/"])
+@pytest.mark.parametrize(
+    "params",
+    [{"start": "0001-01", "end": "9999-12"}, {"end": "0001-01"}, {"start": "9999-12"}],
+)
+def test_a_period_beyond_the_years_drawn_is_a_field_error_not_a_500(
+    exec_client, rolled, url, params
+):
+    response = exec_client.get(url, params)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="field-error"' in page
+    assert "Choose a month from 2000 to 2100." in page
+
+
+@pytest.mark.parametrize("number", ["-1", "0"])
+def test_a_gap_number_below_one_is_a_404_not_a_500(exec_client, number):
+    assert exec_client.get("/roi/gaps/", {"gap": number}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("year", "offered", "not_offered"), [(2000, 2001, 1999), (2100, 2099, 2101)]
+)
+def test_cx_day_links_only_to_years_that_exist(exec_client, year, offered, not_offered):
+    page = exec_client.get(f"/roi/cx-day/{year}/").content.decode()
+    assert f'href="/roi/cx-day/{offered}/"' in page
+    assert f'href="/roi/cx-day/{not_offered}/"' not in page
+    assert exec_client.get(f"/roi/cx-day/{not_offered}/").status_code == 404
