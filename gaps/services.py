@@ -261,6 +261,9 @@ def gap_transition(
     """
     gap = Gap.objects.select_for_update().select_related("causing_role").get(pk=gap.pk)
     source = gap.status
+    if not (is_cx_team(actor) or transitions.acts_as_owner(actor, gap)):
+        # Someone else's gap: refused whatever the move, not told the move is illegal.
+        raise PermissionDenied("You may not change this gap.")
     if to not in S.values:
         raise ValidationError({"to": f"{to!r} is not a gap status."})
     move = transitions.find_move(source, to)

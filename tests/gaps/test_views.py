@@ -267,6 +267,13 @@ def test_other_owner_gets_403_on_post(client, other_owner, gap):
     assert client.post(url, {"to": "acknowledged"}).status_code == 403
     remedy = {"remedy_progress": 50}
     assert client.post(reverse("gaps:remedy", args=[gap.pk]), remedy).status_code == 403
+    # Refused before the input is judged: an illegal move or a bad form is still a 403.
+    assert client.post(url, {"to": "closed"}).status_code == 403
+    assert client.post(url, {}).status_code == 403
+    bad_remedy = {"remedy_progress": "lots"}
+    assert client.post(reverse("gaps:remedy", args=[gap.pk]), bad_remedy).status_code == 403
+    gap.refresh_from_db()
+    assert (gap.status, gap.remedy_progress) == (S.OPEN, 0)
 
 
 def test_unknown_gap_is_404(client, cx_user):
