@@ -189,7 +189,7 @@ def _check_may_edit(actor: User, gap: Gap, names: Iterable[str]) -> None:
     if is_cx_team(actor):
         return
     if transitions.acts_as_owner(actor, gap):
-        forbidden = sorted(set(names) - OWNER_EDITABLE - {"themes"})
+        forbidden = sorted(set(names) - OWNER_EDITABLE)
         if forbidden:
             raise PermissionDenied(
                 "Role owners change the remedy only, not: " + ", ".join(forbidden) + "."

@@ -96,6 +96,9 @@ def test_role_owner_edits_the_remedy_of_own_gaps_only(gap, owner_user, other_own
     assert (gap.remedy_plan, gap.remedy_progress) == ("Merge runs.", 40)
     with pytest.raises(PermissionDenied):
         services.gap_update(gap=gap, actor=owner_user, severity=1)
+    with pytest.raises(PermissionDenied):  # classifying the gap is the CX team's job
+        services.gap_update(gap=gap, actor=owner_user, themes=[ThemeFactory()])
+    assert not gap.themes.exists()
     with pytest.raises(PermissionDenied):
         services.gap_update(gap=gap, actor=other_owner, remedy_plan="Not mine.")
 
