@@ -106,11 +106,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _apply_deadlines(gap: Gap, *, remedy_due_given: bool) -> None:
-    acknowledge_by, remedy_by = deadlines_for(severity=gap.severity, detected_on=gap.detected_on)
+DEADLINES = ("acknowledge_due_on", "remedy_due_on")
+
+
+def _apply_deadlines(
+    gap: Gap, *, remedy_due_given: bool, start: date | None = None
+) -> dict[str, list]:
+    """Set the deadlines from severity, counted from ``start`` (default: the detection date).
+
+    Returns the deadlines that moved as ``{"field": [old, new]}`` for the history.
+    """
+    before = {name: getattr(gap, name) for name in DEADLINES}
+    acknowledge_by, remedy_by = deadlines_for(
+        severity=gap.severity, detected_on=start or gap.detected_on
+    )
     gap.acknowledge_due_on = acknowledge_by
     if not remedy_due_given:
         gap.remedy_due_on = remedy_by
+    return {
+        name: [_plain(old), _plain(getattr(gap, name))]
+        for name, old in before.items()
+        if old != getattr(gap, name)
+    }
 
 
 def _check_may_create(actor: User, *, status: str, causing_role: Role | None) -> None:
@@ -226,7 +243,8 @@ def gap_update(
     if errors:
         raise ValidationError(errors)
     if {"severity", "detected_on"} & diff.keys():
-        _apply_deadlines(gap, remedy_due_given="remedy_due_on" in changes)
+        moved = _apply_deadlines(gap, remedy_due_given="remedy_due_on" in changes)
+        diff.update({name: change for name, change in moved.items() if name not in diff})
     if themes is not None:
         themes = list(themes)
         before = sorted(gap.themes.values_list("name", flat=True))

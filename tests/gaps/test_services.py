@@ -84,6 +84,16 @@ def test_every_field_change_lands_in_history(gap, cx_user, other_role):
     event = gap.events.filter(kind=GapEvent.Kind.UPDATE).get()
     assert event.changes["severity"] == [4, 2]
     assert event.changes["themes"] == [[], ["Invoice clarity"]]
+    # The deadlines the new severity moved are changes too.
+    day = gap.detected_on
+    assert event.changes["acknowledge_due_on"] == [
+        str(day + timedelta(days=5)),
+        str(day + timedelta(days=20)),
+    ]
+    assert event.changes["remedy_due_on"] == [
+        str(day + timedelta(days=30)),
+        str(day + timedelta(days=90)),
+    ]
     assert event.actor == cx_user
     # No change, no event.
     services.gap_update(gap=gap, actor=cx_user, severity=2)
