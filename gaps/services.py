@@ -330,6 +330,10 @@ def gap_transition(
     if source == S.DISPUTED and to == S.OPEN:
         gap.dispute_reason = ""
         gap.acknowledged_at = None
+    if to == S.OPEN:
+        # Reopened, re-attributed or restored: the causing role gets a fresh acknowledge period
+        # (the old deadlines are long past and would escalate it straight to the executives).
+        changes.update(_apply_deadlines(gap, remedy_due_given=False, start=timezone.localdate(now)))
     gap.status = to
     gap.full_clean()
     gap.save()

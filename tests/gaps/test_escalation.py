@@ -228,3 +228,28 @@ def test_escalations_stay_in_the_causing_team(late_gap, other_role):
     digests_send()
     assert [m.to for m in mail.outbox] == [["oskar@example.com"]]
     assert not Escalation.objects.filter(recipient__username="olga").exists()
+
+
+@pytest.mark.parametrize("source", [S.CLOSED, S.DISPUTED, S.ARCHIVED])
+def test_a_reopened_gap_gets_fresh_deadlines_not_an_instant_escalation(
+    source, make_gap, cx_user, director, chief
+):
+    """Long-past deadlines of a gap reopened, re-attributed or restored would escalate it to
+    the executives on the next run: the clock restarts on the day it is open again."""
+    gap = make_gap(severity=4, detected_on=timezone.localdate() - 60 * DAY)
+    services.gap_transition(gap=gap, to=S.ACKNOWLEDGED, actor=cx_user)
+    if source == S.DISPUTED:
+        services.gap_transition(gap=gap, to=S.DISPUTED, actor=cx_user, note="Not ours.")
+    else:
+        services.gap_transition(gap=gap, to=S.CLOSED, actor=cx_user, root_cause="Old system.")
+    if source == S.ARCHIVED:
+        services.gap_transition(gap=gap, to=S.ARCHIVED, actor=cx_user)
+    gap = services.gap_transition(gap=gap, to=S.OPEN, actor=cx_user, note="Back again.")
+    today = timezone.localdate()
+    assert gap.acknowledge_due_on == today + 5 * DAY
+    assert gap.remedy_due_on == today + 30 * DAY
+    event = gap.events.filter(kind=GapEvent.Kind.TRANSITION).latest("id")
+    assert event.changes["acknowledge_due_on"][1] == str(today + 5 * DAY)
+    assert gaps_escalate_overdue().escalations == 0
+    gap.refresh_from_db()
+    assert (gap.overdue, gap.escalation_level) == (False, 0)
