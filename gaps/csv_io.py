@@ -46,7 +46,11 @@ COLUMNS: tuple[tuple[str, bool, str], ...] = (
     ),
     ("touchpoint", False, "Touchpoint name, e.g. Support phone line."),
     ("themes", False, 'Theme names separated by ";", e.g. "Invoice clarity; Refund speed".'),
-    ("detected_on", False, "YYYY-MM-DD; blank = today."),
+    (
+        "detected_on",
+        False,
+        "YYYY-MM-DD; blank = today, or the day a closed / prevented gap was closed / prevented.",
+    ),
     ("status", False, "open (default), prevented or closed."),
     ("closed_at", False, "Closed gaps: YYYY-MM-DD or YYYY-MM-DDTHH:MM, in the past."),
     ("prevented_on", False, "Prevented gaps: YYYY-MM-DD; blank = today."),

@@ -176,6 +176,8 @@ def gap_create(
         gap.prevented_on = prevented_on or timezone.localdate(now)
         if gap.prevented_on > timezone.localdate(now):
             errors["prevented_on"] = "A gap cannot have been prevented in the future."
+        if "detected_on" not in fields and gap.prevented_on >= EARLIEST_DATE:
+            gap.detected_on = min(gap.detected_on, gap.prevented_on)
         if gap.expected_monthly_occurrences is None:
             errors["expected_monthly_occurrences"] = (
                 "Say how many times a month customers would have met this gap."
@@ -188,6 +190,13 @@ def gap_create(
         if not (fields.get("root_cause") or "").strip():
             errors["root_cause"] = "Say what caused the gap before closing it."
         gap.closed_at = closed_at
+        if closed_at is not None and "closed_at" not in errors:
+            closed_on = timezone.localdate(closed_at)
+            if "detected_on" not in fields and closed_on >= EARLIEST_DATE:
+                # Imported history: found no later than it was closed, not "today".
+                gap.detected_on = min(gap.detected_on, closed_on)
+            elif gap.detected_on and closed_on >= EARLIEST_DATE and gap.detected_on > closed_on:
+                errors["detected_on"] = "A gap cannot be detected after it was closed."
     errors = {**_date_errors(gap, today=timezone.localdate(now)), **errors}
     if errors:
         raise ValidationError(errors)

@@ -48,6 +48,31 @@ def test_import_a_closed_gap_with_past_closing(make_gap):
     assert {"closed_at", "root_cause"} <= error.value.message_dict.keys()
 
 
+def test_imported_history_is_not_detected_after_it_was_closed_or_prevented(make_gap):
+    """Blank detection date = today was wrong for history: closed before it was detected
+    (negative time-to-close in the ROI figures, opened "today" in the rollups)."""
+    closed_at = timezone.now() - timedelta(days=400)
+    closed = make_gap(status=S.CLOSED, closed_at=closed_at, root_cause="Old billing system.")
+    assert closed.detected_on == closed_at.date()
+    assert closed.acknowledge_due_on == closed_at.date() + timedelta(days=5)
+    prevented_on = timezone.localdate() - timedelta(days=45)
+    prevented = make_gap(
+        status=S.PREVENTED, prevented_on=prevented_on, expected_monthly_occurrences=20
+    )
+    assert prevented.detected_on == prevented_on
+    earlier = closed_at.date() - timedelta(days=30)
+    given = make_gap(status=S.CLOSED, closed_at=closed_at, root_cause="Old.", detected_on=earlier)
+    assert given.detected_on == earlier
+    with pytest.raises(ValidationError) as error:
+        make_gap(
+            status=S.CLOSED,
+            closed_at=closed_at,
+            root_cause="Old.",
+            detected_on=closed_at.date() + timedelta(days=1),
+        )
+    assert "detected_on" in error.value.message_dict
+
+
 def test_prevented_gap_needs_expected_occurrences(make_gap):
     with pytest.raises(ValidationError) as error:
         make_gap(status=S.PREVENTED)
