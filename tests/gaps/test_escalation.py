@@ -14,7 +14,7 @@ from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import gap_check_recurring
 from gaps.permissions import ROLE_OWNER
 from gaps.tasks import escalate_overdue_gaps
-from tests.factories import OccurrenceFactory, RoleFactory, UserFactory
+from tests.factories import OccurrenceFactory, RoleFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +146,24 @@ def test_moving_the_deadline_clears_the_flag(late_gap, cx_user):
     run = gaps_escalate_overdue()
     late_gap.refresh_from_db()
     assert (run.cleared, late_gap.overdue) == (1, False)
+    cleared = late_gap.events.filter(kind=GapEvent.Kind.ESCALATION).latest("id")
+    assert cleared.note == "No longer overdue."
+    assert cleared.changes == {"overdue": [True, False], "escalation_level": [1, 0]}
+
+
+def test_flagged_overdue_with_nobody_to_escalate_to_is_in_the_history(make_gap):
+    """A team without manager, director or executive owners: the flag still has a line."""
+    clerk = RoleFactory(
+        team=TeamFactory(name="Legal"), level=Role.Level.INDIVIDUAL_CONTRIBUTOR, owners=[]
+    )
+    gap = make_gap(severity=4, detected_on=timezone.localdate() - 6 * DAY, causing_role=clerk)
+    run = gaps_escalate_overdue()
+    assert (run.flagged, run.escalations) == (1, 0)
+    event = gap.events.get(kind=GapEvent.Kind.ESCALATION)
+    assert event.changes == {"overdue": [False, True]}
+    assert "nobody new up the team" in event.note
+    gaps_escalate_overdue()  # already flagged: nothing new to say
+    assert gap.events.filter(kind=GapEvent.Kind.ESCALATION).count() == 1
 
 
 def test_the_run_costs_the_same_queries_for_many_gaps(
