@@ -65,6 +65,8 @@ def _date_errors(gap: Gap, *, today: date) -> dict[str, str]:
         errors["prevented_on"] = f"Give a date from {EARLIEST_DATE:%Y} on."
     if gap.closed_at and gap.closed_at.date() < EARLIEST_DATE:
         errors["closed_at"] = f"Give a date from {EARLIEST_DATE:%Y} on."
+    elif gap.closed_at and gap.detected_on and gap.detected_on > timezone.localdate(gap.closed_at):
+        errors.setdefault("detected_on", "A gap cannot be detected after it was closed.")
     return errors
 
 
@@ -195,8 +197,6 @@ def gap_create(
             if "detected_on" not in fields and closed_on >= EARLIEST_DATE:
                 # Imported history: found no later than it was closed, not "today".
                 gap.detected_on = min(gap.detected_on, closed_on)
-            elif gap.detected_on and closed_on >= EARLIEST_DATE and gap.detected_on > closed_on:
-                errors["detected_on"] = "A gap cannot be detected after it was closed."
     errors = {**_date_errors(gap, today=timezone.localdate(now)), **errors}
     if errors:
         raise ValidationError(errors)

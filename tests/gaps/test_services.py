@@ -71,6 +71,11 @@ def test_imported_history_is_not_detected_after_it_was_closed_or_prevented(make_
             detected_on=closed_at.date() + timedelta(days=1),
         )
     assert "detected_on" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:  # nor moved after it by an edit
+        services.gap_update(
+            gap=given, actor=given.created_by, detected_on=closed_at.date() + timedelta(days=1)
+        )
+    assert "detected_on" in error.value.message_dict
 
 
 def test_prevented_gap_needs_expected_occurrences(make_gap):
