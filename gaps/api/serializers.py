@@ -238,7 +238,11 @@ class GapTransitionSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class GapEventSerializer(serializers.ModelSerializer):
-    """One entry of a gap's history."""
+    """One entry of a gap's history.
+
+    DESIGN.md names a move's ends ``from`` and ``to``: both are given, beside the model's
+    ``from_status`` / ``to_status`` (``from`` cannot be a Python attribute, hence get_fields).
+    """
 
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -246,6 +250,12 @@ class GapEventSerializer(serializers.ModelSerializer):
         model = GapEvent
         fields = ["id", "kind", "actor", "from_status", "to_status", "note", "changes", "at"]
         read_only_fields = fields
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(source="from_status", read_only=True)
+        fields["to"] = serializers.CharField(source="to_status", read_only=True)
+        return fields
 
 
 # --- Occurrences ----------------------------------------------------------------------------

@@ -95,6 +95,10 @@ def test_list_filters_as_the_browser(make_gap, cx_user, other_role):
         "Parcels left in the rain",
     ]
     assert titles("?status=closed") == []
+    # Issue 3 names these filters "role" and "free-text search": both names work.
+    assert titles(f"?role={other_role.pk}") == ["Parcels left in the rain"]
+    assert titles(f"?causing_role={other_role.pk}") == ["Parcels left in the rain"]
+    assert titles("?search=rain") == ["Parcels left in the rain"]
 
 
 def test_a_bad_filter_value_is_a_400_naming_the_filter(cx_user):
@@ -443,6 +447,7 @@ def test_history_lists_every_change_oldest_first(owner_user, cx_user, gap):
         "acknowledged",
         "Ours.",
     )
+    assert (events[2]["from"], events[2]["to"]) == ("open", "acknowledged")  # DESIGN.md's names
 
 
 def test_history_queries_do_not_grow_with_its_length(cx_user, gap, django_assert_max_num_queries):
