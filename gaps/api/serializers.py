@@ -163,6 +163,18 @@ class GapSerializer(serializers.ModelSerializer):
         ]
 
 
+class ThemeRefField(serializers.SlugRelatedField):
+    """A theme by slug, as the API answers it, or by id, as the list's ``theme`` filter takes it."""
+
+    def to_internal_value(self, data: Any) -> Theme:
+        if isinstance(data, int) and not isinstance(data, bool):
+            theme = self.get_queryset().filter(pk=data).first() if 0 < data <= MAX_ID else None
+            if theme is None:
+                self.fail("does_not_exist", slug_name="id", value=data)
+            return theme
+        return super().to_internal_value(data)
+
+
 class GapUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
     """PATCH body: any editable field; the status changes only through ``transition``."""
 
@@ -170,12 +182,12 @@ class GapUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
         "status": "The status changes with POST /api/v1/gaps/{id}/transition/.",
         "causing_team": "Read-only: the team follows the causing role.",
     }
-    themes = serializers.SlugRelatedField(
+    themes = ThemeRefField(
         slug_field="slug",
         many=True,
         required=False,
         queryset=Theme.objects.all(),
-        help_text="Theme slugs; the list replaces the gap's themes.",
+        help_text="Theme slugs (or ids); the list replaces the gap's themes.",
     )
     remedy_owner = serializers.SlugRelatedField(
         slug_field="username",

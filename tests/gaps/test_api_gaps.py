@@ -124,6 +124,18 @@ def test_list_queries_do_not_grow_with_the_page(cx_user, django_assert_max_num_q
 # --- Creating -----------------------------------------------------------------------------
 
 
+def test_themes_may_be_named_by_id_as_the_filter_does(cx_user, body):
+    theme = ThemeFactory(name="Refund speed", slug="refund-speed")
+    client = client_for(cx_user)
+    response = client.post(URL, {**body, "themes": ["invoice-clarity", theme.pk]}, format="json")
+    assert response.status_code == 201, response.json()
+    assert sorted(response.json()["themes"]) == ["invoice-clarity", "refund-speed"]
+    for missing in (999999, 2**70):
+        response = client.post(URL, {**body, "themes": [missing]}, format="json")
+        assert response.status_code == 400
+        assert "does not exist" in response.json()["themes"][0]
+
+
 def test_cx_team_logs_a_gap_with_themes_by_slug(cx_user, body, owned_role):
     response = client_for(cx_user).post(URL, body, format="json")
     assert response.status_code == 201, response.json()
