@@ -192,7 +192,12 @@ def gap_create(
         if not (fields.get("root_cause") or "").strip():
             errors["root_cause"] = "Say what caused the gap before closing it."
         gap.closed_at = closed_at
-        if closed_at is not None and "closed_at" not in errors:
+        # Before EARLIEST_DATE it is an error below (and the year 1 cannot shift time zones).
+        if (
+            closed_at is not None
+            and "closed_at" not in errors
+            and closed_at.date() >= EARLIEST_DATE
+        ):
             closed_on = timezone.localdate(closed_at)
             if "detected_on" not in fields and closed_on >= EARLIEST_DATE:
                 # Imported history: found no later than it was closed, not "today".

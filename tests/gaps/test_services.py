@@ -1,6 +1,7 @@
 """Creating and editing gaps: required fields, defaults, deadlines, history, permissions."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
@@ -71,6 +72,10 @@ def test_imported_history_is_not_detected_after_it_was_closed_or_prevented(make_
             detected_on=closed_at.date() + timedelta(days=1),
         )
     assert "detected_on" in error.value.message_dict
+    year_one = datetime(1, 1, 1, tzinfo=dt_timezone(timedelta(hours=5)))  # not in UTC's range
+    with pytest.raises(ValidationError) as error:
+        make_gap(status=S.CLOSED, closed_at=year_one, root_cause="Old.")
+    assert set(error.value.message_dict) == {"closed_at"}
     with pytest.raises(ValidationError) as error:  # nor moved after it by an edit
         services.gap_update(
             gap=given, actor=given.created_by, detected_on=closed_at.date() + timedelta(days=1)
