@@ -65,7 +65,12 @@ def _date_errors(gap: Gap, *, today: date) -> dict[str, str]:
         errors["prevented_on"] = f"Give a date from {EARLIEST_DATE:%Y} on."
     if gap.closed_at and gap.closed_at.date() < EARLIEST_DATE:
         errors["closed_at"] = f"Give a date from {EARLIEST_DATE:%Y} on."
-    elif gap.closed_at and gap.detected_on and gap.detected_on > timezone.localdate(gap.closed_at):
+    elif (
+        gap.closed_at
+        and gap.detected_on
+        and gap.closed_at <= timezone.now()  # a future one is refused; 9999 would overflow here
+        and gap.detected_on > timezone.localdate(gap.closed_at)
+    ):
         errors.setdefault("detected_on", "A gap cannot be detected after it was closed.")
     return errors
 

@@ -76,6 +76,10 @@ def test_imported_history_is_not_detected_after_it_was_closed_or_prevented(make_
     with pytest.raises(ValidationError) as error:
         make_gap(status=S.CLOSED, closed_at=year_one, root_cause="Old.")
     assert set(error.value.message_dict) == {"closed_at"}
+    year_max = datetime(9999, 12, 31, 23, tzinfo=dt_timezone(timedelta(hours=-5)))
+    with pytest.raises(ValidationError) as error:
+        make_gap(status=S.CLOSED, closed_at=year_max, root_cause="Old.")
+    assert set(error.value.message_dict) == {"closed_at"}
     with pytest.raises(ValidationError) as error:  # nor moved after it by an edit
         services.gap_update(
             gap=given, actor=given.created_by, detected_on=closed_at.date() + timedelta(days=1)
