@@ -70,6 +70,13 @@ class GapAdmin(admin.ModelAdmin):
     inlines = [GapEventInline]
     autocomplete_fields = ["causing_role", "touchpoint", "remedy_owner", "created_by"]
 
+    # Saving here would skip gaps.services and leave no GapEvent: the admin only reads gaps.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 

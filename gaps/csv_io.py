@@ -46,7 +46,11 @@ COLUMNS: tuple[tuple[str, bool, str], ...] = (
     ),
     ("touchpoint", False, "Touchpoint name, e.g. Support phone line."),
     ("themes", False, 'Theme names separated by ";", e.g. "Invoice clarity; Refund speed".'),
-    ("detected_on", False, "YYYY-MM-DD; blank = today."),
+    (
+        "detected_on",
+        False,
+        "YYYY-MM-DD; blank = today, or the day a closed / prevented gap was closed / prevented.",
+    ),
     ("status", False, "open (default), prevented or closed."),
     ("closed_at", False, "Closed gaps: YYYY-MM-DD or YYYY-MM-DDTHH:MM, in the past."),
     ("prevented_on", False, "Prevented gaps: YYYY-MM-DD; blank = today."),
@@ -227,6 +231,11 @@ class _RowParser:
     def parse(self) -> dict[str, Any]:
         c = self.cells
         arguments: dict[str, Any] = {}
+        for name in HEADER:
+            if "\x00" in c[name]:
+                # Usually a UTF-16 file read as UTF-8; no database text column takes it.
+                self.error(name, "Contains a NUL character: save the file as CSV UTF-8.")
+                c[name] = c[name].replace("\x00", "")
         for name in sorted(REQUIRED, key=HEADER.index):
             if not c[name]:
                 self.error(name, "This column is required.")
@@ -339,6 +348,12 @@ class _RowParser:
             return None
         if amount < 0:
             self.error(name, "Cannot be negative.")
+            return None
+        column = Gap._meta.get_field(name)
+        limit = Decimal(10) ** (column.max_digits - column.decimal_places)
+        if amount >= limit:
+            # Checked before quantize(), which cannot represent such a number with two decimals.
+            self.error(name, f"Must be less than {limit:,}.")
             return None
         if amount != amount.quantize(Decimal("0.01")):
             self.error(name, "At most two decimals.")

@@ -621,6 +621,22 @@ class _History:
         if gap.status == S.CLOSED:
             stamps["closed_at"] = kinds[S.CLOSED]
             gap.closed_at = kinds[S.CLOSED]
+        reopened = gap.events.filter(from_status=S.DISPUTED, to_status=S.OPEN).last()
+        if reopened is not None:
+            # Re-attribution restarts the deadlines: from the day it happened in the story.
+            restarted = dict(
+                zip(
+                    services.DEADLINES,
+                    services.deadlines_for(severity=gap.severity, detected_on=reopened.at.date()),
+                    strict=True,
+                )
+            )
+            stamps.update(restarted)
+            changes = {
+                name: [old, str(restarted[name])] if name in restarted else [old, new]
+                for name, (old, new) in reopened.changes.items()
+            }
+            GapEvent.objects.filter(pk=reopened.pk).update(changes=changes)
         Gap.objects.filter(pk=gap.pk).update(**stamps)
 
     def _occurrences(self, gap: Gap, plan: _Plan, end: datetime | None) -> None:

@@ -105,6 +105,10 @@ def _recipients(owners, team_id: int, level: int) -> list[Owner]:
 
 def _history_note(*, reason: str, due_on: date, level: int, names: list[str]) -> str:
     missed = "Not acknowledged" if reason == Escalation.Reason.ACKNOWLEDGE else "Remedy not done"
+    if not names:
+        return (
+            f"{missed} by {due_on:%d %b %Y}: overdue, with nobody new up the team to escalate to."
+        )
     label = Escalation.Level(level).label.lower()
     return f"{missed} by {due_on:%d %b %Y}: escalated to the {label} level ({', '.join(names)})."
 
@@ -119,11 +123,29 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
     now = now or timezone.now()
     today = timezone.localdate(now)
     late = late_condition(today)
-    cleared = (
+    # Flags set and cleared by the job are changes too: each one is a line in the history.
+    no_longer_late = list(
         Gap.objects.filter(Q(overdue=True) | Q(escalation_level__gt=0))
         .exclude(late)
-        .update(overdue=False, escalation_level=0)
+        .values_list("pk", "overdue", "escalation_level")
     )
+    cleared = Gap.objects.filter(pk__in=[pk for pk, _, _ in no_longer_late]).update(
+        overdue=False, escalation_level=0
+    )
+    events: list[GapEvent] = [
+        GapEvent(
+            gap_id=pk,
+            kind=GapEvent.Kind.ESCALATION,
+            note="No longer overdue.",
+            changes={
+                name: [old, new]
+                for name, old, new in (("overdue", overdue, False), ("escalation_level", level, 0))
+                if old != new
+            },
+            at=now,
+        )
+        for pk, overdue, level in no_longer_late
+    ]
     # Concurrent runs take disjoint gaps; the unique constraint backs that up.
     gaps = list(
         Gap.objects.select_for_update(skip_locked=True, of=("self",))
@@ -148,7 +170,6 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
         )
     )
     new_rows: list[Escalation] = []
-    events: list[GapEvent] = []
     updates: dict[tuple[int, bool], list[int]] = defaultdict(list)
     flagged = 0
     for gap in gaps:
@@ -194,6 +215,16 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
                 )
             )
             changes, previous_level, escalated = {}, level, True
+        if changes:  # flagged, but nobody up the team's hierarchy to escalate to
+            events.append(
+                GapEvent(
+                    gap=gap,
+                    kind=GapEvent.Kind.ESCALATION,
+                    note=_history_note(reason=reason, due_on=due_on, level=0, names=[]),
+                    changes=changes,
+                    at=now,
+                )
+            )
         if escalated or not gap.overdue or gap.escalation_level != target:
             updates[(target, escalated)].append(gap.pk)
     # One UPDATE per (level, escalated now) pair, not per gap: the run's cost stays flat.

@@ -103,6 +103,19 @@ class GapFilterSet(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
+class GapApiFilterSet(GapFilterSet):
+    """The API's gap filters: the browser's, plus the names issue 3 lists them by.
+
+    ``role`` is ``causing_role`` and ``search`` is ``q``; kept out of the page's filter form,
+    which would otherwise show each twice.
+    """
+
+    role = ModelMultipleChoiceFilter(
+        field_name="causing_role", queryset=Role.objects.all(), label="Role (= causing_role)"
+    )
+    search = django_filters.CharFilter(method="search", label="Search (= q)")
+
+
 class OccurrenceFilterSet(django_filters.FilterSet):
     """Filters of ``/api/v1/occurrences/``: by gap, source, touchpoint and a time window.
 

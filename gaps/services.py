@@ -65,6 +65,13 @@ def _date_errors(gap: Gap, *, today: date) -> dict[str, str]:
         errors["prevented_on"] = f"Give a date from {EARLIEST_DATE:%Y} on."
     if gap.closed_at and gap.closed_at.date() < EARLIEST_DATE:
         errors["closed_at"] = f"Give a date from {EARLIEST_DATE:%Y} on."
+    elif (
+        gap.closed_at
+        and gap.detected_on
+        and gap.closed_at <= timezone.now()  # a future one is refused; 9999 would overflow here
+        and gap.detected_on > timezone.localdate(gap.closed_at)
+    ):
+        errors.setdefault("detected_on", "A gap cannot be detected after it was closed.")
     return errors
 
 
@@ -106,11 +113,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _apply_deadlines(gap: Gap, *, remedy_due_given: bool) -> None:
-    acknowledge_by, remedy_by = deadlines_for(severity=gap.severity, detected_on=gap.detected_on)
+DEADLINES = ("acknowledge_due_on", "remedy_due_on")
+
+
+def _apply_deadlines(
+    gap: Gap, *, remedy_due_given: bool, start: date | None = None
+) -> dict[str, list]:
+    """Set the deadlines from severity, counted from ``start`` (default: the detection date).
+
+    Returns the deadlines that moved as ``{"field": [old, new]}`` for the history.
+    """
+    before = {name: getattr(gap, name) for name in DEADLINES}
+    acknowledge_by, remedy_by = deadlines_for(
+        severity=gap.severity, detected_on=start or gap.detected_on
+    )
     gap.acknowledge_due_on = acknowledge_by
     if not remedy_due_given:
         gap.remedy_due_on = remedy_by
+    return {
+        name: [_plain(old), _plain(getattr(gap, name))]
+        for name, old in before.items()
+        if old != getattr(gap, name)
+    }
 
 
 def _check_may_create(actor: User, *, status: str, causing_role: Role | None) -> None:
@@ -159,6 +183,8 @@ def gap_create(
         gap.prevented_on = prevented_on or timezone.localdate(now)
         if gap.prevented_on > timezone.localdate(now):
             errors["prevented_on"] = "A gap cannot have been prevented in the future."
+        if "detected_on" not in fields and gap.prevented_on >= EARLIEST_DATE:
+            gap.detected_on = min(gap.detected_on, gap.prevented_on)
         if gap.expected_monthly_occurrences is None:
             errors["expected_monthly_occurrences"] = (
                 "Say how many times a month customers would have met this gap."
@@ -171,6 +197,16 @@ def gap_create(
         if not (fields.get("root_cause") or "").strip():
             errors["root_cause"] = "Say what caused the gap before closing it."
         gap.closed_at = closed_at
+        # Before EARLIEST_DATE it is an error below (and the year 1 cannot shift time zones).
+        if (
+            closed_at is not None
+            and "closed_at" not in errors
+            and closed_at.date() >= EARLIEST_DATE
+        ):
+            closed_on = timezone.localdate(closed_at)
+            if "detected_on" not in fields and closed_on >= EARLIEST_DATE:
+                # Imported history: found no later than it was closed, not "today".
+                gap.detected_on = min(gap.detected_on, closed_on)
     errors = {**_date_errors(gap, today=timezone.localdate(now)), **errors}
     if errors:
         raise ValidationError(errors)
@@ -189,7 +225,7 @@ def _check_may_edit(actor: User, gap: Gap, names: Iterable[str]) -> None:
     if is_cx_team(actor):
         return
     if transitions.acts_as_owner(actor, gap):
-        forbidden = sorted(set(names) - OWNER_EDITABLE - {"themes"})
+        forbidden = sorted(set(names) - OWNER_EDITABLE)
         if forbidden:
             raise PermissionDenied(
                 "Role owners change the remedy only, not: " + ", ".join(forbidden) + "."
@@ -226,7 +262,8 @@ def gap_update(
     if errors:
         raise ValidationError(errors)
     if {"severity", "detected_on"} & diff.keys():
-        _apply_deadlines(gap, remedy_due_given="remedy_due_on" in changes)
+        moved = _apply_deadlines(gap, remedy_due_given="remedy_due_on" in changes)
+        diff.update({name: change for name, change in moved.items() if name not in diff})
     if themes is not None:
         themes = list(themes)
         before = sorted(gap.themes.values_list("name", flat=True))
@@ -261,6 +298,9 @@ def gap_transition(
     """
     gap = Gap.objects.select_for_update().select_related("causing_role").get(pk=gap.pk)
     source = gap.status
+    if not (is_cx_team(actor) or transitions.acts_as_owner(actor, gap)):
+        # Someone else's gap: refused whatever the move, not told the move is illegal.
+        raise PermissionDenied("You may not change this gap.")
     if to not in S.values:
         raise ValidationError({"to": f"{to!r} is not a gap status."})
     move = transitions.find_move(source, to)
@@ -309,6 +349,10 @@ def gap_transition(
     if source == S.DISPUTED and to == S.OPEN:
         gap.dispute_reason = ""
         gap.acknowledged_at = None
+    if to == S.OPEN:
+        # Reopened, re-attributed or restored: the causing role gets a fresh acknowledge period
+        # (the old deadlines are long past and would escalate it straight to the executives).
+        changes.update(_apply_deadlines(gap, remedy_due_given=False, start=timezone.localdate(now)))
     gap.status = to
     gap.full_clean()
     gap.save()

@@ -142,6 +142,14 @@ def _visible_gap(request: HttpRequest, pk: int) -> Gap:
     return get_object_or_404(selectors.with_lateness(selectors.gaps_for_user(request.user)), pk=pk)
 
 
+def _changeable_gap(request: HttpRequest, pk: int) -> Gap:
+    """A visible gap the person may change, or 403 before their input is even looked at."""
+    gap = _visible_gap(request, pk)
+    if not (permissions.is_cx_team(request.user) or transitions.acts_as_owner(request.user, gap)):
+        raise PermissionDenied("You may change only gaps attributed to roles you own.")
+    return gap
+
+
 def _occurrence_chart(gap: Gap) -> dict:
     """Weekly counts for the chart, and the average per week before and after the close."""
     series = selectors.occurrence_weekly_counts(gap)
@@ -219,7 +227,7 @@ def gap_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @writers_only
 def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Make one status move; errors show beside the move's fields, never as a 500."""
-    gap = _visible_gap(request, pk)
+    gap = _changeable_gap(request, pk)
     target = request.POST.get("to", "")
     move = transitions.find_move(gap.status, target)
     form = TransitionForm(request.POST, move=move, auto_id=f"id_{target}_%s")
@@ -250,7 +258,7 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @writers_only
 def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the remedy plan (owner, due date, progress)."""
-    gap = _visible_gap(request, pk)
+    gap = _changeable_gap(request, pk)
     form = RemedyPlanForm(request.POST, gap=gap)
     if form.is_valid():
         try:

@@ -83,6 +83,17 @@ class RoleSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = Role
         fields = ["id", "name", "team", "level", "owners"]
 
+    def validate_team(self, team: Team) -> Team:
+        # Gaps keep their causing team beside the role (filters, escalation, rollups): moving
+        # a role that caused gaps would leave them pointing at two different teams.
+        role = self.instance
+        if role is not None and role.team_id != team.pk and role.gaps.exists():
+            raise serializers.ValidationError(
+                "Gaps are attributed to this role in its team: create a role in the new team "
+                "and re-attribute them instead."
+            )
+        return team
+
 
 class TouchpointSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
@@ -163,6 +174,18 @@ class GapSerializer(serializers.ModelSerializer):
         ]
 
 
+class ThemeRefField(serializers.SlugRelatedField):
+    """A theme by slug, as the API answers it, or by id, as the list's ``theme`` filter takes it."""
+
+    def to_internal_value(self, data: Any) -> Theme:
+        if isinstance(data, int) and not isinstance(data, bool):
+            theme = self.get_queryset().filter(pk=data).first() if 0 < data <= MAX_ID else None
+            if theme is None:
+                self.fail("does_not_exist", slug_name="id", value=data)
+            return theme
+        return super().to_internal_value(data)
+
+
 class GapUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
     """PATCH body: any editable field; the status changes only through ``transition``."""
 
@@ -170,12 +193,12 @@ class GapUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
         "status": "The status changes with POST /api/v1/gaps/{id}/transition/.",
         "causing_team": "Read-only: the team follows the causing role.",
     }
-    themes = serializers.SlugRelatedField(
+    themes = ThemeRefField(
         slug_field="slug",
         many=True,
         required=False,
         queryset=Theme.objects.all(),
-        help_text="Theme slugs; the list replaces the gap's themes.",
+        help_text="Theme slugs (or ids); the list replaces the gap's themes.",
     )
     remedy_owner = serializers.SlugRelatedField(
         slug_field="username",
@@ -238,7 +261,11 @@ class GapTransitionSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class GapEventSerializer(serializers.ModelSerializer):
-    """One entry of a gap's history."""
+    """One entry of a gap's history.
+
+    DESIGN.md names a move's ends ``from`` and ``to``: both are given, beside the model's
+    ``from_status`` / ``to_status`` (``from`` cannot be a Python attribute, hence get_fields).
+    """
 
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -246,6 +273,12 @@ class GapEventSerializer(serializers.ModelSerializer):
         model = GapEvent
         fields = ["id", "kind", "actor", "from_status", "to_status", "note", "changes", "at"]
         read_only_fields = fields
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(source="from_status", read_only=True)
+        fields["to"] = serializers.CharField(source="to_status", read_only=True)
+        return fields
 
 
 # --- Occurrences ----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gaps import selectors, services
-from gaps.filtersets import GapFilterSet, OccurrenceFilterSet
+from gaps.filtersets import GapApiFilterSet, OccurrenceFilterSet
 from gaps.models import Gap, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.occurrences import occurrences_record
 
@@ -130,7 +130,7 @@ class GapViewSet(
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
     pagination_class = StandardPagination
     filter_backends = [DjangoFilterBackend]
-    filterset_class = GapFilterSet
+    filterset_class = GapApiFilterSet
     # PUT would have to resend every field; PATCH says what changes. No DELETE: archive instead.
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = "[0-9]+"

@@ -95,6 +95,10 @@ def test_list_filters_as_the_browser(make_gap, cx_user, other_role):
         "Parcels left in the rain",
     ]
     assert titles("?status=closed") == []
+    # Issue 3 names these filters "role" and "free-text search": both names work.
+    assert titles(f"?role={other_role.pk}") == ["Parcels left in the rain"]
+    assert titles(f"?causing_role={other_role.pk}") == ["Parcels left in the rain"]
+    assert titles("?search=rain") == ["Parcels left in the rain"]
 
 
 def test_a_bad_filter_value_is_a_400_naming_the_filter(cx_user):
@@ -118,6 +122,18 @@ def test_list_queries_do_not_grow_with_the_page(cx_user, django_assert_max_num_q
 
 
 # --- Creating -----------------------------------------------------------------------------
+
+
+def test_themes_may_be_named_by_id_as_the_filter_does(cx_user, body):
+    theme = ThemeFactory(name="Refund speed", slug="refund-speed")
+    client = client_for(cx_user)
+    response = client.post(URL, {**body, "themes": ["invoice-clarity", theme.pk]}, format="json")
+    assert response.status_code == 201, response.json()
+    assert sorted(response.json()["themes"]) == ["invoice-clarity", "refund-speed"]
+    for missing in (999999, 2**70):
+        response = client.post(URL, {**body, "themes": [missing]}, format="json")
+        assert response.status_code == 400
+        assert "does not exist" in response.json()["themes"][0]
 
 
 def test_cx_team_logs_a_gap_with_themes_by_slug(cx_user, body, owned_role):
@@ -436,12 +452,14 @@ def test_history_lists_every_change_oldest_first(owner_user, cx_user, gap):
         ("update", "carla"),
         ("transition", "oskar"),
     ]
-    assert events[1]["changes"] == {"severity": [4, 2]}
+    assert events[1]["changes"]["severity"] == [4, 2]
+    assert set(events[1]["changes"]) == {"severity", "acknowledge_due_on", "remedy_due_on"}
     assert (events[2]["from_status"], events[2]["to_status"], events[2]["note"]) == (
         "open",
         "acknowledged",
         "Ours.",
     )
+    assert (events[2]["from"], events[2]["to"]) == ("open", "acknowledged")  # DESIGN.md's names
 
 
 def test_history_queries_do_not_grow_with_its_length(cx_user, gap, django_assert_max_num_queries):

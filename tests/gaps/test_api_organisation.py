@@ -131,3 +131,21 @@ def test_list_queries_do_not_grow_with_the_page(cx_user, url, make, django_asser
         make(owners)
     with django_assert_max_num_queries(5):
         assert len(results(client.get(url + "?page_size=100"))) >= 26
+
+
+def test_a_role_that_caused_gaps_does_not_change_team(cx_user, gap, owned_role, other_role):
+    """Its gaps would keep the old causing team beside a role of the new one."""
+    client = client_for(cx_user)
+    url = f"/api/v1/roles/{owned_role.pk}/"
+    response = client.patch(url, {"team": other_role.team_id}, format="json")
+    assert response.status_code == 400
+    assert "re-attribute" in response.json()["team"][0]
+    owned_role.refresh_from_db()
+    assert owned_role.team_id == gap.causing_team_id
+    # Renaming it, or moving a role without gaps, is fine.
+    assert client.patch(url, {"name": "Billing Ops Lead"}, format="json").status_code == 200
+    free = client.post(
+        "/api/v1/roles/", {"name": "Clerk", "team": owned_role.team_id, "level": "manager"}
+    ).json()
+    moved = client.patch(f"/api/v1/roles/{free['id']}/", {"team": other_role.team_id})
+    assert moved.status_code == 200

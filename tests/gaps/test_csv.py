@@ -152,10 +152,27 @@ def test_a_refusal_while_writing_undoes_the_rows_already_written(
     result = csv_io.gaps_import(actor=cx_user, text=csv_text(rows))
     assert [(e.row, e.column) for e in result.errors] == [(3, "title")]
     rows = good_rows(owned_role)
-    rows[2]["expected_monthly_occurrences"] = "1" * 13  # too many digits: only the model knows
+    rows[2]["detected_on"] = "1960-01-01"  # a real date, but before 1970: only the service knows
     result = csv_io.gaps_import(actor=cx_user, text=csv_text(rows))
     assert result.errors
     assert {e.row for e in result.errors} == {4}
+    assert not Gap.objects.exists()
+
+
+def test_nul_characters_and_huge_amounts_are_row_errors_not_500s(
+    client, cx_user, owned_role, touchpoint, themes
+):
+    rows = good_rows(owned_role)
+    rows[0]["expectation"] = "One clear\x00 invoice"  # PostgreSQL text refuses NUL
+    rows[1]["remedy_cost"] = "1e30"  # more than quantize() can hold
+    rows[2]["expected_monthly_occurrences"] = "1" * 13
+    client.force_login(cx_user)
+    response = upload(client, csv_text(rows))
+    assert response.status_code == 400
+    errors = {(e.row, e.column): e.message for e in response.context["result"].errors}
+    assert "NUL" in errors[(2, "expectation")]
+    assert errors[(3, "remedy_cost")] == "Must be less than 1,000,000,000,000."
+    assert errors[(4, "expected_monthly_occurrences")] == "Must be less than 10,000,000,000."
     assert not Gap.objects.exists()
 
 

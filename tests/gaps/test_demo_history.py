@@ -5,6 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -77,6 +78,11 @@ def test_every_status_story_is_there(seeded):
     assert 1 <= Gap.objects.filter(recurring=True).count() <= 4
     reattributed = GapEvent.objects.filter(from_status=S.DISPUTED, to_status=S.OPEN)
     assert reattributed.exclude(changes={}).exists()
+    for event in reattributed.select_related("gap"):
+        # The deadlines restart the day of the re-attribution in the story, not today.
+        ack_days = settings.CXALIGN_ACKNOWLEDGE_DAYS[event.gap.severity]
+        assert event.gap.acknowledge_due_on == event.at.date() + timedelta(days=ack_days)
+        assert event.changes["acknowledge_due_on"][1] == str(event.gap.acknowledge_due_on)
 
 
 def test_tens_of_thousands_of_occurrences_that_drop_after_closing(seeded):

@@ -14,7 +14,7 @@ from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import gap_check_recurring
 from gaps.permissions import ROLE_OWNER
 from gaps.tasks import escalate_overdue_gaps
-from tests.factories import OccurrenceFactory, RoleFactory, UserFactory
+from tests.factories import OccurrenceFactory, RoleFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +146,24 @@ def test_moving_the_deadline_clears_the_flag(late_gap, cx_user):
     run = gaps_escalate_overdue()
     late_gap.refresh_from_db()
     assert (run.cleared, late_gap.overdue) == (1, False)
+    cleared = late_gap.events.filter(kind=GapEvent.Kind.ESCALATION).latest("id")
+    assert cleared.note == "No longer overdue."
+    assert cleared.changes == {"overdue": [True, False], "escalation_level": [1, 0]}
+
+
+def test_flagged_overdue_with_nobody_to_escalate_to_is_in_the_history(make_gap):
+    """A team without manager, director or executive owners: the flag still has a line."""
+    clerk = RoleFactory(
+        team=TeamFactory(name="Legal"), level=Role.Level.INDIVIDUAL_CONTRIBUTOR, owners=[]
+    )
+    gap = make_gap(severity=4, detected_on=timezone.localdate() - 6 * DAY, causing_role=clerk)
+    run = gaps_escalate_overdue()
+    assert (run.flagged, run.escalations) == (1, 0)
+    event = gap.events.get(kind=GapEvent.Kind.ESCALATION)
+    assert event.changes == {"overdue": [False, True]}
+    assert "nobody new up the team" in event.note
+    gaps_escalate_overdue()  # already flagged: nothing new to say
+    assert gap.events.filter(kind=GapEvent.Kind.ESCALATION).count() == 1
 
 
 def test_the_run_costs_the_same_queries_for_many_gaps(
@@ -228,3 +246,28 @@ def test_escalations_stay_in_the_causing_team(late_gap, other_role):
     digests_send()
     assert [m.to for m in mail.outbox] == [["oskar@example.com"]]
     assert not Escalation.objects.filter(recipient__username="olga").exists()
+
+
+@pytest.mark.parametrize("source", [S.CLOSED, S.DISPUTED, S.ARCHIVED])
+def test_a_reopened_gap_gets_fresh_deadlines_not_an_instant_escalation(
+    source, make_gap, cx_user, director, chief
+):
+    """Long-past deadlines of a gap reopened, re-attributed or restored would escalate it to
+    the executives on the next run: the clock restarts on the day it is open again."""
+    gap = make_gap(severity=4, detected_on=timezone.localdate() - 60 * DAY)
+    services.gap_transition(gap=gap, to=S.ACKNOWLEDGED, actor=cx_user)
+    if source == S.DISPUTED:
+        services.gap_transition(gap=gap, to=S.DISPUTED, actor=cx_user, note="Not ours.")
+    else:
+        services.gap_transition(gap=gap, to=S.CLOSED, actor=cx_user, root_cause="Old system.")
+    if source == S.ARCHIVED:
+        services.gap_transition(gap=gap, to=S.ARCHIVED, actor=cx_user)
+    gap = services.gap_transition(gap=gap, to=S.OPEN, actor=cx_user, note="Back again.")
+    today = timezone.localdate()
+    assert gap.acknowledge_due_on == today + 5 * DAY
+    assert gap.remedy_due_on == today + 30 * DAY
+    event = gap.events.filter(kind=GapEvent.Kind.TRANSITION).latest("id")
+    assert event.changes["acknowledge_due_on"][1] == str(today + 5 * DAY)
+    assert gaps_escalate_overdue().escalations == 0
+    gap.refresh_from_db()
+    assert (gap.overdue, gap.escalation_level) == (False, 0)

@@ -1,6 +1,7 @@
 """Creating and editing gaps: required fields, defaults, deadlines, history, permissions."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
@@ -48,6 +49,44 @@ def test_import_a_closed_gap_with_past_closing(make_gap):
     assert {"closed_at", "root_cause"} <= error.value.message_dict.keys()
 
 
+def test_imported_history_is_not_detected_after_it_was_closed_or_prevented(make_gap):
+    """Blank detection date = today was wrong for history: closed before it was detected
+    (negative time-to-close in the ROI figures, opened "today" in the rollups)."""
+    closed_at = timezone.now() - timedelta(days=400)
+    closed = make_gap(status=S.CLOSED, closed_at=closed_at, root_cause="Old billing system.")
+    assert closed.detected_on == closed_at.date()
+    assert closed.acknowledge_due_on == closed_at.date() + timedelta(days=5)
+    prevented_on = timezone.localdate() - timedelta(days=45)
+    prevented = make_gap(
+        status=S.PREVENTED, prevented_on=prevented_on, expected_monthly_occurrences=20
+    )
+    assert prevented.detected_on == prevented_on
+    earlier = closed_at.date() - timedelta(days=30)
+    given = make_gap(status=S.CLOSED, closed_at=closed_at, root_cause="Old.", detected_on=earlier)
+    assert given.detected_on == earlier
+    with pytest.raises(ValidationError) as error:
+        make_gap(
+            status=S.CLOSED,
+            closed_at=closed_at,
+            root_cause="Old.",
+            detected_on=closed_at.date() + timedelta(days=1),
+        )
+    assert "detected_on" in error.value.message_dict
+    year_one = datetime(1, 1, 1, tzinfo=dt_timezone(timedelta(hours=5)))  # not in UTC's range
+    with pytest.raises(ValidationError) as error:
+        make_gap(status=S.CLOSED, closed_at=year_one, root_cause="Old.")
+    assert set(error.value.message_dict) == {"closed_at"}
+    year_max = datetime(9999, 12, 31, 23, tzinfo=dt_timezone(timedelta(hours=-5)))
+    with pytest.raises(ValidationError) as error:
+        make_gap(status=S.CLOSED, closed_at=year_max, root_cause="Old.")
+    assert set(error.value.message_dict) == {"closed_at"}
+    with pytest.raises(ValidationError) as error:  # nor moved after it by an edit
+        services.gap_update(
+            gap=given, actor=given.created_by, detected_on=closed_at.date() + timedelta(days=1)
+        )
+    assert "detected_on" in error.value.message_dict
+
+
 def test_prevented_gap_needs_expected_occurrences(make_gap):
     with pytest.raises(ValidationError) as error:
         make_gap(status=S.PREVENTED)
@@ -84,6 +123,16 @@ def test_every_field_change_lands_in_history(gap, cx_user, other_role):
     event = gap.events.filter(kind=GapEvent.Kind.UPDATE).get()
     assert event.changes["severity"] == [4, 2]
     assert event.changes["themes"] == [[], ["Invoice clarity"]]
+    # The deadlines the new severity moved are changes too.
+    day = gap.detected_on
+    assert event.changes["acknowledge_due_on"] == [
+        str(day + timedelta(days=5)),
+        str(day + timedelta(days=20)),
+    ]
+    assert event.changes["remedy_due_on"] == [
+        str(day + timedelta(days=30)),
+        str(day + timedelta(days=90)),
+    ]
     assert event.actor == cx_user
     # No change, no event.
     services.gap_update(gap=gap, actor=cx_user, severity=2)
@@ -96,6 +145,9 @@ def test_role_owner_edits_the_remedy_of_own_gaps_only(gap, owner_user, other_own
     assert (gap.remedy_plan, gap.remedy_progress) == ("Merge runs.", 40)
     with pytest.raises(PermissionDenied):
         services.gap_update(gap=gap, actor=owner_user, severity=1)
+    with pytest.raises(PermissionDenied):  # classifying the gap is the CX team's job
+        services.gap_update(gap=gap, actor=owner_user, themes=[ThemeFactory()])
+    assert not gap.themes.exists()
     with pytest.raises(PermissionDenied):
         services.gap_update(gap=gap, actor=other_owner, remedy_plan="Not mine.")
 

@@ -47,8 +47,6 @@ def catalogue(make_gap, other_role, cx_user):
         themes=[delivery],
         detected_on=timezone.localdate() - timedelta(days=60),
     )
-    services.gap_transition(gap=late_parcels, to=S.ARCHIVED, actor=cx_user)
-    services.gap_transition(gap=late_parcels, to=S.OPEN, actor=cx_user)
     return {"billing": billing_gap, "late": late_parcels, "doorstep": doorstep, "invoice": invoice}
 
 
@@ -267,6 +265,13 @@ def test_other_owner_gets_403_on_post(client, other_owner, gap):
     assert client.post(url, {"to": "acknowledged"}).status_code == 403
     remedy = {"remedy_progress": 50}
     assert client.post(reverse("gaps:remedy", args=[gap.pk]), remedy).status_code == 403
+    # Refused before the input is judged: an illegal move or a bad form is still a 403.
+    assert client.post(url, {"to": "closed"}).status_code == 403
+    assert client.post(url, {}).status_code == 403
+    bad_remedy = {"remedy_progress": "lots"}
+    assert client.post(reverse("gaps:remedy", args=[gap.pk]), bad_remedy).status_code == 403
+    gap.refresh_from_db()
+    assert (gap.status, gap.remedy_progress) == (S.OPEN, 0)
 
 
 def test_unknown_gap_is_404(client, cx_user):
