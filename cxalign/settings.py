@@ -262,3 +262,6 @@ CXALIGN_REMEDY_DAYS = {5: 14, 4: 30, 3: 60, 2: 90, 1: 120}
 # Occurrences before closing that the recurring flag compares against (the ROI cost model has
 # its own, versioned window for savings).
 CXALIGN_RECURRING_BASELINE_DAYS = 90
+# The nightly rollup treats occurrences stamped this long before the previous run started as
+# possibly late: their ingest transaction may have committed after that run read the table.
+CXALIGN_ROLLUP_LATE_MARGIN_SECONDS = env.int("CXALIGN_ROLLUP_LATE_MARGIN_SECONDS", default=900)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, Min, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
@@ -147,8 +148,11 @@ def rollup_due_since(*, until: date) -> date | None:
     covered = RollupRun.objects.filter(last_day__isnull=False).order_by("-last_day").first()
     due = [covered.last_day + ONE_DAY] if covered else [first_data_day() or until + ONE_DAY]
     cutoff = last.started_at
+    # An occurrence stamped just before the last run started may have committed only after
+    # that run had read the table: look back over the longest an ingest transaction takes.
+    late_cutoff = cutoff - timedelta(seconds=settings.CXALIGN_ROLLUP_LATE_MARGIN_SECONDS)
 
-    late = Occurrence.objects.filter(recorded_at__gte=cutoff).aggregate(
+    late = Occurrence.objects.filter(recorded_at__gte=late_cutoff).aggregate(
         first=Min("occurred_at"),
         before_closing=Min(
             "gap__closed_at",

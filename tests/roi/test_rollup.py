@@ -10,6 +10,7 @@ from django.db import connection, connections
 from django.db.models import Sum
 
 from gaps import services as gap_services
+from gaps.models import Occurrence
 from roi import calculations as calc
 from roi import services
 from roi.costs import cost_model_as_of, gap_savings, gap_unit_cost
@@ -171,6 +172,34 @@ def test_a_late_occurrence_is_picked_up(history):
     assert calc.money_str(rolled_totals(TODAY).measured_savings) == "2058.00"
     row = DailyRollup.objects.get(date=late_day, role=history["invoicing"])
     assert row.occurrences == 1
+
+
+def test_an_occurrence_committed_after_a_run_read_the_table_is_picked_up(history, settings):
+    """Stamped before the run started, committed after it read: the look-back margin."""
+    settings.CXALIGN_ROLLUP_LATE_MARGIN_SECONDS = 900
+    # The history arrived long ago; only the occurrence below is in doubt.
+    Occurrence.objects.update(recorded_at=T0 - timedelta(days=1))
+    run = services.rollup_nightly(today=TODAY).run
+    late_day = TODAY - timedelta(days=20)
+    OccurrenceFactory(
+        gap=history["a"],
+        occurred_at=T0 - timedelta(days=20) + timedelta(hours=9),
+        recorded_at=run.started_at - timedelta(minutes=2),
+    )
+    assert services.rollup_nightly(today=TODAY).first_day == late_day
+    on_that_day = Occurrence.objects.filter(gap=history["a"], occurred_at__date=late_day).count()
+    assert DailyRollup.objects.get(date=late_day, role=history["invoicing"]).occurrences == (
+        on_that_day
+    )
+    assert_same(rolled_totals(TODAY), totals_as_of(TODAY))
+    # Without the margin the occurrence would have looked old, and been missed.
+    settings.CXALIGN_ROLLUP_LATE_MARGIN_SECONDS = 0
+    OccurrenceFactory(
+        gap=history["a"],
+        occurred_at=T0 - timedelta(days=19) + timedelta(hours=9),
+        recorded_at=RollupRun.objects.latest("started_at").started_at - timedelta(minutes=2),
+    )
+    assert services.rollup_nightly(today=TODAY).first_day is None
 
 
 def test_a_late_occurrence_in_the_baseline_recomputes_from_the_closing_day(history):
