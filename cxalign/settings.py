@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roi.tasks.rollup_nightly",
         "schedule": crontab(minute=15, hour=0),
     },
+    # Nightly: re-route published insights, so feeds follow gaps re-attributed during the day.
+    "insights-reroute-nightly": {
+        "task": "insights.tasks.route_published_insights",
+        "schedule": crontab(minute=45, hour=0),
+    },
     # Hourly: flag overdue gaps and escalate them up the causing team's hierarchy.
     "gaps-escalate-overdue": {
         "task": "gaps.tasks.escalate_overdue_gaps",

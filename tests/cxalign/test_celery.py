@@ -19,3 +19,19 @@ def test_without_a_broker_tasks_run_eagerly_in_process(settings):
     if not app.conf.task_always_eager:
         pytest.skip("eager mode is switched off in this process")
     assert ping.delay("x").get() == "pong:x"
+
+
+def test_every_beat_job_names_a_registered_task():
+    from django.conf import settings
+
+    from cxalign.celery import app
+
+    app.loader.import_default_modules()
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert names >= {
+        "roi.tasks.rollup_nightly",
+        "gaps.tasks.escalate_overdue_gaps",
+        "gaps.tasks.send_daily_digests",
+        "insights.tasks.route_published_insights",
+    }
+    assert names <= set(app.tasks)
