@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from . import permissions
+from .filtersets import BoundedModelMultipleChoiceField
 from .models import Gap, Role, Team, Theme, Touchpoint
 from .selectors import roles_with_teams
 from .transitions import Move
@@ -120,7 +121,7 @@ class GapForm(AttributionMixin, forms.Form):
     journey_stage = forms.ChoiceField(
         choices=[("", "—"), *Gap.JourneyStage.choices], required=False
     )
-    themes = forms.ModelMultipleChoiceField(
+    themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gaps.api.fields import IdRelatedField
 from gaps.models import MAX_ID, Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import OccurrenceInput
@@ -36,7 +37,10 @@ class StrictInputMixin:
     """Refuse keys the serializer does not write: a typo must not pass as "nothing to change".
 
     ``field_hints`` maps a refused key to a more helpful message than "unknown field".
+    Related objects by id go through ``IdRelatedField`` (no 500 on ``1e400``).
     """
+
+    serializer_related_field = IdRelatedField
 
     field_hints: Mapping[str, str] = {}
 
@@ -253,7 +257,7 @@ class GapTransitionSerializer(StrictInputMixin, serializers.Serializer):
     root_cause = serializers.CharField(
         required=False, help_text="Closing: what caused the gap (unless already on the gap)."
     )
-    causing_role = serializers.PrimaryKeyRelatedField(
+    causing_role = IdRelatedField(
         queryset=Role.objects.all(),
         required=False,
         help_text="Resolving a dispute (disputed → open): the role the gap is re-attributed to.",

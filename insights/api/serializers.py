@@ -3,7 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gaps.models import MAX_ID, Gap, Role, Team, Theme
+from gaps.api.fields import IdRelatedField
+from gaps.models import Gap, Role, Team, Theme
 from gaps.models.gaps import GapCategory
 
 from ..models import (
@@ -34,24 +35,6 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
         type("PatternChoiceField", (serializers.ChoiceField,), {})
     )
     return field_class(choices=choices, **kwargs)
-
-
-class IdRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related object by id, where an id is a whole number an id column can hold.
-
-    DRF's field hands any JSON number to the database lookup: ``1e400`` (infinity once parsed)
-    crashed the request with OverflowError, and ``1.5`` silently meant object 1.
-    """
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        text = str(data).strip()
-        if not text.lstrip("-").isdigit():
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 0 < int(text) <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(int(text))
 
 
 class InsightSerializer(serializers.ModelSerializer):

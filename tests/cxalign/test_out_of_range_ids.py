@@ -66,3 +66,58 @@ def test_occurrence_for_an_impossible_gap_id_is_refused(api, bulk):
     response = api.post("/api/v1/occurrences/", [item] if bulk else item, format="json")
     assert response.status_code == 400
     assert "gap" in str(response.json())
+
+
+# JSON bodies with ids as numbers no id column holds: 1e400 parses as infinity.
+GAP = '"title":"t","expectation":"e","delivery":"d","category":"process","severity":3'
+BODIES = [
+    ("/api/v1/gaps/", "{" + GAP + ',"causing_role":1e400}', "causing_role"),
+    ("/api/v1/gaps/", "{" + GAP + ',"causing_role":ROLE,"touchpoint":1e400}', "touchpoint"),
+    ("/api/v1/gaps/", "{" + GAP + ',"causing_role":ROLE,"themes":[1e400]}', "themes"),
+    ("/api/v1/roles/", '{"name":"x","team":1e400,"level":"manager"}', "team"),
+    ("/api/v1/touchpoints/", '{"name":"x","team":1e400,"channel":"web"}', "team"),
+    ("/api/v1/gaps/GAP/transition/", '{"to":"archived","causing_role":1e400}', "causing_role"),
+    (
+        "/api/v1/insights/",
+        '{"title":"t","finding":"f","kind":"expectation","related_gaps":[1e400]}',
+        "related_gaps",
+    ),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "body", "field"), BODIES)
+def test_ids_no_column_holds_are_a_field_error_in_bodies(api, url, body, field):
+    from tests.factories import GapFactory, RoleFactory
+
+    role, gap = RoleFactory(), GapFactory()
+    url = url.replace("GAP", str(gap.pk))
+    body = body.replace("ROLE", str(role.pk))
+    response = api.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/gaps/new/", "/gaps/prevented/new/", "/insights/new/"])
+def test_ids_no_column_holds_are_a_form_error_on_pages(client, cx_user, url):
+    from tests.factories import RoleFactory
+
+    client.force_login(cx_user)
+    response = client.post(
+        url,
+        {
+            "title": "t",
+            "expectation": "e",
+            "delivery": "d",
+            "finding": "f",
+            "kind": "expectation",
+            "category": "process",
+            "causing_role": RoleFactory().pk,
+            "severity": 3,
+            "expected_monthly_occurrences": 3,
+            "themes": [BIG],
+        },
+    )
+    assert response.status_code in (200, 400)
+    assert "Select a valid choice" in response.content.decode()
