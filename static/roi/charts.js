@@ -44,10 +44,17 @@
       },
       options: {indexAxis: "y", scales: {x: {ticks: ticks}}}
     });
+    // Long gap titles are shortened on the axis; the tooltip shows the whole title.
+    var shortTitle = {
+      callback: function (value) {
+        var title = this.getLabelForValue(value);
+        return title.length > 34 ? title.slice(0, 33) + "…" : title;
+      }
+    };
     draw("chart-open", {
       type: "bar",
       data: {labels: board.open_gaps, datasets: [{label: "Cost per month", data: board.open_cost, backgroundColor: BAD}]},
-      options: {indexAxis: "y", scales: {x: {ticks: ticks}}}
+      options: {indexAxis: "y", scales: {x: {ticks: ticks}, y: {ticks: shortTitle}}}
     });
   }
 
