@@ -1,5 +1,7 @@
 """One FilterSet per list, shared by the pages and the API."""
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -39,6 +41,16 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", MAX_ID)
         kwargs.setdefault("decimal_places", 0)
         super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeFilter(django_filters.DateTimeFilter):
+    """A moment, compared in UTC: PostgreSQL refuses offsets beyond ±15:59 (e.g. ``-16:59``),
+    which Python parses happily."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
 
 
 class GapFilterSet(django_filters.FilterSet):
@@ -127,8 +139,8 @@ class OccurrenceFilterSet(django_filters.FilterSet):
     source = django_filters.CharFilter()
     touchpoint = IdFilter(field_name="touchpoint_id")
     external_id = django_filters.CharFilter()
-    occurred_after = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.DateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = UtcDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = Occurrence

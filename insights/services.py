@@ -159,12 +159,24 @@ def insight_route(
         routing.active_rule_specs() if rules is None else rules,
         routing.all_roles() if roles is None else roles,
     )
+    # Lock the rules the items will name: a rule deleted meanwhile (rules are read once for a
+    # whole re-route) is not referenced, and a delete waits until these items are committed.
+    wanted = {target.rule_id for target in targets.values() if target.rule_id is not None}
+    live_rules = (
+        set(
+            RoutingRule.objects.select_for_update()
+            .filter(pk__in=wanted)
+            .values_list("pk", flat=True)
+        )
+        if wanted
+        else set()
+    )
     items = [
         FeedItem(
             role=target.role,
             insight=insight,
             reason=target.reason,
-            rule_id=target.rule_id,
+            rule_id=target.rule_id if target.rule_id in live_rules else None,
             tailored_summary=tailor(
                 context, level=target.role.level, team=target.role.team
             ).as_text(),
@@ -271,7 +283,11 @@ def routing_rule_update(*, rule: RoutingRule, actor: User | None, **changes) -> 
 @transaction.atomic
 def routing_rule_delete(*, rule: RoutingRule, actor: User | None) -> None:
     """Delete a rule; items it alone put in feeds leave them unless someone worked on them."""
-    rule.delete()
+    # Wait for routing that is writing items naming this rule (it locks the rule row).
+    locked = RoutingRule.objects.select_for_update().filter(pk=rule.pk).first()
+    if locked is None:
+        return  # Deleted by someone else meanwhile.
+    locked.delete()
     _enqueue_reroute_all()
 
 

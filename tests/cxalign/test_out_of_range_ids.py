@@ -121,3 +121,16 @@ def test_ids_no_column_holds_are_a_form_error_on_pages(client, cx_user, url):
     )
     assert response.status_code in (200, 400)
     assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_time_filter_with_an_offset_postgresql_refuses_is_compared_in_utc(api):
+    from tests.factories import OccurrenceFactory
+
+    OccurrenceFactory(occurred_at="2026-03-01T12:00:00Z")
+    response = api.get("/api/v1/occurrences/", {"occurred_after": "2026-03-01T00:00:00-16:59"})
+    assert response.status_code == 200
+    # 00:00 at -16:59 is 16:59 UTC: the 12:00 UTC occurrence is before it.
+    assert response.json()["results"] == []
+    earlier = api.get("/api/v1/occurrences/", {"occurred_after": "2026-02-28T00:00:00-16:59"})
+    assert len(earlier.json()["results"]) == 1
