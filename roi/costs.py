@@ -66,6 +66,20 @@ def gap_unit_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, Decimal]:
     return {gap.pk: gap_unit_cost(gap, cost_model) for gap in gaps}
 
 
+def prevented_gap_savings(gap: Gap, model: CostModel, as_of: date) -> Decimal:
+    """Estimated savings of a prevented gap as of ``as_of`` under ``model``, rounded to cents
+    as every total adds them (the rollups and the summary share this)."""
+    return calculations.cents(
+        calculations.estimated_savings(
+            prevented_on=gap.prevented_on,
+            as_of=as_of,
+            expected_monthly_occurrences=gap.expected_monthly_occurrences or Decimal(0),
+            horizon_days=model.estimate_horizon_days,
+            unit=gap_unit_cost(gap, model),
+        ).amount
+    )
+
+
 def gap_savings(gap: Gap, as_of: date) -> calculations.Figure:
     """Measured savings of a closed gap, estimated of a prevented one, ``none`` otherwise.
 

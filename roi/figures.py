@@ -15,7 +15,7 @@ from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 from gaps.models import Gap, Occurrence
 
 from . import calculations as calc
-from .costs import CostModelTimeline, gap_unit_cost, unit_cost_expression
+from .costs import CostModelTimeline, gap_unit_cost, prevented_gap_savings, unit_cost_expression
 
 ZERO = calc.ZERO
 
@@ -226,18 +226,7 @@ def totals_as_of(as_of: date, timeline: CostModelTimeline | None = None) -> Tota
         )
     prevented = prevented_gaps(as_of)
     estimated = sum(
-        (
-            calc.cents(
-                calc.estimated_savings(
-                    prevented_on=gap.prevented_on,
-                    as_of=as_of,
-                    expected_monthly_occurrences=gap.expected_monthly_occurrences or ZERO,
-                    horizon_days=model.estimate_horizon_days,
-                    unit=gap_unit_cost(gap, model),
-                ).amount
-            )
-            for gap in prevented
-        ),
+        (prevented_gap_savings(gap, model, as_of) for gap in prevented),
         ZERO,
     )
     occurrences, cost = 0, ZERO

@@ -38,7 +38,7 @@ from django.utils import timezone
 from gaps.models import Gap, GapEvent, Occurrence
 
 from . import calculations as calc
-from .costs import CostModelTimeline, gap_unit_cost, unit_cost_expression
+from .costs import CostModelTimeline, gap_unit_cost, prevented_gap_savings, unit_cost_expression
 from .figures import closed_gap_counts
 from .models import (
     CostModel,
@@ -338,16 +338,7 @@ def _add_estimated_savings(
     for gap in gaps:
 
         def savings(as_of: date, gap: Gap = gap) -> Decimal:
-            model = timeline.on(as_of)
-            return calc.cents(
-                calc.estimated_savings(
-                    prevented_on=gap.prevented_on,
-                    as_of=as_of,
-                    expected_monthly_occurrences=gap.expected_monthly_occurrences or ZERO,
-                    horizon_days=model.estimate_horizon_days,
-                    unit=gap_unit_cost(gap, model),
-                ).amount
-            )
+            return prevented_gap_savings(gap, timeline.on(as_of), as_of)
 
         start = max(first, gap.prevented_on)
         previous = savings(start)
