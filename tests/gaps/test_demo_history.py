@@ -1,6 +1,5 @@
 """``seed_demo``'s gap history: believable, spread over eighteen months, and safe to run twice."""
 
-import time
 from datetime import timedelta
 from io import StringIO
 
@@ -18,22 +17,17 @@ from gaps.models.gaps import GapStatus as S
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """Seed once for the module (timed); rolled back at the end."""
+    """Seed once for the module; rolled back at the end (its time is a figure of bench/)."""
     with django_db_blocker.unblock():
         from django.db import transaction
 
         with transaction.atomic():
-            started = time.monotonic()
             call_command("seed_demo", stdout=StringIO())
-            yield time.monotonic() - started
+            yield
             transaction.set_rollback(True)
 
 
 pytestmark = pytest.mark.django_db
-
-
-def test_seeding_is_quick(seeded):
-    assert seeded < 60
 
 
 def test_about_two_hundred_gaps_across_categories_and_teams(seeded):
