@@ -7,7 +7,14 @@ HOST ?= 127.0.0.1:8000
 # Parallel test processes (pytest-xdist); 0 runs in one process.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test lint format worker beat clean
+# Benchmarks (PostgreSQL from DATABASE_URL; each script uses scratch databases of its own).
+SCALE ?= 0.02
+BENCH_ARGS ?=
+USERS ?= 50
+DURATION ?= 60
+LOAD_ARGS ?=
+
+.PHONY: install run test lint format worker beat clean bench load topology
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +47,18 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A cxalign beat --loglevel=INFO
+
+# The figures of issue 13 at SCALE (1 = the enterprise size); `BENCH_ARGS=--keep` reuses the data.
+bench: install
+	$(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)
+
+# Locust, headless: USERS concurrent users for DURATION seconds; fails if any request errored.
+load: install
+	$(BIN)/python bench/load.py --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
+
+# docker-compose.yml's services as processes here, and a smoke journey through them.
+topology: install
+	$(BIN)/python bench/topology.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

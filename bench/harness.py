@@ -188,10 +188,26 @@ def peak_rss_kb(pid: int) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def ensure_static(env: dict[str, str]) -> None:
+    """``collectstatic`` unless the manifest is newer than every file under ``static/``.
+
+    Collecting compresses every file (gzip and brotli) and takes minutes on a busy machine, so
+    the scripts share one ``STATIC_ROOT`` and collect again only when our own files changed.
+    """
+    manifest = Path(env["STATIC_ROOT"]) / "staticfiles.json"
+    if manifest.exists():
+        newest = max(
+            (p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file()), default=0
+        )
+        if manifest.stat().st_mtime > newest:
+            return
+    manage(env, "collectstatic", "--noinput")
+
+
 @contextmanager
 def gunicorn(env: dict[str, str], *, workers: int = 2, timeout: int = 120) -> Iterator[Gunicorn]:
-    """gunicorn on a free port with ``env`` (collectstatic first: the manifest storage needs it)."""
-    manage(env, "collectstatic", "--noinput")
+    """gunicorn on a free port with ``env``, static files collected first (the manifest)."""
+    ensure_static(env)
     port = free_port()
     process = subprocess.Popen(
         [
@@ -374,19 +390,19 @@ def latencies(client: Client, path: str, *, times: int, warmup: int = 2, **kwarg
 
 def concurrent_load(
     make_client: Callable[[int], Client],
-    requests: list[tuple[str, dict]],
+    requests_for: Callable[[int], list[tuple[str, dict | None]]],
     *,
     clients: int,
     seconds: float,
 ) -> dict:
-    """``clients`` threads cycling through ``requests`` (path, params) for ``seconds``."""
+    """``clients`` threads, thread ``n`` cycling through ``requests_for(n)`` for ``seconds``."""
     done: list[int] = [0] * clients
     errors: list[int] = [0] * clients
     samples: list[list[float]] = [[] for _ in range(clients)]
     stop_at = time.monotonic() + seconds
 
     def run(n: int) -> None:
-        client = make_client(n)
+        client, requests = make_client(n), requests_for(n)
         i = n
         while time.monotonic() < stop_at:
             path, params = requests[i % len(requests)]
