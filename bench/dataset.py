@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 PASSWORD = "bench-password"  # noqa: S105 - every bench user's password; scratch data only
 CATEGORIES = ["product", "service", "policy", "process", "attitude"]
 CATEGORY_WEIGHTS = [30, 20, 20, 25, 5]
@@ -174,7 +174,7 @@ PRINCIPALS = {
         "integration",
         ["gaps:read", "gaps:write", "occurrences:write", "insights:read", "insights:write"],
     ),
-    "owner": ("role_owner", ["gaps:read", "gaps:write", "insights:read"]),
+    "owner": ("role_owner", ["gaps:read", "gaps:write", "insights:read", "insights:write"]),
 }
 
 
@@ -322,6 +322,9 @@ def generate(*, scale: float, seed: int, anchor: date) -> dict[str, int]:
         membership = [(user_id[name], groups[group]) for name, (group, _) in PRINCIPALS.items()]
         membership += [(user_id[name], groups["role_owner"]) for name in owners]
         copy_rows(User.groups.through, ["user_id", "group_id"], membership)
+        # Tokens for the principals, and for every role owner (the load test's owners use them).
+        scoped = [(name, scopes) for name, (_group, scopes) in PRINCIPALS.items()]
+        scoped += [(name, PRINCIPALS["owner"][1]) for name in owners]
         tokens = [
             (
                 user_id[name],
@@ -331,7 +334,7 @@ def generate(*, scale: float, seed: int, anchor: date) -> dict[str, int]:
                 _json(scopes),
                 end,
             )
-            for name, (_group, scopes) in PRINCIPALS.items()
+            for name, scopes in scoped
         ]
         copy_rows(
             ApiToken, ["user_id", "name", "prefix", "key_hash", "scopes", "created_at"], tokens

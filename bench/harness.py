@@ -122,6 +122,13 @@ def app_environment(db_url: str, *, redis_url: str | None = None, **extra: str) 
     return env
 
 
+def own_redis_url(offset: int) -> str:
+    """``REDIS_URL``'s server with database number + ``offset`` (mod 16): a broker of our own."""
+    parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    number = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(number + offset) % 16}"))
+
+
 def manage(env: dict[str, str], *args: str, quiet: bool = True) -> None:
     """``manage.py <args>`` in a child process with ``env``; raise if it fails."""
     subprocess.run(

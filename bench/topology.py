@@ -27,7 +27,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -107,11 +106,7 @@ def interpolate(value: str, env: dict[str, str]) -> str:
 
 
 def redis_url() -> str:
-    if os.environ.get("TOPOLOGY_REDIS_URL"):
-        return os.environ["TOPOLOGY_REDIS_URL"]
-    parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
-    number = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(number + 8) % 16}"))
+    return os.environ.get("TOPOLOGY_REDIS_URL") or harness.own_redis_url(8)
 
 
 def service_env(service: dict, overrides: dict[str, str]) -> dict[str, str]:
