@@ -66,6 +66,9 @@ class SignedIn(HttpUser):
     wait_time = between(1, 3)
     username = ""
 
+    def on_start(self) -> None:
+        self.sign_in(self.username)
+
     def sign_in(self, username: str) -> None:
         """The sign-in form, then the session cookie as a header (see the module docstring)."""
         page = self.client.get("/accounts/login/", name="sign in (form)")
@@ -98,9 +101,7 @@ class SignedIn(HttpUser):
 
 class CxTeamMember(SignedIn):
     weight = 4
-
-    def on_start(self) -> None:
-        self.sign_in("cx")
+    username = "cx"
 
     @task(4)
     def list_gaps(self) -> None:
@@ -179,9 +180,7 @@ class RoleOwner(SignedIn):
 
 class Executive(SignedIn):
     weight = 2
-
-    def on_start(self) -> None:
-        self.sign_in("exec")
+    username = "exec"
 
     @task(3)
     def dashboard(self) -> None:
