@@ -114,19 +114,28 @@ def app_environment(db_url: str, *, redis_url: str | None = None, **extra: str) 
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
-    if redis_url is not None:
-        env["REDIS_URL"] = redis_url
-        if not redis_url:
-            env.pop("REDIS_URL")
+    # Redis: a database number and a queue of the bench's own, so that no task it queues reaches
+    # anyone else's worker (and it never takes theirs).
+    env["REDIS_URL"] = own_redis_url() if redis_url is None else redis_url
+    env["CELERY_TASK_DEFAULT_QUEUE"] = f"bench-{os.getpid()}"
     env.update(extra)
     return env
 
 
-def own_redis_url(offset: int) -> str:
-    """``REDIS_URL``'s server with database number + ``offset`` (mod 16): a broker of our own."""
+def own_redis_url() -> str:
+    """A Redis database of the bench's own: ``REDIS_URL``'s number + 8.
+
+    Developers and CI use numbers 0–7, so + 8 never lands on anyone else's; a configured number
+    of 8 or more must name the bench's database explicitly (``BENCH_REDIS_URL``). Runs also use
+    a queue name of their own, and nothing here ever flushes a Redis database.
+    """
+    if os.environ.get("BENCH_REDIS_URL"):
+        return os.environ["BENCH_REDIS_URL"]
     parts = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
     number = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(number + offset) % 16}"))
+    if number >= 8:
+        sys.exit(f"bench: REDIS_URL uses database {number}; set BENCH_REDIS_URL for the bench's.")
+    return urlunsplit(parts._replace(path=f"/{number + 8}"))
 
 
 def manage(env: dict[str, str], *args: str, quiet: bool = True) -> None:

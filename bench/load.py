@@ -2,9 +2,9 @@
 
 Builds (or reuses: the dataset is kept between runs) the bench dataset at ``--scale`` in a scratch
 database ``<name>_load``, starts gunicorn with the production profile (DEBUG off) and a Celery
-worker on a Redis database number of its own (publishing and transitions queue tasks), runs
-locust for ``--duration`` seconds with ``--users`` users, prints p50/p95 and the error count per
-request and in total, and exits non-zero if any request failed.
+worker on a Redis database number and queue of its own (publishing and transitions queue tasks),
+runs locust for ``--duration`` seconds with ``--users`` users, prints p50/p95 and the error count
+per request and in total, and exits non-zero if any request failed.
 
 Workers: gunicorn's rule of thumb (2 × cores + 1) is for requests that wait on I/O; cxalign's
 requests spend their time in Python and in PostgreSQL on the same cores, so more workers than
@@ -45,11 +45,7 @@ def main() -> None:
     db_url = harness.scratch_url("load")
     held = dataset.ensure(db_url=db_url, scale=args.scale, seed=args.seed, keep=not args.fresh)
     sizes = dataset.Sizes.at(args.scale)
-    broker = os.environ.get("LOAD_REDIS_URL") or harness.own_redis_url(9)
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()  # our own database number only
-    env = harness.app_environment(db_url, redis_url=broker)
+    env = harness.app_environment(db_url)
     print(
         f"load: {args.users} users for {args.duration} s, gunicorn with {args.workers} workers, "
         f"dataset SCALE={args.scale} ({'kept' if held.get('kept') else 'generated'})",

@@ -6,8 +6,8 @@ There is no Docker engine on this machine, so the compose file is proven in two 
 2. Its services run as plain processes with the commands read from the file itself (PyYAML), so
    the two cannot drift: the one-off ``migrate`` first (``restart: "no"``), then ``web``
    (gunicorn), ``worker`` and ``beat`` (Celery), with the file's environment, on the local
-   PostgreSQL (a scratch database ``<name>_topology``) and Redis (a database number of its own:
-   ``TOPOLOGY_REDIS_URL``, by default ``REDIS_URL``'s number + 8, modulo 16). Only what no
+   PostgreSQL (a scratch database ``<name>_topology``) and Redis (a database number of its own,
+   ``REDIS_URL``'s + 8 or ``BENCH_REDIS_URL``, and a queue of this run's own). Only what no
    process can do is adapted: the ``db``/``redis`` host names, gunicorn's bind address (a free
    local port) and the Dockerfile's ``collectstatic`` step.
 
@@ -103,10 +103,6 @@ def interpolate(value: str, env: dict[str, str]) -> str:
         return arg if op == ":-" else ""
 
     return re.sub(r"\$\{(\w+)(:-|:\?)?([^}]*)\}", one, str(value))
-
-
-def redis_url() -> str:
-    return os.environ.get("TOPOLOGY_REDIS_URL") or harness.own_redis_url(8)
 
 
 def service_env(service: dict, overrides: dict[str, str]) -> dict[str, str]:
@@ -231,15 +227,13 @@ def main() -> None:
     validate_compose(secret_key)
     services = load_services()
     db_url = harness.scratch_url("topology")
-    broker = redis_url()
-    import redis
-
-    redis.Redis.from_url(broker).flushdb()  # our own database number only
+    broker = harness.own_redis_url()
     harness.recreate_database(db_url)
     overrides = {
         "SECRET_KEY": secret_key,
         "DATABASE_URL": db_url,
         "REDIS_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": f"topology-{os.getpid()}",  # tasks of this run only
         "PYTHONPATH": str(harness.ROOT),
         "STATIC_ROOT": str(harness.ROOT / "var" / "bench-static"),
         "LOG_LEVEL": "INFO",
