@@ -117,6 +117,7 @@ def app_environment(db_url: str, *, redis_url: str | None = None, **extra: str) 
     # Redis: a database number and a queue of the bench's own, so that no task it queues reaches
     # anyone else's worker (and it never takes theirs).
     env["REDIS_URL"] = own_redis_url() if redis_url is None else redis_url
+    env["BENCH_REDIS_URL"] = env["REDIS_URL"]  # children keep it rather than add 8 again
     env["CELERY_TASK_DEFAULT_QUEUE"] = f"bench-{os.getpid()}"
     env.update(extra)
     return env
@@ -385,12 +386,21 @@ def percentile(values: list[float], pct: float) -> float | None:
     return ordered[int(rank) - 1]
 
 
-def latencies(client: Client, path: str, *, times: int, warmup: int = 2, **kwargs) -> dict:
-    """``times`` sequential GETs after ``warmup``: p50/p95 in ms and the non-2xx count."""
+def latencies(
+    client: Client, path: str, *, times: int, warmup: int = 2, budget_s: float = 0, **kwargs
+) -> dict:
+    """``times`` sequential GETs after ``warmup``: p50/p95 in ms and the non-2xx count.
+
+    With ``budget_s``, sampling stops once that many seconds passed and 5 samples exist (a page
+    taking seconds at SCALE=1 would otherwise hold the run for many minutes).
+    """
     for _ in range(warmup):
         client.get(path, **kwargs)
     samples, errors, statuses = [], 0, set()
+    stop_at = time.monotonic() + budget_s if budget_s else None
     for _ in range(times):
+        if stop_at and len(samples) >= 5 and time.monotonic() > stop_at:
+            break
         answer = client.get(path, **kwargs)
         samples.append(answer.elapsed_ms)
         statuses.add(answer.status)
@@ -401,6 +411,7 @@ def latencies(client: Client, path: str, *, times: int, warmup: int = 2, **kwarg
         "mean": round(statistics.fmean(samples), 1),
         "errors": errors,
         "statuses": sorted(statuses),
+        "samples": len(samples),
     }
 
 
