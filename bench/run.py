@@ -83,7 +83,7 @@ class Figures:
             traceback.print_exc(file=sys.stderr)
             note = f"failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}"
             for name, unit in names:
-                if self.value(name) is None and not any(i["name"] == name for i in self.items):
+                if not any(item["name"] == name for item in self.items):
                     self.add(name, None, unit, note)
 
 
