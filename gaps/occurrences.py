@@ -1,22 +1,26 @@
 """Recording occurrences (one or a bulk batch) and the recurring flag of closed gaps.
 
-The occurrence table is the high-volume one: a batch is written with one existence query and
-one bulk insert, and re-sending an item already stored (same source and external id) counts
-as a duplicate, never as an error.
+The occurrence table is the high-volume one, so a batch costs a fixed number of SQL statements
+whatever its size: one multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` and, for the
+closed gaps that received new rows, one grouped count, one flagging ``UPDATE … RETURNING`` and
+one insert of history lines. Re-sending an item already stored (same source and external id)
+counts as a duplicate, never as an error, and ``created`` is exactly what *this* call inserted:
+ten clients sending the same batch at once get counts that add up to the batch.
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from .models import Gap, GapEvent, Occurrence, Touchpoint
+from .models import Gap, GapEvent, Occurrence
 from .models.gaps import GapStatus as S
 
 # Recurring: residual cases after closing are normal; a rate of at least half the baseline,
@@ -26,15 +30,43 @@ RECURRING_RATE_SHARE = Decimal("0.5")
 DAYS_PER_MONTH = Decimal(30)
 
 
+class GapKey(Protocol):
+    """What ingest needs of a gap: a ``Gap`` or the two columns the API's batch check reads."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def touchpoint_id(self) -> int | None: ...
+
+
+class TouchpointKey(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GapRef:
+    """A gap as the batch check reads it: its id and default touchpoint, not its text."""
+
+    pk: int
+    touchpoint_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointRef:
+    pk: int
+
+
 @dataclass(frozen=True)
 class OccurrenceInput:
     """One validated occurrence to store."""
 
-    gap: Gap
+    gap: GapKey
     occurred_at: datetime
     source: str
     external_id: str = ""
-    touchpoint: Touchpoint | None = None
+    touchpoint: TouchpointKey | None = None
     customer_ref: str = ""
 
 
@@ -44,41 +76,46 @@ class BulkResult:
     duplicates: int
 
 
+# Column order of every insert below.
+_COLUMNS = ("gap_id", "occurred_at", "touchpoint_id", "source", "external_id", "customer_ref")
+_Row = tuple[int, datetime, int | None, str, str, str]
+
+
 @transaction.atomic
-def occurrences_record(*, items: Iterable[OccurrenceInput]) -> BulkResult:
+def occurrences_record(
+    *, items: Iterable[OccurrenceInput], now: datetime | None = None
+) -> BulkResult:
     """Store a batch of valid occurrences; already-known (source, external id) are duplicates.
 
-    An item without an external id gets a fresh one (it can never be a duplicate). The
-    occurrence takes its gap's touchpoint when it names none. Closed gaps that received
-    occurrences are checked for the recurring flag afterwards.
+    ``created`` counts the rows this call inserted, even against concurrent senders of the
+    same items (the database decides, not a look-up before the insert); everything else sent
+    is a duplicate. An item without an external id gets a fresh one (it can never be a
+    duplicate). The occurrence takes its gap's touchpoint when it names none. Closed gaps that
+    received new rows are checked for the recurring flag in the same transaction.
     """
-    now = timezone.now()
-    rows: dict[tuple[str, str], Occurrence] = {}
-    duplicates = 0
+    now = now or timezone.now()
+    rows: dict[tuple[str, str], _Row] = {}
+    sent = 0
     for item in items:
+        sent += 1
         external_id = item.external_id or uuid.uuid4().hex
         key = (item.source, external_id)
         if key in rows:
-            duplicates += 1
-            continue
-        rows[key] = Occurrence(
-            gap=item.gap,
-            occurred_at=item.occurred_at,
-            source=item.source,
-            external_id=external_id,
-            touchpoint=item.touchpoint or item.gap.touchpoint,
-            customer_ref=item.customer_ref,
-            recorded_at=now,
+            continue  # the same id twice in one batch: the first one counts
+        touchpoint_id = item.touchpoint.pk if item.touchpoint else item.gap.touchpoint_id
+        rows[key] = (
+            item.gap.pk,
+            item.occurred_at,
+            touchpoint_id,
+            item.source,
+            external_id,
+            item.customer_ref,
         )
-    existing = _existing_keys(rows.keys())
-    new_rows = [row for key, row in rows.items() if key not in existing]
-    duplicates += len(rows) - len(new_rows)
-    # ignore_conflicts: a concurrent sender of the same item loses nothing and breaks nothing.
-    Occurrence.objects.bulk_create(new_rows, batch_size=1000, ignore_conflicts=True)
-    closed_gap_ids = {row.gap_id for row in new_rows if row.gap.status == S.CLOSED}
-    for gap in Gap.objects.filter(pk__in=closed_gap_ids, recurring=False):
-        gap_check_recurring(gap=gap, now=now)
-    return BulkResult(created=len(new_rows), duplicates=duplicates)
+    # Concurrent batches that share items insert them in one order: no deadlock between them.
+    ordered = [rows[key] for key in sorted(rows)]
+    inserted_gap_ids = _insert_ignoring_duplicates(ordered, recorded_at=now)
+    gaps_check_recurring(gap_ids=set(inserted_gap_ids), now=now)
+    return BulkResult(created=len(inserted_gap_ids), duplicates=sent - len(inserted_gap_ids))
 
 
 def occurrence_record(**fields) -> BulkResult:
@@ -86,60 +123,181 @@ def occurrence_record(**fields) -> BulkResult:
     return occurrences_record(items=[OccurrenceInput(**fields)])
 
 
-def _existing_keys(keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    by_source: dict[str, list[str]] = {}
-    for source, external_id in keys:
-        by_source.setdefault(source, []).append(external_id)
-    if not by_source:
-        return set()
-    condition = Q()
-    for source, external_ids in by_source.items():
-        condition |= Q(source=source, external_id__in=external_ids)
-    return set(Occurrence.objects.filter(condition).values_list("source", "external_id"))
+def _insert_ignoring_duplicates(rows: Sequence[_Row], *, recorded_at: datetime) -> list[int]:
+    """Insert the rows, skipping any (source, external id) already stored; the gap id of each
+    row inserted, as the database reports it (``RETURNING``)."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(rows, recorded_at=recorded_at)
+    return _insert_portable(rows, recorded_at=recorded_at)
+
+
+def _insert_postgresql(rows: Sequence[_Row], *, recorded_at: datetime) -> list[int]:
+    """One statement of the same text for any batch size: the columns travel as six arrays."""
+    table = connection.ops.quote_name(Occurrence._meta.db_table)
+    columns = ", ".join(_COLUMNS)
+    sql = (
+        f"INSERT INTO {table} ({columns}, recorded_at) "  # noqa: S608 - names are ours
+        f"SELECT {columns}, %s FROM unnest("
+        "%s::bigint[], %s::timestamptz[], %s::bigint[], %s::text[], %s::text[], %s::text[]"
+        f") AS batch({columns}) "
+        "ON CONFLICT (source, external_id) DO NOTHING RETURNING gap_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [recorded_at, *(list(column) for column in zip(*rows, strict=True))])
+        return [gap_id for (gap_id,) in cursor.fetchall()]
+
+
+def _insert_portable(rows: Sequence[_Row], *, recorded_at: datetime) -> list[int]:
+    """The embedded default (SQLite 3.35 or later): multi-row ``VALUES`` in as few statements
+    as the backend's parameter limit allows, with the same conflict rule and ``RETURNING``."""
+    table = connection.ops.quote_name(Occurrence._meta.db_table)
+    datetime_field = Occurrence._meta.get_field("occurred_at")
+    stamp = datetime_field.get_db_prep_value(recorded_at, connection)
+    per_row = len(_COLUMNS) + 1
+    chunk = max(1, (connection.features.max_query_params or 999) // per_row)
+    placeholders = "(" + ", ".join(["%s"] * per_row) + ")"
+    gap_ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            params: list = []
+            for gap_id, occurred_at, touchpoint_id, source, external_id, customer_ref in part:
+                occurred = datetime_field.get_db_prep_value(occurred_at, connection)
+                params += [gap_id, occurred, touchpoint_id, source, external_id, customer_ref]
+                params.append(stamp)
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(_COLUMNS)}, recorded_at) "  # noqa: S608 - names are ours
+                f"VALUES {', '.join([placeholders] * len(part))} "
+                "ON CONFLICT (source, external_id) DO NOTHING RETURNING gap_id",
+                params,
+            )
+            gap_ids += [gap_id for (gap_id,) in cursor.fetchall()]
+    return gap_ids
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A closed gap's rates: baseline before closing, since closing, and the count since."""
+
+    baseline_rate: Decimal
+    post_rate: Decimal
+    post_count: int
+
+    @property
+    def is_recurring(self) -> bool:
+        return (
+            self.post_count >= RECURRING_MIN_OCCURRENCES
+            and self.post_rate >= self.baseline_rate * RECURRING_RATE_SHARE
+        )
+
+    def note(self) -> str:
+        return (
+            f"Customers keep meeting this gap: {self.post_count} occurrences since closing, "
+            f"{self.post_rate:.1f} a month against {self.baseline_rate:.1f} a month before."
+        )
+
+
+def _recurrence(closed_at: datetime, before: int, after: int, now: datetime) -> Recurrence:
+    window = settings.CXALIGN_RECURRING_BASELINE_DAYS
+    baseline_rate = Decimal(before) / (Decimal(window) / DAYS_PER_MONTH)
+    elapsed = Decimal((now - closed_at).total_seconds()) / Decimal(86_400)
+    months_after = max(elapsed / DAYS_PER_MONTH, Decimal("0.000001"))
+    return Recurrence(baseline_rate, Decimal(after) / months_after, after)
+
+
+def recurrence_by_gap(gap_ids: Iterable[int], now: datetime) -> dict[int, Recurrence]:
+    """The rates of those gaps that are closed and not yet flagged, in one grouped query.
+
+    Reads only the occurrences from the baseline window's start on (the ``(gap, occurred_at)``
+    index); a gap without any there has nothing since closing and is left out.
+    """
+    window = timedelta(days=settings.CXALIGN_RECURRING_BASELINE_DAYS)
+    closed_at = F("gap__closed_at")
+    counts = (
+        Occurrence.objects.filter(
+            gap_id__in=list(gap_ids),
+            gap__status=S.CLOSED,
+            gap__recurring=False,
+            gap__closed_at__isnull=False,
+            occurred_at__gte=closed_at - window,
+        )
+        .order_by()
+        .values_list("gap_id", "gap__closed_at")
+        .annotate(
+            before=Count("pk", filter=Q(occurred_at__lt=closed_at)),
+            after=Count("pk", filter=Q(occurred_at__gte=closed_at, occurred_at__lt=now)),
+        )
+    )
+    return {
+        gap_id: _recurrence(closed, before, after, now) for gap_id, closed, before, after in counts
+    }
 
 
 def recurrence_rates(gap: Gap, now: datetime) -> tuple[Decimal, Decimal, int]:
     """Baseline monthly rate before closing, monthly rate since, and occurrences since."""
-    window = settings.CXALIGN_RECURRING_BASELINE_DAYS
-    counts = Occurrence.objects.filter(gap=gap).aggregate(
-        before=Count(
-            "pk",
-            filter=Q(
-                occurred_at__gte=gap.closed_at - timedelta(days=window),
-                occurred_at__lt=gap.closed_at,
-            ),
-        ),
-        after=Count("pk", filter=Q(occurred_at__gte=gap.closed_at, occurred_at__lt=now)),
+    found = recurrence_by_gap([gap.pk], now).get(gap.pk)
+    if found is None:
+        return Decimal(0), Decimal(0), 0
+    return found.baseline_rate, found.post_rate, found.post_count
+
+
+def gaps_check_recurring(*, gap_ids: Iterable[int], now: datetime | None = None) -> set[int]:
+    """Flag the closed gaps among ``gap_ids`` whose customers keep meeting them; the ids
+    flagged by this call.
+
+    Recurring means at least ``RECURRING_MIN_OCCURRENCES`` since closing and a monthly rate
+    since closing of at least half the baseline rate. The causing role's owners learn of it
+    through the history line written here and their daily digest (which reads
+    ``recurring_since``); the gap can then be reopened. A fixed number of statements for any
+    number of gaps; a gap flagged meanwhile by a concurrent batch gets no second history line
+    (the ``UPDATE`` reports only the rows it changed).
+    """
+    gap_ids = set(gap_ids)
+    if not gap_ids:
+        return set()
+    now = now or timezone.now()
+    due = {
+        gap_id: found
+        for gap_id, found in recurrence_by_gap(gap_ids, now).items()
+        if found.is_recurring
+    }
+    if not due:
+        return set()
+    flagged = _flag_recurring(sorted(due), now)
+    GapEvent.objects.bulk_create(
+        GapEvent(gap_id=gap_id, kind=GapEvent.Kind.RECURRING, note=due[gap_id].note(), at=now)
+        for gap_id in sorted(flagged)
     )
-    baseline_rate = Decimal(counts["before"]) / (Decimal(window) / DAYS_PER_MONTH)
-    elapsed = Decimal((now - gap.closed_at).total_seconds()) / Decimal(86_400)
-    months_after = max(elapsed / DAYS_PER_MONTH, Decimal("0.000001"))
-    return baseline_rate, Decimal(counts["after"]) / months_after, counts["after"]
+    return flagged
+
+
+def _flag_recurring(gap_ids: Sequence[int], now: datetime) -> set[int]:
+    """Set the flag where it is still unset; the ids this statement changed."""
+    table = connection.ops.quote_name(Gap._meta.db_table)
+    stamp = Gap._meta.get_field("recurring_since").get_db_prep_value(now, connection)
+    marks = ", ".join(["%s"] * len(gap_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET recurring = %s, recurring_since = %s "  # noqa: S608 - names are ours
+            f"WHERE id IN ({marks}) AND status = %s AND NOT recurring RETURNING id",
+            [True, stamp, *gap_ids, S.CLOSED.value],
+        )
+        return {gap_id for (gap_id,) in cursor.fetchall()}
 
 
 @transaction.atomic
 def gap_check_recurring(*, gap: Gap, now: datetime | None = None) -> bool:
-    """Flag a closed gap as recurring when its customers keep meeting it; True if flagged now.
+    """Flag one closed gap as recurring when its customers keep meeting it; True if flagged now.
 
-    Recurring means at least ``RECURRING_MIN_OCCURRENCES`` since closing and a monthly rate
-    since closing of at least half the baseline rate. The causing role's owners learn of it
-    through the history and their daily digest; the gap can then be reopened.
+    The single-gap form of ``gaps_check_recurring`` (same rule, same history line), for the
+    demo history and callers holding one gap; ``gap`` is updated in memory too.
     """
     now = now or timezone.now()
     if gap.status != S.CLOSED or gap.recurring or gap.closed_at is None:
         return False
-    baseline_rate, post_rate, post_count = recurrence_rates(gap, now)
-    if post_count < RECURRING_MIN_OCCURRENCES or post_rate < baseline_rate * RECURRING_RATE_SHARE:
+    if gap.pk not in gaps_check_recurring(gap_ids=[gap.pk], now=now):
         return False
-    Gap.objects.filter(pk=gap.pk).update(recurring=True, recurring_since=now)
     gap.recurring, gap.recurring_since = True, now
-    GapEvent.objects.create(
-        gap=gap,
-        kind=GapEvent.Kind.RECURRING,
-        note=(
-            f"Customers keep meeting this gap: {post_count} occurrences since closing, "
-            f"{post_rate:.1f} a month against {baseline_rate:.1f} a month before."
-        ),
-        at=now,
-    )
     return True

@@ -1,0 +1,75 @@
+"""Ten clients push the same bulk batch at once through the real HTTP stack (issue 8, finding 4).
+
+The batch must be stored once, and the answers' ``created`` must add up to exactly the rows
+stored: each request reports what *it* inserted. Runs on whatever database the suite uses; the
+race it guards against needs concurrent connections, so it means most on PostgreSQL (CI).
+"""
+
+import json
+import threading
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from gaps.models import ApiToken, Occurrence
+from gaps.models.gaps import GapStatus as S
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLIENTS = 10
+ROWS = 1_000
+
+
+def post_json(url: str, key: str, body: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(  # noqa: S310 - the test's own live server, http on loopback.
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Token {key}"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - as above.
+        return response.status, json.loads(response.read())
+
+
+def push_at_once(url: str, key: str, body: bytes) -> list[tuple[int, dict]]:
+    """Every client waits at a barrier, then all send the same body on their own connection."""
+    start = threading.Barrier(CLIENTS)
+
+    def client(_: int) -> tuple[int, dict]:
+        start.wait(timeout=30)
+        return post_json(url, key, body)
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return list(pool.map(client, range(CLIENTS)))
+
+
+def test_ten_identical_batches_at_once_count_each_row_once(live_server, integration_user, make_gap):
+    closed_at = timezone.now() - timedelta(days=20)
+    gaps = [make_gap(title=f"Gap {n}") for n in range(4)]
+    # A closed gap among them: the recurring check runs in every request, and flags it once.
+    gaps.append(make_gap(title="Closed", status=S.CLOSED, closed_at=closed_at, root_cause="Old."))
+    _, key = ApiToken.issue(user=integration_user, name="desk", scopes=["occurrences:write"])
+    batch = [
+        {
+            "gap": gaps[n % len(gaps)].pk,
+            "occurred_at": (closed_at + timedelta(minutes=n)).isoformat(),
+            "source": "zendesk",
+            "external_id": f"T-{n}",
+        }
+        for n in range(ROWS)
+    ]
+    answers = push_at_once(
+        f"{live_server.url}/api/v1/occurrences/", key, json.dumps(batch).encode()
+    )
+
+    assert {status for status, _ in answers} <= {200, 201}
+    assert sum(body["created"] for _, body in answers) == ROWS
+    assert all(body["created"] + body["duplicates"] == ROWS for _, body in answers)
+    assert Occurrence.objects.count() == ROWS
+    closed = gaps[-1]
+    closed.refresh_from_db()
+    assert closed.recurring
+    assert closed.events.filter(kind="recurring").count() == 1
