@@ -9,7 +9,7 @@ ten clients sending the same batch at once get counts that add up to the batch.
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,10 +17,10 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from .models import Gap, GapEvent, Occurrence
+from .models import Gap, GapEvent, Occurrence, Touchpoint
 from .models.gaps import GapStatus as S
 
 # Recurring: residual cases after closing are normal; a rate of at least half the baseline,
@@ -31,13 +31,19 @@ DAYS_PER_MONTH = Decimal(30)
 
 
 class GapKey(Protocol):
-    """What ingest needs of a gap: a ``Gap`` or the two columns the API's batch check reads."""
+    """What ingest needs of a gap: a ``Gap`` or the few columns the API's batch check reads."""
 
     @property
     def pk(self) -> int: ...
 
     @property
     def touchpoint_id(self) -> int | None: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def recurring(self) -> bool: ...
 
 
 class TouchpointKey(Protocol):
@@ -47,10 +53,13 @@ class TouchpointKey(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class GapRef:
-    """A gap as the batch check reads it: its id and default touchpoint, not its text."""
+    """A gap as the batch check reads it: id, default touchpoint and what the recurring check
+    needs to know whether to look at it; not its text."""
 
     pk: int
     touchpoint_id: int | None
+    status: str
+    recurring: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,26 @@ class OccurrenceInput:
     external_id: str = ""
     touchpoint: TouchpointKey | None = None
     customer_ref: str = ""
+
+
+def gap_refs(gaps: QuerySet[Gap], gap_ids: Collection[int]) -> dict[int, GapRef]:
+    """The gaps of ``gap_ids`` found in ``gaps`` (a sender's scope), as ingest needs them.
+
+    One query reading two columns: a batch never loads the gaps' text.
+    """
+    if not gap_ids:
+        return {}
+    found = gaps.filter(pk__in=list(gap_ids)).order_by()
+    columns = found.values_list("pk", "touchpoint_id", "status", "recurring")
+    return {row[0]: GapRef(*row) for row in columns}
+
+
+def existing_touchpoint_ids(touchpoint_ids: Collection[int]) -> set[int]:
+    """Which of these touchpoints exist: one query, or none when the batch names none."""
+    if not touchpoint_ids:
+        return set()
+    found = Touchpoint.objects.filter(pk__in=list(touchpoint_ids)).order_by()
+    return set(found.values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)
@@ -90,14 +119,20 @@ def occurrences_record(
     ``created`` counts the rows this call inserted, even against concurrent senders of the
     same items (the database decides, not a look-up before the insert); everything else sent
     is a duplicate. An item without an external id gets a fresh one (it can never be a
-    duplicate). The occurrence takes its gap's touchpoint when it names none. Closed gaps that
-    received new rows are checked for the recurring flag in the same transaction.
+    duplicate). The occurrence takes its gap's touchpoint when it names none. Closed gaps (as
+    the items' gaps say) that received new rows are checked for the recurring flag in the same
+    transaction.
     """
     now = now or timezone.now()
     rows: dict[tuple[str, str], _Row] = {}
+    # Only closed, unflagged gaps can become recurring (checked again in SQL, this saves the
+    # query when the batch touches none).
+    may_recur: set[int] = set()
     sent = 0
     for item in items:
         sent += 1
+        if item.gap.status == S.CLOSED and not item.gap.recurring:
+            may_recur.add(item.gap.pk)
         external_id = item.external_id or uuid.uuid4().hex
         key = (item.source, external_id)
         if key in rows:
@@ -114,7 +149,7 @@ def occurrences_record(
     # Concurrent batches that share items insert them in one order: no deadlock between them.
     ordered = [rows[key] for key in sorted(rows)]
     inserted_gap_ids = _insert_ignoring_duplicates(ordered, recorded_at=now)
-    gaps_check_recurring(gap_ids=set(inserted_gap_ids), now=now)
+    gaps_check_recurring(gap_ids=may_recur.intersection(inserted_gap_ids), now=now)
     return BulkResult(created=len(inserted_gap_ids), duplicates=sent - len(inserted_gap_ids))
 
 
