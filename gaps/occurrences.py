@@ -8,6 +8,7 @@ counts as a duplicate, never as an error, and ``created`` is exactly what *this*
 ten clients sending the same batch at once get counts that add up to the batch.
 """
 
+import json
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -185,31 +186,27 @@ def _insert_postgresql(rows: Sequence[_Row], *, recorded_at: datetime) -> list[i
 
 
 def _insert_portable(rows: Sequence[_Row], *, recorded_at: datetime) -> list[int]:
-    """The embedded default (SQLite 3.35 or later): multi-row ``VALUES`` in as few statements
-    as the backend's parameter limit allows, with the same conflict rule and ``RETURNING``."""
+    """The embedded default (SQLite 3.35 or later, with its built-in JSON functions): the rows
+    travel as one JSON parameter read by ``json_each``, so any batch is still one statement."""
     table = connection.ops.quote_name(Occurrence._meta.db_table)
     datetime_field = Occurrence._meta.get_field("occurred_at")
-    stamp = datetime_field.get_db_prep_value(recorded_at, connection)
-    per_row = len(_COLUMNS) + 1
-    chunk = max(1, (connection.features.max_query_params or 999) // per_row)
-    placeholders = "(" + ", ".join(["%s"] * per_row) + ")"
-    gap_ids: list[int] = []
+
+    def stored(value: datetime) -> str:
+        return datetime_field.get_db_prep_value(value, connection)
+
+    payload = json.dumps(
+        [[gap_id, stored(at), touchpoint, *texts] for gap_id, at, touchpoint, *texts in rows]
+    )
+    picks = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(_COLUMNS)))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            params: list = []
-            for gap_id, occurred_at, touchpoint_id, source, external_id, customer_ref in part:
-                occurred = datetime_field.get_db_prep_value(occurred_at, connection)
-                params += [gap_id, occurred, touchpoint_id, source, external_id, customer_ref]
-                params.append(stamp)
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(_COLUMNS)}, recorded_at) "  # noqa: S608 - names are ours
-                f"VALUES {', '.join([placeholders] * len(part))} "
-                "ON CONFLICT (source, external_id) DO NOTHING RETURNING gap_id",
-                params,
-            )
-            gap_ids += [gap_id for (gap_id,) in cursor.fetchall()]
-    return gap_ids
+        cursor.execute(
+            # "WHERE true": SQLite needs it to tell the upsert clause from a join's ON.
+            f"INSERT INTO {table} ({', '.join(_COLUMNS)}, recorded_at) "  # noqa: S608 - names are ours
+            f"SELECT {picks}, %s FROM json_each(%s) WHERE true "
+            "ON CONFLICT (source, external_id) DO NOTHING RETURNING gap_id",
+            [stored(recorded_at), payload],
+        )
+        return [gap_id for (gap_id,) in cursor.fetchall()]
 
 
 @dataclass(frozen=True)

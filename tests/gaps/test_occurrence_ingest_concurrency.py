@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from gaps.models import ApiToken, Occurrence
 from gaps.models.gaps import GapStatus as S
+from tests.conftest import need_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,6 +49,8 @@ def push_at_once(url: str, key: str, body: bytes) -> list[tuple[int, dict]]:
 
 
 def test_ten_identical_batches_at_once_count_each_row_once(live_server, integration_user, make_gap):
+    if connection.vendor != "postgresql":
+        need_service("concurrent batches need concurrent connections (PostgreSQL)")
     closed_at = timezone.now() - timedelta(days=20)
     gaps = [make_gap(title=f"Gap {n}") for n in range(4)]
     # A closed gap among them: the recurring check runs in every request, and flags it once.
