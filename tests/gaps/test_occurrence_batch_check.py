@@ -14,8 +14,8 @@ from gaps.api.serializers import (
 )
 
 BASE = {"gap": 7, "occurred_at": "2026-03-01T10:00:00Z", "source": "zendesk"}
-SOON = (timezone.now() + timedelta(minutes=2)).isoformat()
-LATER = (timezone.now() + timedelta(minutes=10)).isoformat()
+# Times relative to the test's own clock, filled in when it runs (stable test ids for xdist).
+RELATIVE = {"in 2 minutes": timedelta(minutes=2), "in 10 minutes": timedelta(minutes=10)}
 
 VARIANTS = [
     {},
@@ -61,8 +61,8 @@ VARIANTS = [
     {"occurred_at": "1970-01-01T00:30:00+01:00"},
     {"occurred_at": "0001-01-01T00:00:00+01:00"},
     {"occurred_at": "9999-12-31T23:59:59-01:00"},
-    {"occurred_at": SOON},
-    {"occurred_at": LATER},
+    {"occurred_at": "in 2 minutes"},
+    {"occurred_at": "in 10 minutes"},
     {"occurred_at": 1_700_000_000},
     {"colour": "red"},
 ]
@@ -71,6 +71,8 @@ VARIANTS = [
 @pytest.mark.parametrize("changes", VARIANTS, ids=[repr(v)[:40] for v in VARIANTS])
 def test_the_quick_check_agrees_with_the_serializer(changes):
     item = {**BASE, **changes}
+    if item["occurred_at"] in RELATIVE:
+        item["occurred_at"] = (timezone.now() + RELATIVE[item["occurred_at"]]).isoformat()
     quick = _plain_item(
         item,
         latest=timezone.now() + OCCURRENCE_CLOCK_SKEW,
