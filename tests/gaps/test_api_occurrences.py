@@ -331,3 +331,15 @@ def test_occurrences_are_out_of_reach_for_users_without_a_group(gap):
 
     OccurrenceFactory(gap=gap)
     assert client_for(UserFactory(username="stranger")).get(URL).json()["results"] == []
+
+
+def test_ids_with_quotes_braces_and_commas_are_stored_as_sent(integration_user, gap):
+    """The batch travels as SQL arrays: their quoting must not bend any text."""
+    odd = ['T-"1"', "T-{2},3", "T\\4", "T 'five'", "NULL", "Zoë ✓"]
+    batch = [item(gap, external_id, customer_ref=external_id) for external_id in odd]
+    client = client_for(integration_user)
+    assert client.post(URL, batch, format="json").json() == {"created": 6, "duplicates": 0}
+    assert sorted(Occurrence.objects.values_list("external_id", "customer_ref")) == sorted(
+        (external_id, external_id) for external_id in odd
+    )
+    assert client.post(URL, batch, format="json").json() == {"created": 0, "duplicates": 6}
