@@ -6,6 +6,9 @@ closed gaps that received new rows, one grouped count, one flagging ``UPDATE …
 one insert of history lines. Re-sending an item already stored (same source and external id)
 counts as a duplicate, never as an error, and ``created`` is exactly what *this* call inserted:
 ten clients sending the same batch at once get counts that add up to the batch.
+
+The two reads the API's batch check needs (``gap_refs``, ``existing_touchpoint_ids``) live here
+beside the write they feed: they read only the columns ingest uses, unlike the list selectors.
 """
 
 import json

@@ -375,7 +375,8 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
     Plainly well-formed items are checked by ``_plain_item`` (DRF's per-item validation was a
     third of a batch's time); any other item goes through ``OccurrenceInputSerializer``, so every
     error is worded by the serializer, as it always was. Then one query reads the referenced
-    gaps (id and touchpoint only) and, when items name touchpoints, one more checks those.
+    gaps (id, touchpoint, status and recurring flag: never their text) and, when items name
+    touchpoints, one more checks those.
     """
     child = OccurrenceInputSerializer()
     latest = timezone.now() + OCCURRENCE_CLOCK_SKEW
