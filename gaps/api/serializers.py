@@ -22,12 +22,7 @@ from rest_framework import serializers
 from gaps.api.fields import IdRelatedField
 from gaps.models import MAX_ID, Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.models.gaps import GapStatus as S
-from gaps.occurrences import (
-    OccurrenceInput,
-    TouchpointRef,
-    existing_touchpoint_ids,
-    gap_refs,
-)
+from gaps.occurrences import OccurrenceInput, TouchpointRef, batch_refs
 from gaps.services import CREATABLE_STATUSES, EARLIEST_DATE, EDITABLE
 from gaps.transitions import moves_for
 
@@ -375,8 +370,8 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
     Plainly well-formed items are checked by ``_plain_item`` (DRF's per-item validation was a
     third of a batch's time); any other item goes through ``OccurrenceInputSerializer``, so every
     error is worded by the serializer, as it always was. Then one query reads the referenced
-    gaps (id, touchpoint, status and recurring flag: never their text) and, when items name
-    touchpoints, one more checks those.
+    gaps (id, touchpoint, status and recurring flag: never their text) and the touchpoints
+    the items name.
     """
     child = OccurrenceInputSerializer()
     latest = timezone.now() + OCCURRENCE_CLOCK_SKEW
@@ -392,9 +387,10 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
             valid[index] = child.run_validation(item)
         except serializers.ValidationError as exc:
             errors[index] = exc.detail
-    gap_by_id = gap_refs(gaps, {item["gap"] for item in valid.values()})
-    touchpoints = existing_touchpoint_ids(
-        {item["touchpoint"] for item in valid.values() if item.get("touchpoint")}
+    gap_by_id, touchpoints = batch_refs(
+        gaps,
+        {item["gap"] for item in valid.values()},
+        {item["touchpoint"] for item in valid.values() if item.get("touchpoint")},
     )
     inputs = []
     for index, item in valid.items():

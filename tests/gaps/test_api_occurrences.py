@@ -155,6 +155,7 @@ def spread_batch(open_gaps, closed_gaps, size: int, prefix: str) -> list[dict]:
         item(open_gaps[n % len(open_gaps)], f"{prefix}-{n}", customer_ref=f"C-{n}")
         for n in range(size - len(batch))
     ]
+    batch[-1]["touchpoint"] = open_gaps[0].touchpoint_id  # named touchpoints: same query
     return batch
 
 
@@ -166,9 +167,9 @@ def fresh_client(user) -> APIClient:
 def test_a_bulk_post_runs_the_same_statements_at_10_and_500_items(
     integration_user, make_gap, django_assert_num_queries
 ):
-    """The sender's groups (1), the referenced gaps (1), the insert (1), the recurring check:
-    grouped counts, flag, history lines (3), and the test's savepoint (2). A token adds its
-    look-up (and, once a minute, its last-used stamp)."""
+    """The sender's groups (1), the referenced gaps and touchpoints (1), the insert (1), the
+    recurring check: grouped counts, flag, history lines (3), and the test's savepoint (2). A
+    token adds its look-up (and, once a minute, its last-used stamp)."""
     open_gaps = [make_gap(title=f"Open {n}") for n in range(60)]
     closed_at = timezone.now() - timedelta(days=30)
     closed = [
