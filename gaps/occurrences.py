@@ -1,19 +1,27 @@
 """Recording occurrences (one or a bulk batch) and the recurring flag of closed gaps.
 
-The occurrence table is the high-volume one: a batch is written with one existence query and
-one bulk insert, and re-sending an item already stored (same source and external id) counts
-as a duplicate, never as an error.
+The occurrence table is the high-volume one, so a batch costs a fixed number of SQL statements
+whatever its size: one multi-row ``INSERT … ON CONFLICT DO NOTHING RETURNING`` and, for the
+closed gaps that received new rows, one grouped count, one flagging ``UPDATE … RETURNING`` and
+one insert of history lines. Re-sending an item already stored (same source and external id)
+counts as a duplicate, never as an error, and ``created`` is exactly what *this* call inserted:
+ten clients sending the same batch at once get counts that add up to the batch.
+
+The read the API's batch check needs (``batch_refs``) lives here beside the write it feeds: it
+reads only the columns ingest uses, unlike the list selectors.
 """
 
+import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from .models import Gap, GapEvent, Occurrence, Touchpoint
@@ -26,16 +34,90 @@ RECURRING_RATE_SHARE = Decimal("0.5")
 DAYS_PER_MONTH = Decimal(30)
 
 
+class GapKey(Protocol):
+    """What ingest needs of a gap: a ``Gap`` or the few columns the API's batch check reads."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def touchpoint_id(self) -> int | None: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def recurring(self) -> bool: ...
+
+
+class TouchpointKey(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GapRef:
+    """A gap as the batch check reads it: id, default touchpoint and what the recurring check
+    needs to know whether to look at it; not its text."""
+
+    pk: int
+    touchpoint_id: int | None
+    status: str
+    recurring: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointRef:
+    pk: int
+
+
 @dataclass(frozen=True)
 class OccurrenceInput:
     """One validated occurrence to store."""
 
-    gap: Gap
+    gap: GapKey
     occurred_at: datetime
     source: str
     external_id: str = ""
-    touchpoint: Touchpoint | None = None
+    touchpoint: TouchpointKey | None = None
     customer_ref: str = ""
+
+
+def batch_refs(
+    gaps: QuerySet[Gap], gap_ids: Collection[int], touchpoint_ids: Collection[int]
+) -> tuple[dict[int, GapRef], set[int]]:
+    """The gaps of ``gap_ids`` found in ``gaps`` (a sender's scope), as ingest needs them, and
+    which of ``touchpoint_ids`` exist: one query (a ``UNION ALL``) for both.
+
+    Only the columns ingest uses are read: a batch never loads the gaps' text.
+    """
+    if not gap_ids and not touchpoint_ids:
+        return {}, set()
+    found_gaps = (
+        gaps.filter(pk__in=list(gap_ids))
+        .order_by()
+        .annotate(kind=Value("gap"))
+        .values_list("kind", "pk", "touchpoint_id", "status", "recurring")
+    )
+    found_touchpoints = (
+        Touchpoint.objects.filter(pk__in=list(touchpoint_ids))
+        .order_by()
+        .annotate(
+            kind=Value("touchpoint"),
+            no_touchpoint=Value(None, output_field=BigIntegerField()),
+            no_status=Value(""),
+            not_recurring=Value(False),
+        )
+        .values_list("kind", "pk", "no_touchpoint", "no_status", "not_recurring")
+    )
+    if not gap_ids:
+        rows = list(found_touchpoints)
+    elif not touchpoint_ids:
+        rows = list(found_gaps)
+    else:
+        rows = list(found_gaps.union(found_touchpoints, all=True))
+    refs = {row[1]: GapRef(*row[1:]) for row in rows if row[0] == "gap"}
+    return refs, {row[1] for row in rows if row[0] == "touchpoint"}
 
 
 @dataclass(frozen=True)
@@ -44,41 +126,52 @@ class BulkResult:
     duplicates: int
 
 
+# Column order of every insert below.
+_COLUMNS = ("gap_id", "occurred_at", "touchpoint_id", "source", "external_id", "customer_ref")
+_Row = tuple[int, datetime, int | None, str, str, str]
+
+
 @transaction.atomic
-def occurrences_record(*, items: Iterable[OccurrenceInput]) -> BulkResult:
+def occurrences_record(
+    *, items: Iterable[OccurrenceInput], now: datetime | None = None
+) -> BulkResult:
     """Store a batch of valid occurrences; already-known (source, external id) are duplicates.
 
-    An item without an external id gets a fresh one (it can never be a duplicate). The
-    occurrence takes its gap's touchpoint when it names none. Closed gaps that received
-    occurrences are checked for the recurring flag afterwards.
+    ``created`` counts the rows this call inserted, even against concurrent senders of the
+    same items (the database decides, not a look-up before the insert); everything else sent
+    is a duplicate. An item without an external id gets a fresh one (it can never be a
+    duplicate). The occurrence takes its gap's touchpoint when it names none. Closed gaps (as
+    the items' gaps say) that received new rows are checked for the recurring flag in the same
+    transaction.
     """
-    now = timezone.now()
-    rows: dict[tuple[str, str], Occurrence] = {}
-    duplicates = 0
+    now = now or timezone.now()
+    rows: dict[tuple[str, str], _Row] = {}
+    # Only closed, unflagged gaps can become recurring (checked again in SQL, this saves the
+    # query when the batch touches none).
+    may_recur: set[int] = set()
+    sent = 0
     for item in items:
+        sent += 1
+        if item.gap.status == S.CLOSED and not item.gap.recurring:
+            may_recur.add(item.gap.pk)
         external_id = item.external_id or uuid.uuid4().hex
         key = (item.source, external_id)
         if key in rows:
-            duplicates += 1
-            continue
-        rows[key] = Occurrence(
-            gap=item.gap,
-            occurred_at=item.occurred_at,
-            source=item.source,
-            external_id=external_id,
-            touchpoint=item.touchpoint or item.gap.touchpoint,
-            customer_ref=item.customer_ref,
-            recorded_at=now,
+            continue  # the same id twice in one batch: the first one counts
+        touchpoint_id = item.touchpoint.pk if item.touchpoint else item.gap.touchpoint_id
+        rows[key] = (
+            item.gap.pk,
+            item.occurred_at,
+            touchpoint_id,
+            item.source,
+            external_id,
+            item.customer_ref,
         )
-    existing = _existing_keys(rows.keys())
-    new_rows = [row for key, row in rows.items() if key not in existing]
-    duplicates += len(rows) - len(new_rows)
-    # ignore_conflicts: a concurrent sender of the same item loses nothing and breaks nothing.
-    Occurrence.objects.bulk_create(new_rows, batch_size=1000, ignore_conflicts=True)
-    closed_gap_ids = {row.gap_id for row in new_rows if row.gap.status == S.CLOSED}
-    for gap in Gap.objects.filter(pk__in=closed_gap_ids, recurring=False):
-        gap_check_recurring(gap=gap, now=now)
-    return BulkResult(created=len(new_rows), duplicates=duplicates)
+    # Concurrent batches that share items insert them in one order: no deadlock between them.
+    ordered = [rows[key] for key in sorted(rows)]
+    inserted_gap_ids = _insert_ignoring_duplicates(ordered, recorded_at=now)
+    gaps_check_recurring(gap_ids=may_recur.intersection(inserted_gap_ids), now=now)
+    return BulkResult(created=len(inserted_gap_ids), duplicates=sent - len(inserted_gap_ids))
 
 
 def occurrence_record(**fields) -> BulkResult:
@@ -86,60 +179,177 @@ def occurrence_record(**fields) -> BulkResult:
     return occurrences_record(items=[OccurrenceInput(**fields)])
 
 
-def _existing_keys(keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    by_source: dict[str, list[str]] = {}
-    for source, external_id in keys:
-        by_source.setdefault(source, []).append(external_id)
-    if not by_source:
-        return set()
-    condition = Q()
-    for source, external_ids in by_source.items():
-        condition |= Q(source=source, external_id__in=external_ids)
-    return set(Occurrence.objects.filter(condition).values_list("source", "external_id"))
+def _insert_ignoring_duplicates(rows: Sequence[_Row], *, recorded_at: datetime) -> list[int]:
+    """Insert the rows, skipping any (source, external id) already stored; the gap id of each
+    row inserted, as the database reports it (``RETURNING``)."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(rows, recorded_at=recorded_at)
+    return _insert_portable(rows, recorded_at=recorded_at)
+
+
+def _insert_postgresql(rows: Sequence[_Row], *, recorded_at: datetime) -> list[int]:
+    """One statement of the same text for any batch size: the columns travel as six arrays."""
+    table = connection.ops.quote_name(Occurrence._meta.db_table)
+    columns = ", ".join(_COLUMNS)
+    sql = (
+        f"INSERT INTO {table} ({columns}, recorded_at) "  # noqa: S608 - names are ours
+        f"SELECT {columns}, %s FROM unnest("
+        "%s::bigint[], %s::timestamptz[], %s::bigint[], %s::text[], %s::text[], %s::text[]"
+        f") AS batch({columns}) "
+        "ON CONFLICT (source, external_id) DO NOTHING RETURNING gap_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [recorded_at, *(list(column) for column in zip(*rows, strict=True))])
+        return [gap_id for (gap_id,) in cursor.fetchall()]
+
+
+def _insert_portable(rows: Sequence[_Row], *, recorded_at: datetime) -> list[int]:
+    """The embedded default (SQLite 3.35 or later, with its built-in JSON functions): the rows
+    travel as one JSON parameter read by ``json_each``, so any batch is still one statement."""
+    table = connection.ops.quote_name(Occurrence._meta.db_table)
+    datetime_field = Occurrence._meta.get_field("occurred_at")
+
+    def stored(value: datetime) -> str:
+        return datetime_field.get_db_prep_value(value, connection)
+
+    payload = json.dumps(
+        [[gap_id, stored(at), touchpoint, *texts] for gap_id, at, touchpoint, *texts in rows]
+    )
+    picks = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(_COLUMNS)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # "WHERE true": SQLite needs it to tell the upsert clause from a join's ON.
+            f"INSERT INTO {table} ({', '.join(_COLUMNS)}, recorded_at) "  # noqa: S608 - names are ours
+            f"SELECT {picks}, %s FROM json_each(%s) WHERE true "
+            "ON CONFLICT (source, external_id) DO NOTHING RETURNING gap_id",
+            [stored(recorded_at), payload],
+        )
+        return [gap_id for (gap_id,) in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A closed gap's rates: baseline before closing, since closing, and the count since."""
+
+    baseline_rate: Decimal
+    post_rate: Decimal
+    post_count: int
+
+    @property
+    def is_recurring(self) -> bool:
+        return (
+            self.post_count >= RECURRING_MIN_OCCURRENCES
+            and self.post_rate >= self.baseline_rate * RECURRING_RATE_SHARE
+        )
+
+    def note(self) -> str:
+        return (
+            f"Customers keep meeting this gap: {self.post_count} occurrences since closing, "
+            f"{self.post_rate:.1f} a month against {self.baseline_rate:.1f} a month before."
+        )
+
+
+def _recurrence(closed_at: datetime, before: int, after: int, now: datetime) -> Recurrence:
+    window = settings.CXALIGN_RECURRING_BASELINE_DAYS
+    baseline_rate = Decimal(before) / (Decimal(window) / DAYS_PER_MONTH)
+    elapsed = Decimal((now - closed_at).total_seconds()) / Decimal(86_400)
+    months_after = max(elapsed / DAYS_PER_MONTH, Decimal("0.000001"))
+    return Recurrence(baseline_rate, Decimal(after) / months_after, after)
+
+
+def recurrence_by_gap(gap_ids: Iterable[int], now: datetime) -> dict[int, Recurrence]:
+    """The rates of those gaps that are closed and not yet flagged, in one grouped query.
+
+    Reads only the occurrences from the baseline window's start on (the ``(gap, occurred_at)``
+    index); a gap without any there has nothing since closing and is left out.
+    """
+    window = timedelta(days=settings.CXALIGN_RECURRING_BASELINE_DAYS)
+    closed_at = F("gap__closed_at")
+    counts = (
+        Occurrence.objects.filter(
+            gap_id__in=list(gap_ids),
+            gap__status=S.CLOSED,
+            gap__recurring=False,
+            gap__closed_at__isnull=False,
+            occurred_at__gte=closed_at - window,
+        )
+        .order_by()
+        .values_list("gap_id", "gap__closed_at")
+        .annotate(
+            before=Count("pk", filter=Q(occurred_at__lt=closed_at)),
+            after=Count("pk", filter=Q(occurred_at__gte=closed_at, occurred_at__lt=now)),
+        )
+    )
+    return {
+        gap_id: _recurrence(closed, before, after, now) for gap_id, closed, before, after in counts
+    }
 
 
 def recurrence_rates(gap: Gap, now: datetime) -> tuple[Decimal, Decimal, int]:
     """Baseline monthly rate before closing, monthly rate since, and occurrences since."""
-    window = settings.CXALIGN_RECURRING_BASELINE_DAYS
-    counts = Occurrence.objects.filter(gap=gap).aggregate(
-        before=Count(
-            "pk",
-            filter=Q(
-                occurred_at__gte=gap.closed_at - timedelta(days=window),
-                occurred_at__lt=gap.closed_at,
-            ),
-        ),
-        after=Count("pk", filter=Q(occurred_at__gte=gap.closed_at, occurred_at__lt=now)),
+    found = recurrence_by_gap([gap.pk], now).get(gap.pk)
+    if found is None:
+        return Decimal(0), Decimal(0), 0
+    return found.baseline_rate, found.post_rate, found.post_count
+
+
+def gaps_check_recurring(*, gap_ids: Iterable[int], now: datetime | None = None) -> set[int]:
+    """Flag the closed gaps among ``gap_ids`` whose customers keep meeting them; the ids
+    flagged by this call.
+
+    Recurring means at least ``RECURRING_MIN_OCCURRENCES`` since closing and a monthly rate
+    since closing of at least half the baseline rate. The causing role's owners learn of it
+    through the history line written here and their daily digest (which reads
+    ``recurring_since``); the gap can then be reopened. A fixed number of statements for any
+    number of gaps; a gap flagged meanwhile by a concurrent batch gets no second history line
+    (the ``UPDATE`` reports only the rows it changed).
+    """
+    gap_ids = set(gap_ids)
+    if not gap_ids:
+        return set()
+    now = now or timezone.now()
+    due = {
+        gap_id: found
+        for gap_id, found in recurrence_by_gap(gap_ids, now).items()
+        if found.is_recurring
+    }
+    if not due:
+        return set()
+    flagged = _flag_recurring(sorted(due), now)
+    GapEvent.objects.bulk_create(
+        GapEvent(gap_id=gap_id, kind=GapEvent.Kind.RECURRING, note=due[gap_id].note(), at=now)
+        for gap_id in sorted(flagged)
     )
-    baseline_rate = Decimal(counts["before"]) / (Decimal(window) / DAYS_PER_MONTH)
-    elapsed = Decimal((now - gap.closed_at).total_seconds()) / Decimal(86_400)
-    months_after = max(elapsed / DAYS_PER_MONTH, Decimal("0.000001"))
-    return baseline_rate, Decimal(counts["after"]) / months_after, counts["after"]
+    return flagged
+
+
+def _flag_recurring(gap_ids: Sequence[int], now: datetime) -> set[int]:
+    """Set the flag where it is still unset; the ids this statement changed."""
+    table = connection.ops.quote_name(Gap._meta.db_table)
+    stamp = Gap._meta.get_field("recurring_since").get_db_prep_value(now, connection)
+    marks = ", ".join(["%s"] * len(gap_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET recurring = %s, recurring_since = %s "  # noqa: S608 - names are ours
+            f"WHERE id IN ({marks}) AND status = %s AND NOT recurring RETURNING id",
+            [True, stamp, *gap_ids, S.CLOSED.value],
+        )
+        return {gap_id for (gap_id,) in cursor.fetchall()}
 
 
 @transaction.atomic
 def gap_check_recurring(*, gap: Gap, now: datetime | None = None) -> bool:
-    """Flag a closed gap as recurring when its customers keep meeting it; True if flagged now.
+    """Flag one closed gap as recurring when its customers keep meeting it; True if flagged now.
 
-    Recurring means at least ``RECURRING_MIN_OCCURRENCES`` since closing and a monthly rate
-    since closing of at least half the baseline rate. The causing role's owners learn of it
-    through the history and their daily digest; the gap can then be reopened.
+    The single-gap form of ``gaps_check_recurring`` (same rule, same history line), for the
+    demo history and callers holding one gap; ``gap`` is updated in memory too.
     """
     now = now or timezone.now()
     if gap.status != S.CLOSED or gap.recurring or gap.closed_at is None:
         return False
-    baseline_rate, post_rate, post_count = recurrence_rates(gap, now)
-    if post_count < RECURRING_MIN_OCCURRENCES or post_rate < baseline_rate * RECURRING_RATE_SHARE:
+    if gap.pk not in gaps_check_recurring(gap_ids=[gap.pk], now=now):
         return False
-    Gap.objects.filter(pk=gap.pk).update(recurring=True, recurring_since=now)
     gap.recurring, gap.recurring_since = True, now
-    GapEvent.objects.create(
-        gap=gap,
-        kind=GapEvent.Kind.RECURRING,
-        note=(
-            f"Customers keep meeting this gap: {post_count} occurrences since closing, "
-            f"{post_rate:.1f} a month against {baseline_rate:.1f} a month before."
-        ),
-        at=now,
-    )
     return True

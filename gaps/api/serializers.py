@@ -9,7 +9,7 @@ Conventions: money is a decimal string with two places (``"12.50"``); themes are
 """
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from rest_framework import serializers
 from gaps.api.fields import IdRelatedField
 from gaps.models import MAX_ID, Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.models.gaps import GapStatus as S
-from gaps.occurrences import OccurrenceInput
+from gaps.occurrences import OccurrenceInput, TouchpointRef, batch_refs
 from gaps.services import CREATABLE_STATUSES, EARLIEST_DATE, EDITABLE
 from gaps.transitions import moves_for
 
@@ -305,7 +305,10 @@ class OccurrenceSerializer(serializers.ModelSerializer):
 
 
 class OccurrenceInputSerializer(StrictInputMixin, serializers.Serializer):
-    """One pushed occurrence. Gap and touchpoint ids are resolved for the whole batch at once."""
+    """One pushed occurrence. Gap and touchpoint ids are resolved for the whole batch at once.
+
+    Keep ``_plain_item`` (the batch's quick check) in step when a field changes here.
+    """
 
     gap = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="Id of the gap the customer met."
@@ -360,31 +363,43 @@ class OccurrenceBatchError(Exception):
 
 
 def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[OccurrenceInput]:
-    """Check every item of a batch and resolve its ids in two queries, or raise one 400.
+    """Check every item of a batch and resolve its ids for the whole batch at once, or raise
+    one 400 naming each bad item's index.
 
     ``gaps`` is what the sender may reach; an id outside it is reported like a missing one.
+    Plainly well-formed items are checked by ``_plain_item`` (DRF's per-item validation was a
+    third of a batch's time); any other item goes through ``OccurrenceInputSerializer``, so every
+    error is worded by the serializer, as it always was. Then one query reads the referenced
+    gaps (id, touchpoint, status and recurring flag: never their text) and the touchpoints
+    the items name.
     """
     child = OccurrenceInputSerializer()
+    latest = timezone.now() + OCCURRENCE_CLOCK_SKEW
+    field_timezone = timezone.get_current_timezone()
     valid: dict[int, dict[str, Any]] = {}
     errors: dict[int, Any] = {}
     for index, item in enumerate(payload):
+        plain = _plain_item(item, latest=latest, field_timezone=field_timezone)
+        if plain is not None:
+            valid[index] = plain
+            continue
         try:
             valid[index] = child.run_validation(item)
         except serializers.ValidationError as exc:
             errors[index] = exc.detail
-    gap_ids = {item["gap"] for item in valid.values()}
-    touchpoint_ids = {item["touchpoint"] for item in valid.values() if item.get("touchpoint")}
-    gap_by_id = gaps.select_related("touchpoint").in_bulk(gap_ids) if gap_ids else {}
-    touchpoint_by_id = Touchpoint.objects.in_bulk(touchpoint_ids) if touchpoint_ids else {}
+    gap_by_id, touchpoints = batch_refs(
+        gaps,
+        {item["gap"] for item in valid.values()},
+        {item["touchpoint"] for item in valid.values() if item.get("touchpoint")},
+    )
     inputs = []
     for index, item in valid.items():
         gap = gap_by_id.get(item["gap"])
         touchpoint_id = item.get("touchpoint")
-        touchpoint = touchpoint_by_id.get(touchpoint_id) if touchpoint_id else None
         item_errors = {}
         if gap is None:
             item_errors["gap"] = [f"No gap with id {item['gap']}."]
-        if touchpoint_id and touchpoint is None:
+        if touchpoint_id and touchpoint_id not in touchpoints:
             item_errors["touchpoint"] = [f"No touchpoint with id {touchpoint_id}."]
         if item_errors:
             errors[index] = item_errors
@@ -395,10 +410,79 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
                 occurred_at=item["occurred_at"],
                 source=item["source"],
                 external_id=item["external_id"],
-                touchpoint=touchpoint,
+                touchpoint=TouchpointRef(touchpoint_id) if touchpoint_id else None,
                 customer_ref=item["customer_ref"],
             )
         )
     if errors:
         raise OccurrenceBatchError(total=len(payload), errors=errors)
     return inputs
+
+
+_OCCURRENCE_KEYS = frozenset(
+    ["gap", "occurred_at", "source", "external_id", "touchpoint", "customer_ref"]
+)
+
+
+def _plain_item(item: Any, *, latest: datetime, field_timezone: tzinfo) -> dict[str, Any] | None:
+    """The item as ``OccurrenceInputSerializer`` would validate it, when it is plainly valid.
+
+    ``None`` means "let the serializer judge": anything unusual (a missing or unknown key, an
+    id as a string, a naive or out-of-range time, text with surrounding spaces, a NUL or a lone
+    surrogate) is never accepted here, only passed on, so this can accept less than the
+    serializer but never more, and never words an error itself.
+    """
+    if type(item) is not dict or not item.keys() <= _OCCURRENCE_KEYS:
+        return None
+    gap = item.get("gap")
+    touchpoint = item.get("touchpoint")
+    occurred_at = item.get("occurred_at")
+    source = item.get("source")
+    external_id = item.get("external_id", "")
+    customer_ref = item.get("customer_ref", "")
+    if not (
+        _plain_id(gap)
+        and (touchpoint is None or _plain_id(touchpoint))
+        and _plain_text(source, max_length=60)
+        and (external_id == "" or _plain_text(external_id, max_length=200))
+        and (customer_ref == "" or _plain_text(customer_ref, max_length=200))
+        and type(occurred_at) is str
+    ):
+        return None
+    try:
+        # What DRF's ISO 8601 parsing tries first (django.utils.dateparse.parse_datetime).
+        parsed = datetime.fromisoformat(occurred_at)
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            return None
+        parsed = parsed.astimezone(field_timezone)
+    except (ValueError, OverflowError):
+        return None
+    if parsed > latest or parsed.date() < EARLIEST_DATE:
+        return None
+    return {
+        "gap": gap,
+        "occurred_at": parsed,
+        "source": source,
+        "external_id": external_id,
+        "touchpoint": touchpoint,
+        "customer_ref": customer_ref,
+    }
+
+
+def _plain_id(value: Any) -> bool:
+    return type(value) is int and 0 < value <= MAX_ID
+
+
+def _plain_text(value: Any, *, max_length: int) -> bool:
+    """A non-blank string DRF's ``CharField`` would keep exactly as it is."""
+    if type(value) is not str or not 0 < len(value) <= max_length or value.strip() != value:
+        return False
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")  # fails on lone surrogates, which DRF refuses
+    except UnicodeEncodeError:
+        return False
+    return True

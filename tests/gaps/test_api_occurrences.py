@@ -4,9 +4,11 @@ batches stored not at all; the list with filters by cursor."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from gaps.models import Occurrence
+from gaps.models import Gap, GapEvent, Occurrence
 from gaps.models.gaps import GapStatus as S
 from tests.factories import OccurrenceFactory
 from tests.gaps.api_support import client_for, token_client
@@ -141,6 +143,110 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(
         assert client.post(URL, large, format="json").json()["created"] == 120
 
 
+def spread_batch(open_gaps, closed_gaps, size: int, prefix: str) -> list[dict]:
+    """``size`` items: six to each closed gap (enough to flag it), the rest over the open ones."""
+    since = timezone.now() - timedelta(days=1)
+    batch = [
+        item(gap, f"{prefix}-c{gap.pk}-{n}", occurred_at=since.isoformat())
+        for gap in closed_gaps
+        for n in range(6)
+    ]
+    batch += [
+        item(open_gaps[n % len(open_gaps)], f"{prefix}-{n}", customer_ref=f"C-{n}")
+        for n in range(size - len(batch))
+    ]
+    batch[-1]["touchpoint"] = open_gaps[0].touchpoint_id  # named touchpoints: same query
+    return batch
+
+
+def fresh_client(user) -> APIClient:
+    """A client for a fresh copy of ``user``, as a real request has (no cached groups)."""
+    return client_for(User.objects.get(pk=user.pk))
+
+
+def test_a_bulk_post_runs_the_same_statements_at_10_and_500_items(
+    integration_user, make_gap, django_assert_num_queries
+):
+    """The sender's groups (1), the referenced gaps and touchpoints (1), the insert (1), the
+    recurring check: grouped counts, flag, history lines (3), and the test's savepoint (2). A
+    token adds its look-up (and, once a minute, its last-used stamp)."""
+    open_gaps = [make_gap(title=f"Open {n}") for n in range(60)]
+    closed_at = timezone.now() - timedelta(days=30)
+    closed = [
+        make_gap(title=f"Closed {n}", status=S.CLOSED, closed_at=closed_at, root_cause="Old.")
+        for n in range(4)
+    ]
+    client = fresh_client(integration_user)
+    with django_assert_num_queries(8):
+        response = client.post(URL, spread_batch(open_gaps, closed[:1], 10, "s"), format="json")
+    assert response.json() == {"created": 10, "duplicates": 0}
+    client = fresh_client(integration_user)
+    with django_assert_num_queries(8):
+        response = client.post(URL, spread_batch(open_gaps, closed[1:], 500, "l"), format="json")
+    assert response.json() == {"created": 500, "duplicates": 0}
+    assert set(Gap.objects.filter(recurring=True).values_list("pk", flat=True)) == {
+        gap.pk for gap in closed
+    }
+    assert GapEvent.objects.filter(kind=GapEvent.Kind.RECURRING).count() == 4
+    assert Occurrence.objects.filter(customer_ref="C-7").get().touchpoint == open_gaps[0].touchpoint
+
+
+def test_a_bulk_post_of_duplicates_only_writes_nothing(
+    integration_user, make_gap, django_assert_num_queries
+):
+    gaps = [make_gap(title=f"Gap {n}") for n in range(3)]
+    batch = [item(gaps[n % 3], f"d-{n}") for n in range(200)]
+    client = fresh_client(integration_user)
+    assert client.post(URL, batch[:150], format="json").json() == {
+        "created": 150,
+        "duplicates": 0,
+    }
+    # Against the table and within the batch: 150 stored already, 50 new, 20 sent twice.
+    client = fresh_client(integration_user)
+    with django_assert_num_queries(5):  # groups, gaps, savepoint, insert, release
+        response = client.post(URL, batch + batch[-20:], format="json")
+    assert (response.status_code, response.json()) == (201, {"created": 50, "duplicates": 170})
+    assert Occurrence.objects.count() == 200
+
+
+def test_a_large_batch_names_every_bad_index_and_stores_nothing(cx_user, gap, touchpoint):
+    """Errors come from the serializer, worded as for one item, wherever they sit."""
+    batch = [item(gap, f"ok-{n}", touchpoint=touchpoint.pk) for n in range(1_000)]
+    batch[250] = item(999_999, "bad-250")
+    batch[500] = item(True, "bad-500")
+    batch[750] = item(gap, "x" * 201)
+    batch[998] = item(gap, "bad-998", touchpoint=999_999, source="s" * 61)
+    batch[999] = item(gap, "bad-999", occurred_at="2026-02-30T10:00:00Z")
+    response = client_for(cx_user).post(URL, batch, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == "5 of 1000 occurrences are invalid; nothing was stored."
+    errors = {entry["index"]: entry["errors"] for entry in body["items"]}
+    assert list(errors) == [250, 500, 750, 998, 999]
+    assert errors[250] == {"gap": ["No gap with id 999999."]}
+    assert errors[500] == {"gap": ["A valid integer is required."]}
+    assert errors[750] == {"external_id": ["Ensure this field has no more than 200 characters."]}
+    assert errors[998] == {"source": ["Ensure this field has no more than 60 characters."]}
+    assert "wrong format" in errors[999]["occurred_at"][0]
+    assert not Occurrence.objects.exists()
+
+
+def test_items_the_quick_check_passes_on_are_read_as_the_serializer_reads_them(cx_user, gap):
+    batch = [
+        item(gap, "plain"),
+        item(str(gap.pk), " padded ", source=" zendesk ", occurred_at="2026-03-01T10:00:00"),
+        item(gap, "offset", occurred_at="2026-03-01T12:00:00+02:00", touchpoint=None),
+        item(gap, "unicode", customer_ref="Zoë Ångström"),
+    ]
+    response = client_for(cx_user).post(URL, batch, format="json")
+    assert response.json() == {"created": 4, "duplicates": 0}
+    stored = {row.external_id: row for row in Occurrence.objects.all()}
+    assert set(stored) == {"plain", "padded", "offset", "unicode"}
+    assert stored["padded"].source == "zendesk"
+    assert {row.occurred_at.isoformat() for row in stored.values()} == {"2026-03-01T10:00:00+00:00"}
+    assert stored["unicode"].customer_ref == "Zoë Ångström"
+
+
 def test_pushing_to_a_closed_gap_can_flag_it_recurring(integration_user, make_gap):
     closed_at = timezone.now() - timedelta(days=30)
     gap = make_gap(status=S.CLOSED, closed_at=closed_at, root_cause="Old billing run.")
@@ -226,3 +332,15 @@ def test_occurrences_are_out_of_reach_for_users_without_a_group(gap):
 
     OccurrenceFactory(gap=gap)
     assert client_for(UserFactory(username="stranger")).get(URL).json()["results"] == []
+
+
+def test_ids_with_quotes_braces_and_commas_are_stored_as_sent(integration_user, gap):
+    """The batch travels as SQL arrays: their quoting must not bend any text."""
+    odd = ['T-"1"', "T-{2},3", "T\\4", "T 'five'", "NULL", "Zoë ✓"]
+    batch = [item(gap, external_id, customer_ref=external_id) for external_id in odd]
+    client = client_for(integration_user)
+    assert client.post(URL, batch, format="json").json() == {"created": 6, "duplicates": 0}
+    assert sorted(Occurrence.objects.values_list("external_id", "customer_ref")) == sorted(
+        (external_id, external_id) for external_id in odd
+    )
+    assert client.post(URL, batch, format="json").json() == {"created": 0, "duplicates": 6}

@@ -8,7 +8,13 @@ from django.utils import timezone
 from gaps import services
 from gaps.models import GapEvent, Occurrence
 from gaps.models.gaps import GapStatus as S
-from gaps.occurrences import OccurrenceInput, gap_check_recurring, occurrences_record
+from gaps.occurrences import (
+    OccurrenceInput,
+    _flag_recurring,
+    gap_check_recurring,
+    gaps_check_recurring,
+    occurrences_record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +103,47 @@ def test_reopening_a_recurring_gap_clears_the_flag(closed_gap, owner_user):
         gap=closed_gap, to=S.OPEN, actor=owner_user, note="Customers still get split invoices."
     )
     assert (reopened.status, reopened.recurring, reopened.closed_at) == (S.OPEN, False, None)
+
+
+def closed_gaps_with_recent(make_gap, recent_counts: list[int]) -> list:
+    """Closed 30 days ago with no baseline; ``n`` occurrences in the last days for each."""
+    closed_at = timezone.now() - timedelta(days=30)
+    gaps = []
+    for index, count in enumerate(recent_counts):
+        gap = make_gap(
+            title=f"Closed {index}", status=S.CLOSED, closed_at=closed_at, root_cause="x"
+        )
+        Occurrence.objects.bulk_create(
+            Occurrence(
+                gap=gap,
+                occurred_at=timezone.now() - timedelta(days=1, hours=n),
+                source="desk",
+                external_id=f"{gap.pk}-{n}",
+            )
+            for n in range(count)
+        )
+        gaps.append(gap)
+    return gaps
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_many_closed_gaps_are_checked_in_three_statements(
+    make_gap, django_assert_num_queries, size
+):
+    """Grouped counts, one flag update, one insert of history lines: whatever the number."""
+    gaps = closed_gaps_with_recent(make_gap, [5 if n % 2 == 0 else 4 for n in range(size)])
+    with django_assert_num_queries(3):
+        flagged = gaps_check_recurring(gap_ids=[gap.pk for gap in gaps])
+    assert flagged == {gap.pk for n, gap in enumerate(gaps) if n % 2 == 0}
+    events = GapEvent.objects.filter(kind=GapEvent.Kind.RECURRING)
+    assert set(events.values_list("gap_id", flat=True)) == flagged
+    assert events.first().note.startswith("Customers keep meeting this gap: 5 occurrences")
+
+
+def test_a_gap_flagged_meanwhile_gets_no_second_history_line(make_gap):
+    [gap] = closed_gaps_with_recent(make_gap, [6])
+    assert gap_check_recurring(gap=gap)
+    # A concurrent batch read the gap before this flag committed: its update changes nothing.
+    assert _flag_recurring([gap.pk], timezone.now()) == set()
+    assert gaps_check_recurring(gap_ids=[gap.pk]) == set()
+    assert gap.events.filter(kind=GapEvent.Kind.RECURRING).count() == 1
