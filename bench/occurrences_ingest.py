@@ -354,7 +354,7 @@ class gunicorn:
             f"@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
         )
         env = {**os.environ, **BENCH_ENV, "DATABASE_URL": database_url}
-        self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter.
+        self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
