@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gaps.models import Gap, Role, Team, Theme
+from outbox.services import enqueue
 
 from . import routing
 from .models import FEED_TRANSITIONS, FeedItem, FeedState, Insight, InsightStatus, RoutingRule
@@ -31,16 +32,28 @@ INSIGHT_FIELDS = (
 RULE_FIELDS = ("name", "gap_category", "region", "kind", "team", "target_levels", "active")
 
 
-def _enqueue_route(insight_id: int) -> None:
-    from .tasks import route_insight
+# Task names, not imports: tasks.py imports this module.
+ROUTE_TASK = "insights.tasks.route_insight"
+REROUTE_ALL_TASK = "insights.tasks.route_published_insights"
+REROUTE_ALL_KEY = "insights.reroute-all"
 
-    transaction.on_commit(lambda: route_insight.delay(insight_id))
+
+def _enqueue_route(insight_id: int) -> None:
+    """Route the insight once this transaction commits (outbox: survives a broker outage).
+
+    One pending routing per insight: publishing twice before the task starts routes once, with
+    what the second publish committed.
+    """
+    enqueue(ROUTE_TASK, args=[insight_id], dedupe_key=f"insights.route:{insight_id}")
 
 
 def _enqueue_reroute_all() -> None:
-    from .tasks import route_published_insights
+    """Re-route every published insight once this commits; a burst of rule edits queues one.
 
-    transaction.on_commit(lambda: route_published_insights.delay())
+    The re-route runs on its own queue (``settings.CELERY_REROUTE_QUEUE``) so that it never
+    starves publishing; one that starts after the last edit of a burst sees every edit.
+    """
+    enqueue(REROUTE_ALL_TASK, dedupe_key=REROUTE_ALL_KEY)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ service can never pass as a skip.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -95,6 +96,7 @@ def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_REROUTE_QUEUE": f"{queue}-reroute",
     }
     process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter.
         [
@@ -107,7 +109,7 @@ def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
             "--pool=solo",
             "--loglevel=WARNING",
             "-Q",
-            queue,
+            f"{queue},{queue}-reroute",
             "-n",
             f"{queue}@%h",
             "--without-gossip",
@@ -134,11 +136,68 @@ def celery_worker(celery_worker_process, transactional_db):
     from cxalign.celery import app
 
     # Keys carry the CELERY_ namespace: the app reads its configuration from Django settings.
-    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.task_routes)
     app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
     app.conf["CELERY_TASK_DEFAULT_QUEUE"] = celery_worker_process
+    app.conf["CELERY_TASK_ROUTES"] = {
+        name: {"queue": f"{celery_worker_process}-reroute"} for name in app.conf.task_routes
+    }
+    _reset_router(app)
     yield app
-    app.conf["CELERY_TASK_ALWAYS_EAGER"], app.conf["CELERY_TASK_DEFAULT_QUEUE"] = saved
+    (
+        app.conf["CELERY_TASK_ALWAYS_EAGER"],
+        app.conf["CELERY_TASK_DEFAULT_QUEUE"],
+        app.conf["CELERY_TASK_ROUTES"],
+    ) = saved
+    _reset_router(app)
+
+
+def _reset_router(app) -> None:
+    """Make the app route by its current ``task_routes`` (it caches the router on first use)."""
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound for a moment by the OS, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def use_broker(app, url: str) -> None:
+    """Send through ``url`` from now on: drop the pools the app made for the previous URL."""
+    app.conf["CELERY_BROKER_URL"] = url
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_broker():
+    """``celery_broker(url)``: eager mode off and the app publishing to ``url``; restored after.
+
+    ``celery_broker(None)`` switches eager mode back on (the test's "worker" is then the test
+    process itself, e.g. for a drain after the outage).
+    """
+    from cxalign.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+
+    def _point(url: str | None) -> None:
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = url is None
+        use_broker(app, url or saved[1])
+
+    yield _point
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = saved[0]
+    use_broker(app, saved[1])
+
+
+@pytest.fixture
+def broker_down(celery_broker):
+    """Eager mode off and a broker URL on which nothing listens: every hand-off fails."""
+    celery_broker(f"redis://127.0.0.1:{free_port()}/0")
+    return celery_broker
 
 
 CHROMIUM = "/usr/bin/chromium"
