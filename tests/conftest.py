@@ -69,7 +69,7 @@ def redis_url() -> str:
     return url
 
 
-def _database_url_for_worker() -> str:
+def database_url_for_worker() -> str:
     """The test database as a URL, so a worker process reads and writes what the test sees."""
     from django.db import connection
 
@@ -83,12 +83,8 @@ def _database_url_for_worker() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
-    """A real ``celery worker`` process on the real Redis, on a queue of this test session."""
-    with django_db_blocker.unblock():
-        database_url = _database_url_for_worker()
-    queue = f"cxalign-test-{uuid.uuid4().hex[:8]}"
+def start_celery_worker(*, database_url: str, redis_url: str, queue: str) -> subprocess.Popen:
+    """A real ``celery worker`` process serving ``queue`` and its re-route queue."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cxalign.test_settings",
@@ -98,7 +94,7 @@ def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CELERY_REROUTE_QUEUE": f"{queue}-reroute",
     }
-    process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter.
+    return subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter.
         [
             sys.executable,
             "-m",
@@ -119,12 +115,27 @@ def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
         cwd=ROOT,
         env=env,
     )
-    yield queue
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a process this suite started, and reap it."""
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
+    """A real ``celery worker`` process on the real Redis, on a queue of this test session."""
+    with django_db_blocker.unblock():
+        database_url = database_url_for_worker()
+    queue = f"cxalign-test-{uuid.uuid4().hex[:8]}"
+    process = start_celery_worker(database_url=database_url, redis_url=redis_url, queue=queue)
+    yield queue
+    stop_process(process)
 
 
 @pytest.fixture
@@ -136,20 +147,39 @@ def celery_worker(celery_worker_process, transactional_db):
     from cxalign.celery import app
 
     # Keys carry the CELERY_ namespace: the app reads its configuration from Django settings.
-    saved = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.task_routes)
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
-    app.conf["CELERY_TASK_DEFAULT_QUEUE"] = celery_worker_process
-    app.conf["CELERY_TASK_ROUTES"] = {
-        name: {"queue": f"{celery_worker_process}-reroute"} for name in app.conf.task_routes
-    }
-    _reset_router(app)
+    saved = send_to_worker(app, queue=celery_worker_process)
     yield app
+    restore_sending(app, saved)
+
+
+def send_to_worker(app, *, queue: str, broker_url: str | None = None) -> tuple:
+    """Eager mode off; tasks to ``queue`` (re-routes to its re-route queue), optionally through
+    another broker. Returns what ``restore_sending`` puts back."""
+    saved = (
+        app.conf.task_always_eager,
+        app.conf.task_default_queue,
+        app.conf.task_routes,
+        app.conf.broker_url,
+    )
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
+    app.conf["CELERY_TASK_DEFAULT_QUEUE"] = queue
+    app.conf["CELERY_TASK_ROUTES"] = {name: {"queue": f"{queue}-reroute"} for name in saved[2]}
+    _reset_router(app)
+    if broker_url is not None:
+        use_broker(app, broker_url)
+    return saved
+
+
+def restore_sending(app, saved: tuple) -> None:
     (
         app.conf["CELERY_TASK_ALWAYS_EAGER"],
         app.conf["CELERY_TASK_DEFAULT_QUEUE"],
         app.conf["CELERY_TASK_ROUTES"],
+        broker_url,
     ) = saved
     _reset_router(app)
+    if broker_url != app.conf.broker_url:
+        use_broker(app, broker_url)
 
 
 def _reset_router(app) -> None:
