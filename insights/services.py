@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from gaps.models import Gap, Role, Team, Theme
@@ -145,7 +146,11 @@ class RouteResult:
     removed: int = 0
 
 
-@transaction.atomic
+# Insights routed per transaction by a full re-route: large enough that the fixed queries of a
+# batch are spread thin, small enough that the locks and memory of one batch stay modest.
+ROUTE_BATCH_SIZE = 200
+
+
 def insight_route(
     *,
     insight: Insight,
@@ -159,26 +164,55 @@ def insight_route(
     lose the item unless someone already worked on it. Unpublished insights leave all feeds.
     ``rules`` and ``roles`` may be passed in when routing many insights at once.
     """
-    insight = Insight.objects.select_for_update().get(pk=insight.pk)
-    existing = {item.role_id: item for item in FeedItem.objects.filter(insight=insight)}
-    if insight.status != InsightStatus.PUBLISHED:
-        removed, _ = FeedItem.objects.filter(insight=insight).delete()
-        return RouteResult(removed=removed)
+    return insights_route(insight_ids=[insight.pk], rules=rules, roles=roles)
 
-    context = TailoringContext.load(insight)
-    targets = routing.insight_targets(
-        insight,
-        context.gaps,
-        routing.active_rule_specs() if rules is None else rules,
-        routing.all_roles() if roles is None else roles,
+
+@transaction.atomic
+def insights_route(
+    *,
+    insight_ids: Iterable[int],
+    rules: list[routing.RuleSpec] | None = None,
+    roles: list[Role] | None = None,
+) -> RouteResult:
+    """``insight_route`` for many insights at once, set-based: a fixed number of queries.
+
+    Rules are matched in memory, tailoring inputs (gaps, their costs, each team's open gaps)
+    are loaded once for the batch, and all feed items are written by one upsert and one delete.
+    Insights are locked in id order, so two batches never deadlock.
+    """
+    insights = list(
+        Insight.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(insight_ids))
+        .order_by("pk")
     )
+    prefetch_related_objects(insights, "themes")
+    existing = {
+        (insight_id, role_id): (pk, state)
+        for pk, insight_id, role_id, state in FeedItem.objects.filter(
+            insight__in=insights
+        ).values_list("pk", "insight_id", "role_id", "state")
+    }
+    published = [i for i in insights if i.status == InsightStatus.PUBLISHED]
+    rules = routing.active_rule_specs() if rules is None else rules
+    roles = routing.all_roles() if roles is None else roles
+    contexts = TailoringContext.load_many(published) if published else {}
+    targets = {
+        insight.pk: routing.insight_targets(insight, contexts[insight.pk].gaps, rules, roles)
+        for insight in published
+    }
     # Lock the rules the items will name: a rule deleted meanwhile (rules are read once for a
     # whole re-route) is not referenced, and a delete waits until these items are committed.
-    wanted = {target.rule_id for target in targets.values() if target.rule_id is not None}
+    wanted = {
+        target.rule_id
+        for reached in targets.values()
+        for target in reached.values()
+        if target.rule_id is not None
+    }
     live_rules = (
         set(
             RoutingRule.objects.select_for_update()
             .filter(pk__in=wanted)
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
         if wanted
@@ -191,36 +225,53 @@ def insight_route(
             reason=target.reason,
             rule_id=target.rule_id if target.rule_id in live_rules else None,
             tailored_summary=tailor(
-                context, level=target.role.level, team=target.role.team
+                contexts[insight.pk], level=target.role.level, team=target.role.team
             ).as_text(),
-            relevance=routing.relevance(context, target),
+            relevance=routing.relevance(contexts[insight.pk], target),
         )
-        for target in targets.values()
+        for insight in published
+        for role_id, target in sorted(targets[insight.pk].items())
     ]
     FeedItem.objects.bulk_create(
         items,
         update_conflicts=True,
         unique_fields=["role", "insight"],
         update_fields=["reason", "rule", "tailored_summary", "relevance", "updated_at"],
+        batch_size=2000,
     )
+    # Unpublished insights leave every feed; published ones leave feeds no longer reached,
+    # unless someone already worked on the item.
     gone = [
-        role_id
-        for role_id, item in existing.items()
-        if role_id not in targets and item.state == FeedState.NEW
+        pk
+        for (insight_id, role_id), (pk, state) in existing.items()
+        if insight_id not in targets
+        or (role_id not in targets[insight_id] and state == FeedState.NEW)
     ]
-    removed = FeedItem.objects.filter(insight=insight, role_id__in=gone).delete()[0] if gone else 0
-    created = sum(1 for role_id in targets if role_id not in existing)
-    return RouteResult(created=created, updated=len(targets) - created, removed=removed)
+    removed = FeedItem.objects.filter(pk__in=gone).delete()[0] if gone else 0
+    created = sum(
+        1
+        for insight_id, reached in targets.items()
+        for role_id in reached
+        if (insight_id, role_id) not in existing
+    )
+    return RouteResult(created=created, updated=len(items) - created, removed=removed)
 
 
 def insights_route_published() -> int:
-    """Route every published insight again (after rules change); returns how many."""
+    """Route every published insight again (after rules change), in batches; returns how many.
+
+    Rules and roles are read once, at the start: an edit committed after that queues a
+    re-route of its own (see ``_enqueue_reroute_all``).
+    """
     rules, roles = routing.active_rule_specs(), routing.all_roles()
-    count = 0
-    for insight in Insight.objects.filter(status=InsightStatus.PUBLISHED).only("pk"):
-        insight_route(insight=insight, rules=rules, roles=roles)
-        count += 1
-    return count
+    ids = list(
+        Insight.objects.filter(status=InsightStatus.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), ROUTE_BATCH_SIZE):
+        insights_route(insight_ids=ids[start : start + ROUTE_BATCH_SIZE], rules=rules, roles=roles)
+    return len(ids)
 
 
 def _rule_errors(target_levels, target_roles, team) -> dict[str, str]:
