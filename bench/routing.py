@@ -102,9 +102,7 @@ def generate(args) -> None:
         )
     gaps = Gap.objects.bulk_create(gaps)
     Gap.themes.through.objects.bulk_create(
-        Gap.themes.through(gap=gap, theme=theme)
-        for gap in gaps
-        for theme in rng.sample(themes, 2)
+        Gap.themes.through(gap=gap, theme=theme) for gap in gaps for theme in rng.sample(themes, 2)
     )
     now = timezone.now()
     Occurrence.objects.bulk_create(
