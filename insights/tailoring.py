@@ -9,7 +9,7 @@ Everything is computed from the data (gaps, occurrences, unit costs); nothing is
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -149,6 +149,8 @@ class TailoringContext:
     # Loaded for a batch of insights (``load_many``): each team's open gaps per theme, the
     # first ``TEAM_GAPS_SHOWN`` of each, so that no team's list needs a query of its own.
     top_open_gaps: dict[tuple[int, int], list[Gap]] | None = None
+    # Readings already written, by (reading, team): roles of one team and reading read alike.
+    readings: dict[tuple[str, int], "Tailoring"] = field(default_factory=dict)
 
     @classmethod
     def load(cls, insight: Insight, as_of: date | None = None) -> "TailoringContext":
@@ -277,12 +279,22 @@ def top_open_gaps_by_team_and_theme(theme_ids: set[int]) -> dict[tuple[int, int]
 
 
 def tailor(context: TailoringContext, *, level: str, team: Team | None = None) -> Tailoring:
-    """How a role of ``level`` in ``team`` reads the insight (``team=None``: a preview)."""
+    """How a role of ``level`` in ``team`` reads the insight (``team=None``: a preview).
+
+    Written once per reading and team in a context: the roles of a team at levels sharing a
+    reading (say, its two managers) get the same text, and routing reaches hundreds of roles.
+    """
     if level in MONEY_LEVELS:
-        return _for_money(context, level, team)
-    if level in GAP_LEVELS:
-        return _for_gaps(context, level, team)
-    return _for_words(context, level, team)
+        reading, write = "money", _for_money
+    elif level in GAP_LEVELS:
+        reading, write = "gaps", _for_gaps
+    else:
+        reading, write = "words", _for_words
+    key = (reading, team.pk if team is not None else 0)
+    if key not in context.readings:
+        context.readings[key] = write(context, level, team)
+    written = context.readings[key]
+    return written if written.level == level else replace(written, level=level)
 
 
 def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
