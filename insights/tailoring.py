@@ -151,6 +151,10 @@ class TailoringContext:
     top_open_gaps: dict[tuple[int, int], list[Gap]] | None = None
     # Readings already written, by (reading, team): roles of one team and reading read alike.
     readings: dict[tuple[str, int], "Tailoring"] = field(default_factory=dict)
+    # A manager's line per open gap, shared by the contexts of a batch (the same gaps recur).
+    gap_lines: dict[int, str] = field(default_factory=dict)
+    # Relevance's gap part (severity, cost score) per team: routing.relevance fills it.
+    gap_scores: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, insight: Insight, as_of: date | None = None) -> "TailoringContext":
@@ -198,6 +202,7 @@ class TailoringContext:
         currency = cost_model_as_of(as_of).currency
         theme_ids = {insight.pk: [t.pk for t in insight.themes.all()] for insight in insights}
         top = top_open_gaps_by_team_and_theme({t for ids in theme_ids.values() for t in ids})
+        gap_lines: dict[int, str] = {}
         return {
             insight.pk: cls(
                 insight=insight,
@@ -206,6 +211,7 @@ class TailoringContext:
                 theme_ids=theme_ids[insight.pk],
                 currency=currency,
                 top_open_gaps=top,
+                gap_lines=gap_lines,
             )
             for insight in insights
         }
@@ -336,12 +342,15 @@ def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailo
     else:
         result.lines.append(f"{who} open gaps on these themes: {len(gaps)}.")
     for gap in gaps:
-        step = gap.get_journey_stage_display() or "step not recorded"
-        where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
-        result.lines.append(
-            f"- {gap.title} (severity {gap.severity}, {gap.get_status_display().lower()}): "
-            f"process step {step}{where}"
-        )
+        line = context.gap_lines.get(gap.pk)
+        if line is None:
+            step = gap.get_journey_stage_display() or "step not recorded"
+            where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
+            line = context.gap_lines[gap.pk] = (
+                f"- {gap.title} (severity {gap.severity}, {gap.get_status_display().lower()}): "
+                f"process step {step}{where}"
+            )
+        result.lines.append(line)
     return result
 
 
