@@ -270,8 +270,11 @@ def _feed_items_upsert(rows: list[FeedRow]) -> None:
 
     PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE``, so that tens
     of thousands of items cost neither a model instance nor compiled SQL each (that was half a
-    re-route's time through ``bulk_create``). Elsewhere (SQLite, the embedded default) the same
-    upsert through ``bulk_create``. A refreshed item keeps its state and creation time.
+    re-route's time through ``bulk_create``); an item whose reason, rule, summary and relevance
+    are unchanged is not rewritten (nor its ``updated_at`` moved), so a re-route after a small
+    rule edit writes only what changed. Elsewhere (SQLite, the embedded default) the same upsert
+    through ``bulk_create``, rewriting every item. A refreshed item keeps its state and
+    creation time.
     """
     if not rows:
         return
@@ -289,7 +292,7 @@ def _feed_items_upsert(rows: list[FeedRow]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {FeedItem._meta.db_table} (
+            INSERT INTO {FeedItem._meta.db_table} AS item (
                 role_id, insight_id, reason, rule_id, tailored_summary, relevance,
                 state, dismissal_reason, created_at, updated_at
             )
@@ -304,6 +307,9 @@ def _feed_items_upsert(rows: list[FeedRow]) -> None:
                 tailored_summary = EXCLUDED.tailored_summary,
                 relevance = EXCLUDED.relevance,
                 updated_at = EXCLUDED.updated_at
+            WHERE (item.reason, item.rule_id, item.tailored_summary, item.relevance)
+                IS DISTINCT FROM (EXCLUDED.reason, EXCLUDED.rule_id, EXCLUDED.tailored_summary,
+                                  EXCLUDED.relevance)
             """,  # noqa: S608 - the table name is the model's own; every value is a parameter.
             [FeedState.NEW, now, now, *(list(column) for column in columns)],
         )

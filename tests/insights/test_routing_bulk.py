@@ -76,3 +76,22 @@ def test_an_unpublished_insight_in_a_batch_leaves_every_feed(routed_org, fill_fe
     assert result.removed > 0
     assert not FeedItem.objects.filter(insight=first).exists()
     assert FeedItem.objects.filter(insight=second).exists()
+
+
+def test_a_reroute_rewrites_only_the_items_that_changed(routed_org, fill_feed, cx_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's upsert (bulk_create) rewrites every item")
+    fill_feed(2)
+    services.insights_route_published()
+    before = dict(FeedItem.objects.values_list("pk", "updated_at"))
+    services.insights_route_published()
+    assert dict(FeedItem.objects.values_list("pk", "updated_at")) == before
+    services.routing_rule_create(
+        actor=cx_user, name="Also the CFO", target_roles=[routed_org.billing_exec]
+    )
+    services.insights_route_published()
+    after = dict(FeedItem.objects.values_list("pk", "updated_at"))
+    changed = {pk for pk, at in after.items() if before.get(pk) != at}
+    assert changed == set(
+        FeedItem.objects.filter(role=routed_org.billing_exec).values_list("pk", flat=True)
+    )
