@@ -150,8 +150,9 @@ class RouteResult:
 
 
 # Insights routed per transaction by a full re-route: large enough that the fixed queries of a
-# batch are spread thin, small enough that the locks and memory of one batch stay modest.
-ROUTE_BATCH_SIZE = 200
+# batch (about 14) are spread thin, small enough that a batch holds its insights' row locks
+# briefly (publishing or archiving one of them waits for the batch to commit).
+ROUTE_BATCH_SIZE = 50
 
 
 def insight_route(
