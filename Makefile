@@ -42,8 +42,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# One local worker serves both queues (docker-compose.yml gives re-routes a worker of their own).
 worker: install
-	$(BIN)/celery -A cxalign worker --loglevel=INFO
+	$(BIN)/celery -A cxalign worker -Q celery,reroute --loglevel=INFO
 
 beat: install
 	$(BIN)/celery -A cxalign beat --loglevel=INFO

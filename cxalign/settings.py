@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "gaps",
     "insights",
     "roi",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -210,11 +211,23 @@ CELERY_TIMEZONE = "UTC"
 # Project-level tasks (cxalign is not an app, so autodiscovery does not reach it).
 CELERY_IMPORTS = ["cxalign.tasks"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Full re-routes of every published insight run on a queue of their own, served by their own
+# worker (docker-compose.yml's ``worker-reroute``), so that however long they take they never
+# hold up publishing, digests or the rollup on the default queue.
+CELERY_REROUTE_QUEUE = env.str("CELERY_REROUTE_QUEUE", default="reroute")
+CELERY_TASK_ROUTES = {
+    "insights.tasks.route_published_insights": {"queue": CELERY_REROUTE_QUEUE},
+}
 
 # The whole beat schedule, in code. Jobs are staggered so that they never start together.
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE = {
+    # Every minute: hand the broker the outbox messages it missed (down, or lost them).
+    "outbox-drain": {
+        "task": "outbox.tasks.drain_outbox",
+        "schedule": crontab(),
+    },
     # Nightly, after midnight UTC: yesterday's (and late-touched) rollup rows for the dashboard.
     "roi-rollup-nightly": {
         "task": "roi.tasks.rollup_nightly",
@@ -270,3 +283,11 @@ CXALIGN_RECURRING_BASELINE_DAYS = 90
 # The nightly rollup treats occurrences stamped this long before the previous run started as
 # possibly late: their ingest transaction may have committed after that run read the table.
 CXALIGN_ROLLUP_LATE_MARGIN_SECONDS = env.int("CXALIGN_ROLLUP_LATE_MARGIN_SECONDS", default=900)
+# Outbox (outbox.services): an unsent message is the drain's after this grace (its on-commit
+# hand-off had its chance); one sent but not started after the re-send delay is sent again (the
+# broker may have lost it); started messages are kept this many days, for the admin.
+CXALIGN_OUTBOX_SEND_GRACE_SECONDS = env.int("CXALIGN_OUTBOX_SEND_GRACE_SECONDS", default=10)
+CXALIGN_OUTBOX_RESEND_AFTER_SECONDS = env.int(
+    "CXALIGN_OUTBOX_RESEND_AFTER_SECONDS", default=60 * 30
+)
+CXALIGN_OUTBOX_KEEP_DAYS = env.int("CXALIGN_OUTBOX_KEEP_DAYS", default=7)

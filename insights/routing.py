@@ -135,10 +135,23 @@ def all_roles() -> list[Role]:
     return list(Role.objects.select_related("team"))
 
 
+def rule_reach(rules: list[RuleSpec], roles: list[Role]) -> dict[RuleSpec, list[Role]]:
+    """The roles each rule targets: the same for every insight, so worked out once per batch."""
+    return {spec: spec.targets(roles) for spec in rules}
+
+
 def insight_targets(
-    insight: Insight, gaps: list[Gap], rules: list[RuleSpec], roles: list[Role]
+    insight: Insight,
+    gaps: list[Gap],
+    rules: list[RuleSpec],
+    roles: list[Role],
+    reach: dict[RuleSpec, list[Role]] | None = None,
 ) -> dict[int, Target]:
-    """Every role the insight reaches: the causing roles of its gaps, then each matching rule."""
+    """Every role the insight reaches: the causing roles of its gaps, then each matching rule.
+
+    ``reach`` (``rule_reach(rules, roles)``) may be passed in when routing many insights.
+    """
+    reach = rule_reach(rules, roles) if reach is None else reach
     theme_ids = {t.pk for t in insight.themes.all()}
     categories = {gap.category for gap in gaps}
     by_id = {role.pk: role for role in roles}
@@ -163,7 +176,7 @@ def insight_targets(
         if met is None:
             continue
         because = f" ({', '.join(met)})" if met else " (every insight)"
-        for role in spec.targets(roles):
+        for role in reach[spec]:
             offer(role, spec.strength, f'Rule "{spec.name}"{because}', spec.rule_id)
     for target in targets.values():
         extra = len(target.reasons) - 1
@@ -174,10 +187,13 @@ def insight_targets(
 
 def relevance(context: TailoringContext, target: Target) -> Decimal:
     """From 0 to 1: severity and monthly cost of the role's linked gaps, match strength, recency."""
-    gaps = context.gaps_of_team(target.role.team) or context.gaps
-    severity = max((g.severity for g in gaps), default=0) / 5
-    cost = float(sum(context.costs[g.pk].current for g in gaps)) if gaps else 0.0
-    cost_score = min(1.0, math.log10(1 + cost) / COST_SCALE)
+    team_id = target.role.team_id
+    if team_id not in context.gap_scores:  # Computed once per team and insight.
+        gaps = context.gaps_of_team(target.role.team) or context.gaps
+        severity = max((g.severity for g in gaps), default=0) / 5
+        cost = float(sum(context.costs[g.pk].current for g in gaps)) if gaps else 0.0
+        context.gap_scores[team_id] = (severity, min(1.0, math.log10(1 + cost) / COST_SCALE))
+    severity, cost_score = context.gap_scores[team_id]
     published = context.insight.published_at or timezone.now()
     age_days = max(0.0, (timezone.now() - published).total_seconds() / 86_400)
     recency = max(0.0, 1 - age_days / RECENCY_DAYS)

@@ -9,11 +9,12 @@ Everything is computed from the data (gaps, occurrences, unit costs); nothing is
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from gaps.models import Gap, Role, Team
@@ -30,6 +31,8 @@ OPEN_STATUSES = (
     Gap.Status.IN_REMEDY,
     Gap.Status.DISPUTED,
 )
+
+TEAM_GAPS_SHOWN = 10  # A manager's reading lists at most this many of the team's open gaps.
 
 MONEY_LEVELS = (Role.Level.EXECUTIVE, Role.Level.DIRECTOR)
 GAP_LEVELS = (Role.Level.MANAGER,)
@@ -143,6 +146,15 @@ class TailoringContext:
     theme_ids: list[int]
     currency: str = ""
     team_open_gaps: dict[int, list[Gap]] = field(default_factory=dict)
+    # Loaded for a batch of insights (``load_many``): each team's open gaps per theme, the
+    # first ``TEAM_GAPS_SHOWN`` of each, so that no team's list needs a query of its own.
+    top_open_gaps: dict[tuple[int, int], list[Gap]] | None = None
+    # Readings already written, by (reading, team): roles of one team and reading read alike.
+    readings: dict[tuple[str, int], "Tailoring"] = field(default_factory=dict)
+    # A manager's line per open gap, shared by the contexts of a batch (the same gaps recur).
+    gap_lines: dict[int, str] = field(default_factory=dict)
+    # Relevance's gap part (severity, cost score) per team: routing.relevance fills it.
+    gap_scores: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, insight: Insight, as_of: date | None = None) -> "TailoringContext":
@@ -167,9 +179,63 @@ class TailoringContext:
             return self.gaps
         return [g for g in self.gaps if g.causing_team_id == team.pk]
 
+    @classmethod
+    def load_many(
+        cls, insights: list[Insight], as_of: date | None = None
+    ) -> dict[int, "TailoringContext"]:
+        """The contexts of many insights (themes prefetched) in a fixed number of queries.
+
+        Linked gaps, their monthly costs and the currency are read once for the whole batch,
+        and every team's open gaps on the batch's themes in one ranked query, instead of one
+        query per insight and per team.
+        """
+        as_of = as_of or timezone.now().date()
+        links = Insight.related_gaps.through.objects.filter(
+            insight_id__in=[insight.pk for insight in insights]
+        ).values_list("insight_id", "gap_id")
+        gap_ids: dict[int, list[int]] = {}
+        for insight_id, gap_id in links:
+            gap_ids.setdefault(insight_id, []).append(gap_id)
+        gaps = Gap.objects.filter(pk__in={g for ids in gap_ids.values() for g in ids})
+        by_id = {g.pk: g for g in gaps.select_related("touchpoint", "causing_role", "causing_team")}
+        costs = gap_monthly_costs(by_id.values(), as_of)
+        currency = cost_model_as_of(as_of).currency
+        theme_ids = {insight.pk: [t.pk for t in insight.themes.all()] for insight in insights}
+        top = top_open_gaps_by_team_and_theme({t for ids in theme_ids.values() for t in ids})
+        gap_lines: dict[int, str] = {}
+        return {
+            insight.pk: cls(
+                insight=insight,
+                gaps=[by_id[pk] for pk in sorted(gap_ids.get(insight.pk, ()))],
+                costs=costs,
+                theme_ids=theme_ids[insight.pk],
+                currency=currency,
+                top_open_gaps=top,
+                gap_lines=gap_lines,
+            )
+            for insight in insights
+        }
+
     def open_gaps_on_themes(self, team: Team | None) -> list[Gap]:
-        """The team's open gaps sharing a theme with the insight (one query per team)."""
+        """The team's open gaps linked to the insight or sharing a theme with it, worst first.
+
+        One query per team, or none when the context was loaded for a batch (``load_many``).
+        """
         key = team.pk if team else 0
+        if key not in self.team_open_gaps and self.top_open_gaps is not None:
+            candidates = {
+                g.pk: g
+                for g in self.gaps
+                if g.status in OPEN_STATUSES and (team is None or g.causing_team_id == team.pk)
+            }
+            if team is not None:
+                for theme_id in self.theme_ids:
+                    candidates.update(
+                        (g.pk, g) for g in self.top_open_gaps.get((team.pk, theme_id), ())
+                    )
+            self.team_open_gaps[key] = sorted(
+                candidates.values(), key=lambda g: (g.severity, g.detected_on, g.pk), reverse=True
+            )[:TEAM_GAPS_SHOWN]
         if key not in self.team_open_gaps:
             linked = [g.pk for g in self.gaps]
             gaps = Gap.objects.filter(status__in=OPEN_STATUSES).select_related("touchpoint")
@@ -179,18 +245,62 @@ class TailoringContext:
             if team is not None and self.theme_ids:
                 on_topic |= Q(themes__in=self.theme_ids)
             self.team_open_gaps[key] = list(
-                gaps.filter(on_topic).distinct().order_by("-severity", "-detected_on", "-id")[:10]
+                gaps.filter(on_topic)
+                .distinct()
+                .order_by("-severity", "-detected_on", "-id")[:TEAM_GAPS_SHOWN]
             )
         return self.team_open_gaps[key]
 
 
+def top_open_gaps_by_team_and_theme(theme_ids: set[int]) -> dict[tuple[int, int], list[Gap]]:
+    """Each (causing team, theme)'s first ``TEAM_GAPS_SHOWN`` open gaps, worst first: two queries.
+
+    The first few of a union of lists are among the first few of each list, so a team's open
+    gaps on any set of themes follow from these without a query of their own.
+    """
+    if not theme_ids:
+        return {}
+    ranked = (
+        Gap.themes.through.objects.filter(theme_id__in=theme_ids, gap__status__in=OPEN_STATUSES)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("gap__causing_team_id"), F("theme_id")],
+                order_by=[
+                    F("gap__severity").desc(),
+                    F("gap__detected_on").desc(),
+                    F("gap_id").desc(),
+                ],
+            )
+        )
+        .filter(rank__lte=TEAM_GAPS_SHOWN)
+        .values_list("gap__causing_team_id", "theme_id", "gap_id")
+    )
+    rows = list(ranked)
+    gaps = Gap.objects.select_related("touchpoint").in_bulk({gap_id for _, _, gap_id in rows})
+    top: dict[tuple[int, int], list[Gap]] = {}
+    for team_id, theme_id, gap_id in rows:
+        top.setdefault((team_id, theme_id), []).append(gaps[gap_id])
+    return top
+
+
 def tailor(context: TailoringContext, *, level: str, team: Team | None = None) -> Tailoring:
-    """How a role of ``level`` in ``team`` reads the insight (``team=None``: a preview)."""
+    """How a role of ``level`` in ``team`` reads the insight (``team=None``: a preview).
+
+    Written once per reading and team in a context: the roles of a team at levels sharing a
+    reading (say, its two managers) get the same text, and routing reaches hundreds of roles.
+    """
     if level in MONEY_LEVELS:
-        return _for_money(context, level, team)
-    if level in GAP_LEVELS:
-        return _for_gaps(context, level, team)
-    return _for_words(context, level, team)
+        reading, write = "money", _for_money
+    elif level in GAP_LEVELS:
+        reading, write = "gaps", _for_gaps
+    else:
+        reading, write = "words", _for_words
+    key = (reading, team.pk if team is not None else 0)
+    if key not in context.readings:
+        context.readings[key] = write(context, level, team)
+    written = context.readings[key]
+    return written if written.level == level else replace(written, level=level)
 
 
 def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
@@ -232,12 +342,15 @@ def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailo
     else:
         result.lines.append(f"{who} open gaps on these themes: {len(gaps)}.")
     for gap in gaps:
-        step = gap.get_journey_stage_display() or "step not recorded"
-        where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
-        result.lines.append(
-            f"- {gap.title} (severity {gap.severity}, {gap.get_status_display().lower()}): "
-            f"process step {step}{where}"
-        )
+        line = context.gap_lines.get(gap.pk)
+        if line is None:
+            step = gap.get_journey_stage_display() or "step not recorded"
+            where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
+            line = context.gap_lines[gap.pk] = (
+                f"- {gap.title} (severity {gap.severity}, {gap.get_status_display().lower()}): "
+                f"process step {step}{where}"
+            )
+        result.lines.append(line)
     return result
 
 

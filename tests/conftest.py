@@ -6,6 +6,7 @@ service can never pass as a skip.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -68,7 +69,7 @@ def redis_url() -> str:
     return url
 
 
-def _database_url_for_worker() -> str:
+def database_url_for_worker() -> str:
     """The test database as a URL, so a worker process reads and writes what the test sees."""
     from django.db import connection
 
@@ -82,12 +83,8 @@ def _database_url_for_worker() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
-    """A real ``celery worker`` process on the real Redis, on a queue of this test session."""
-    with django_db_blocker.unblock():
-        database_url = _database_url_for_worker()
-    queue = f"cxalign-test-{uuid.uuid4().hex[:8]}"
+def start_celery_worker(*, database_url: str, redis_url: str, queue: str) -> subprocess.Popen:
+    """A real ``celery worker`` process serving ``queue`` and its re-route queue."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cxalign.test_settings",
@@ -95,8 +92,9 @@ def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_REROUTE_QUEUE": f"{queue}-reroute",
     }
-    process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter.
+    return subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter.
         [
             sys.executable,
             "-m",
@@ -107,7 +105,7 @@ def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
             "--pool=solo",
             "--loglevel=WARNING",
             "-Q",
-            queue,
+            f"{queue},{queue}-reroute",
             "-n",
             f"{queue}@%h",
             "--without-gossip",
@@ -117,12 +115,27 @@ def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
         cwd=ROOT,
         env=env,
     )
-    yield queue
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a process this suite started, and reap it."""
     process.terminate()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(redis_url, django_db_setup, django_db_blocker):
+    """A real ``celery worker`` process on the real Redis, on a queue of this test session."""
+    with django_db_blocker.unblock():
+        database_url = database_url_for_worker()
+    queue = f"cxalign-test-{uuid.uuid4().hex[:8]}"
+    process = start_celery_worker(database_url=database_url, redis_url=redis_url, queue=queue)
+    yield queue
+    stop_process(process)
 
 
 @pytest.fixture
@@ -134,11 +147,87 @@ def celery_worker(celery_worker_process, transactional_db):
     from cxalign.celery import app
 
     # Keys carry the CELERY_ namespace: the app reads its configuration from Django settings.
-    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
-    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
-    app.conf["CELERY_TASK_DEFAULT_QUEUE"] = celery_worker_process
+    saved = send_to_worker(app, queue=celery_worker_process)
     yield app
-    app.conf["CELERY_TASK_ALWAYS_EAGER"], app.conf["CELERY_TASK_DEFAULT_QUEUE"] = saved
+    restore_sending(app, saved)
+
+
+def send_to_worker(app, *, queue: str, broker_url: str | None = None) -> tuple:
+    """Eager mode off; tasks to ``queue`` (re-routes to its re-route queue), optionally through
+    another broker. Returns what ``restore_sending`` puts back."""
+    saved = (
+        app.conf.task_always_eager,
+        app.conf.task_default_queue,
+        app.conf.task_routes,
+        app.conf.broker_url,
+    )
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
+    app.conf["CELERY_TASK_DEFAULT_QUEUE"] = queue
+    app.conf["CELERY_TASK_ROUTES"] = {name: {"queue": f"{queue}-reroute"} for name in saved[2]}
+    _reset_router(app)
+    if broker_url is not None:
+        use_broker(app, broker_url)
+    return saved
+
+
+def restore_sending(app, saved: tuple) -> None:
+    (
+        app.conf["CELERY_TASK_ALWAYS_EAGER"],
+        app.conf["CELERY_TASK_DEFAULT_QUEUE"],
+        app.conf["CELERY_TASK_ROUTES"],
+        broker_url,
+    ) = saved
+    _reset_router(app)
+    if broker_url != app.conf.broker_url:
+        use_broker(app, broker_url)
+
+
+def _reset_router(app) -> None:
+    """Make the app route by its current ``task_routes`` (it caches the router on first use)."""
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound for a moment by the OS, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def use_broker(app, url: str) -> None:
+    """Send through ``url`` from now on: drop the pools the app made for the previous URL."""
+    app.conf["CELERY_BROKER_URL"] = url
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_broker():
+    """``celery_broker(url)``: eager mode off and the app publishing to ``url``; restored after.
+
+    ``celery_broker(None)`` switches eager mode back on (the test's "worker" is then the test
+    process itself, e.g. for a drain after the outage).
+    """
+    from cxalign.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+
+    def _point(url: str | None) -> None:
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = url is None
+        use_broker(app, url or saved[1])
+
+    yield _point
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = saved[0]
+    use_broker(app, saved[1])
+
+
+@pytest.fixture
+def broker_down(celery_broker):
+    """Eager mode off and a broker URL on which nothing listens: every hand-off fails."""
+    celery_broker(f"redis://127.0.0.1:{free_port()}/0")
+    return celery_broker
 
 
 CHROMIUM = "/usr/bin/chromium"

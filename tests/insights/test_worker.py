@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from insights import services
 from insights.models import FeedItem
+from outbox.models import OutboxMessage
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +33,9 @@ def test_cx_team_publishes_and_the_worker_fills_the_right_feeds(
         team=org.billing,
         target_levels=["individual_contributor"],
     )
+    # The rule's re-route runs on its own queue; once it has started, the (solo) worker can only
+    # route the insight after it, so no task is left running when the test's tables are wiped.
+    wait_for(lambda: not OutboxMessage.objects.filter(started_at=None).exists())
     insight = make_insight(themes=[org.invoice_clarity], related_gaps=[billing_gap])
     client.force_login(cx_user)
     response = client.post(reverse("insights:publish", args=[insight.pk]))
