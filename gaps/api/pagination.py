@@ -1,6 +1,9 @@
 """Pagination of the API's lists: page numbers for most, a cursor for the occurrence table."""
 
+from django.db.models import QuerySet
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from gaps.pagination import DeferredJoinPaginator, cached_count, table_version
 
 
 class StandardPagination(PageNumberPagination):
@@ -9,6 +12,22 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class DeferredJoinPagination(StandardPagination):
+    """The standard page shape (``count``, ``next``, ``previous``, ``results``) for large tables.
+
+    The count is cached per exact query under the table's version (``gaps.pagination``); a
+    page is fetched as a deferred join, so page 500 costs about what page 1 does.
+    """
+
+    def django_paginator_class(self, queryset: QuerySet, per_page: int) -> DeferredJoinPaginator:
+        return DeferredJoinPaginator(
+            queryset, per_page, count_rows=lambda: self.count_rows(queryset)
+        )
+
+    def count_rows(self, queryset: QuerySet) -> int:
+        return cached_count(queryset, version=table_version(queryset.model))
 
 
 class OccurrenceCursorPagination(CursorPagination):

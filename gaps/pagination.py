@@ -1,0 +1,125 @@
+"""Page-numbered lists that stay cheap at any size and any depth (issue 13).
+
+Two costs grow with a table when a list is paged the textbook way, and both are removed here:
+
+* ``COUNT(*)`` of every matching row on every request. ``cached_count`` keeps the count of one
+  exact query (its SQL and parameters: filters, scope, the day for date-relative filters) for
+  ``LIST_COUNT_TTL`` seconds, under a *version* read from the table itself (see
+  ``table_version``). Any write that saves a row moves the version, so the next request counts
+  again; writes that bypass ``save()`` (``QuerySet.update`` of a flag) are seen within the TTL.
+* ``OFFSET`` walked through the joins of the row query. ``DeferredJoinPaginator`` asks for the
+  page as ``WHERE id IN (SELECT id … ORDER BY … LIMIT n OFFSET m)``: the subquery skips rows
+  over a narrow index (an index-only scan of e.g. ``gap_status_detected_id``) and only the
+  page's rows are joined to their teams, roles and touchpoints. One SQL statement, so the
+  number of queries per page does not change.
+
+The page shape stays what clients rely on: ``count``, page numbers, ``next``/``previous``.
+Works on SQLite as well (the embedded default): the same SQL, merely without the indexes'
+benefit at scale.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import cached_property
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Max, Model, QuerySet
+
+# How long a list's count may be reused when nothing moved the table's version. Short: it only
+# bounds how long a write that bypasses save() (a bulk flag update) can leave a stale count.
+LIST_COUNT_TTL = 60
+
+T = TypeVar("T")
+
+
+def table_version(model: type[Model], field: str = "updated_at") -> str:
+    """A version of ``model``'s rows that every saved write moves: newest id and ``field`` stamp.
+
+    One query of two index lookups (``max(id)`` over the primary key, ``max(updated_at)`` over
+    its index): an insert raises the id, a ``save()`` raises ``updated_at`` (``auto_now``).
+    Read in the same transaction, before the count, so a count is never stored under a newer
+    version than the rows it counted.
+    """
+    row = model._default_manager.aggregate(newest_id=Max("pk"), newest_change=Max(field))
+    return f"{row['newest_id']}:{row['newest_change'].isoformat() if row['newest_change'] else ''}"
+
+
+def cached_read(
+    queryset: QuerySet, compute: Callable[[], T], *, version: str, ttl: int = LIST_COUNT_TTL
+) -> T:
+    """``compute()``, reused for ``ttl`` seconds while ``version`` and ``queryset`` stay the same.
+
+    The key is a hash of the queryset's own SQL and parameters, so every filter combination,
+    scope (e.g. the caller's owned roles) and date-relative filter has its own entry; the
+    database name keeps test databases (and installations sharing a Redis) apart.
+    """
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. .none() or an empty IN: Django answers without SQL
+        return compute()
+    database = connections[queryset.db or DEFAULT_DB_ALIAS].settings_dict["NAME"]
+    digest = hashlib.sha256(repr((str(database), version, sql, params)).encode()).hexdigest()
+    key = f"cxalign:list:{queryset.model._meta.label_lower}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ttl)
+    return value
+
+
+def cached_count(queryset: QuerySet, *, version: str, ttl: int = LIST_COUNT_TTL) -> int:
+    """``queryset.count()``, reused while ``version`` stays the same (see ``cached_read``)."""
+    unordered = queryset.order_by()
+    return cached_read(unordered, unordered.count, version=version, ttl=ttl)
+
+
+class DeferredJoinPaginator(Paginator):
+    """A ``Paginator`` whose count comes from ``count_rows`` and whose pages are deferred joins.
+
+    ``count_rows`` is called at most once (e.g. ``cached_count`` or the sum of a grouped,
+    cached count). The queryset must be ordered; its ordering gets the primary key as a last
+    tie-breaker so that a page never repeats or skips a row of equal sort keys.
+    """
+
+    def __init__(self, object_list: QuerySet, per_page, *, count_rows: Callable[[], int], **kw):
+        super().__init__(with_unique_order(object_list), per_page, **kw)
+        self._count_rows = count_rows
+
+    @cached_property
+    def count(self) -> int:
+        return self._count_rows()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
+
+def with_unique_order(queryset: QuerySet) -> QuerySet:
+    """The queryset's ordering (or the model's), ending with the primary key."""
+    ordering = list(queryset.query.order_by or queryset.model._meta.ordering)
+    names = {str(term).lstrip("-") for term in ordering}
+    if not names & {"pk", "id", queryset.model._meta.pk.attname}:
+        last = str(ordering[-1]) if ordering else ""
+        ordering.append("-pk" if last.startswith("-") else "pk")
+    return queryset.order_by(*ordering)
+
+
+def page_rows(queryset: QuerySet, bottom: int, top: int) -> QuerySet:
+    """Rows ``bottom``..``top`` of the (ordered) queryset, fetched as a deferred join.
+
+    The inner query selects only the ids, ordered and sliced; it drops the row query's joins
+    that neither filter nor sort (``values("pk")`` ignores ``select_related``) and its
+    annotations. The outer query loads those rows with everything the page shows, in order.
+    """
+    if top <= bottom:
+        return queryset.none()
+    ids = queryset.values("pk")[bottom:top]
+    return queryset.filter(pk__in=ids)
