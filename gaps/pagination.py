@@ -26,8 +26,8 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Max, Model, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Model, QuerySet
 
 # How long a list's count may be reused when nothing moved the table's version. Short: it only
 # bounds how long a write that bypasses save() (a bulk flag update) can leave a stale count.
@@ -36,16 +36,25 @@ LIST_COUNT_TTL = 60
 T = TypeVar("T")
 
 
-def table_version(model: type[Model], field: str = "updated_at") -> str:
-    """A version of ``model``'s rows that every saved write moves: newest id and ``field`` stamp.
+def table_version(*models: type[Model]) -> str:
+    """A version of the models' rows that every saved write moves: newest id and change stamp.
 
-    One query of two index lookups (``max(id)`` over the primary key, ``max(updated_at)`` over
-    its index): an insert raises the id, a ``save()`` raises ``updated_at`` (``auto_now``).
-    Read in the same transaction, before the count, so a count is never stored under a newer
-    version than the rows it counted.
+    One query of two index lookups per table (``max(id)`` over the primary key,
+    ``max(updated_at)`` over its index): an insert raises the id, a ``save()`` (or
+    ``bulk_create``) raises ``updated_at`` (``auto_now``). Read before the count, so that a
+    count is never stored under a newer version than the rows it counted.
     """
-    row = model._default_manager.aggregate(newest_id=Max("pk"), newest_change=Max(field))
-    return f"{row['newest_id']}:{row['newest_change'].isoformat() if row['newest_change'] else ''}"
+    quote = connection.ops.quote_name
+    newest = [
+        (quote(model._meta.db_table), quote(column))
+        for model in models
+        for column in (model._meta.pk.column, model._meta.get_field("updated_at").column)
+    ]
+    # Only quoted table and column names of our models: no input reaches this SQL.
+    sql = "SELECT " + ", ".join(f"(SELECT max({c}) FROM {t})" for t, c in newest)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return ":".join(str(value) for value in cursor.fetchone())
 
 
 def cached_read(

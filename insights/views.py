@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ PAGE_SIZE = 25
 
 
 def _page(request: HttpRequest, items: QuerySet):
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return selectors.insights_page(items, PAGE_SIZE, request.GET.get("page"))
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -27,7 +27,11 @@ class DeferredJoinPagination(StandardPagination):
         )
 
     def count_rows(self, queryset: QuerySet) -> int:
-        return cached_count(queryset, version=table_version(queryset.model))
+        return cached_count(queryset, version=self.version(queryset))
+
+    def version(self, queryset: QuerySet) -> str:
+        """What the count depends on: the listed table (lists scoped by another, extend)."""
+        return table_version(queryset.model)
 
 
 class OccurrenceCursorPagination(CursorPagination):
