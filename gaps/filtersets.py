@@ -5,7 +5,9 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from .escalation import late_condition
 from .models import MAX_ID, Gap, Occurrence, Role, Team, Theme, Touchpoint
@@ -27,6 +29,30 @@ class BoundedModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceF
         return super()._check_values(value)
 
 
+class CompactSelectMultiple(forms.SelectMultiple):
+    """A ``<select multiple>`` whose options are written in Python, not one template each.
+
+    Django renders every ``<option>`` through its own template include; the gap list's filter
+    form has about 600 of them at enterprise size (400 roles, 60 touchpoints, 40 teams, the
+    themes), which made rendering the form cost more than all of the page's SQL. Same HTML.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], flatatt(option["attrs"]), option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+        )
+
+
 class InFilterMixin:
     """Any of the chosen values, as one ``IN (…)`` on the row itself: never ``DISTINCT``.
 
@@ -39,6 +65,7 @@ class InFilterMixin:
 
     def __init__(self, *args, **kwargs):
         kwargs["distinct"] = False
+        kwargs.setdefault("widget", CompactSelectMultiple)
         super().__init__(*args, **kwargs)
 
     def filter(self, qs: QuerySet, value) -> QuerySet:

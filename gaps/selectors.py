@@ -61,9 +61,11 @@ def gap_table_version() -> str:
     return table_version(Gap)
 
 
-def gap_page(queryset: QuerySet[Gap], per_page: int, number, *, total: int) -> Page:
-    """One page of a gap list: a deferred join, ``total`` rows in all (from the chips)."""
-    paginator = DeferredJoinPaginator(queryset, per_page, count_rows=lambda: total)
+def gap_page(
+    queryset: QuerySet[Gap], per_page: int, number, *, rows: QuerySet[Gap], total: int
+) -> Page:
+    """One page of a gap list (``rows`` loads the page's gaps by id), ``total`` gaps in all."""
+    paginator = DeferredJoinPaginator(queryset, per_page, rows=rows, count_rows=lambda: total)
     return paginator.get_page(number)
 
 

@@ -79,7 +79,9 @@ def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:
     gaps = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     status_counts = selectors.gap_status_counts(gaps)
     total = sum(status_counts.values())
-    page = selectors.gap_page(gaps, PAGE_SIZE, request.GET.get("page"), total=total)
+    page = selectors.gap_page(
+        gaps, PAGE_SIZE, request.GET.get("page"), rows=filterset.queryset, total=total
+    )
     current = request.GET.get("ordering", "")
     sorts = [
         (label, name, "-" + name if current == name else name, current.lstrip("-") == name)

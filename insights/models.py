@@ -226,6 +226,8 @@ class FeedItem(models.Model):
             models.Index(fields=["role", "state"], name="feeditem_role_state"),
             models.Index(fields=["role", "-relevance"], name="feeditem_role_relevance"),
             models.Index(fields=["created_at"], name="feeditem_created"),
+            # max(updated_at): the table version that keys the feeds' cached counts.
+            models.Index(fields=["updated_at"], name="feeditem_updated_at"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from gaps import permissions
 from gaps.models import Gap, Role
-from gaps.pagination import DeferredJoinPaginator, cached_count, table_version
+from gaps.pagination import DeferredJoinPaginator, cached_count, cached_read, table_version
 
 from .models import FeedItem, FeedState, Insight, InsightStatus, RoutingRule
 from .search import SEARCH_CONFIG
@@ -124,10 +124,13 @@ def insights_version() -> str:
     return table_version(Insight, FeedItem)
 
 
-def insights_page(items: QuerySet, per_page: int, number) -> Page:
-    """One page of an insight or feed list: a deferred join and a count cached per query."""
+def insights_page(items: QuerySet, per_page: int, number, *, rows: QuerySet) -> Page:
+    """One page of an insight or feed list (``rows`` loads it by id), its count cached."""
     paginator = DeferredJoinPaginator(
-        items, per_page, count_rows=lambda: cached_count(items, version=insights_version())
+        items,
+        per_page,
+        rows=rows,
+        count_rows=lambda: cached_count(items, version=insights_version()),
     )
     return paginator.get_page(number)
 
@@ -146,6 +149,7 @@ def feed_items_for_user(user: User | AnonymousUser) -> QuerySet[FeedItem]:
     return (
         FeedItem.objects.filter(role_id__in=role_ids, insight__status=InsightStatus.PUBLISHED)
         .select_related("role__team", "insight", "rule")
+        .defer("insight__search_vector")
         .prefetch_related(
             "insight__themes",
             Prefetch(
@@ -157,9 +161,13 @@ def feed_items_for_user(user: User | AnonymousUser) -> QuerySet[FeedItem]:
     )
 
 
-def owned_roles_with_unread(user: User | AnonymousUser) -> QuerySet[Role]:
-    """The user's roles with how many new items each feed holds (one query)."""
-    return (
+def owned_roles_with_unread(user: User | AnonymousUser) -> list[Role]:
+    """The user's roles with how many new items each feed holds and how many in all.
+
+    One grouped query, cached per user's roles under ``insights_version``: a feed of a few
+    thousand items is not counted again on every page until an item or insight is written.
+    """
+    roles = (
         Role.objects.filter(pk__in=permissions.owned_role_ids(user))
         .select_related("team")
         .annotate(
@@ -173,10 +181,14 @@ def owned_roles_with_unread(user: User | AnonymousUser) -> QuerySet[Role]:
             total=Count("feed_items"),
         )
     )
+    return cached_read(roles, lambda: list(roles), version=insights_version())
 
 
 def feed_unread_count(user: User | AnonymousUser) -> int:
-    """New items across the user's feeds: one query, for the navigation badge."""
-    return FeedItem.objects.filter(
-        role__owners=user, state=FeedState.NEW, insight__status=InsightStatus.PUBLISHED
-    ).count()
+    """New items across the user's feeds, for the navigation badge (cached, as above)."""
+    unread = FeedItem.objects.filter(
+        role_id__in=permissions.owned_role_ids(user),
+        state=FeedState.NEW,
+        insight__status=InsightStatus.PUBLISHED,
+    )
+    return cached_count(unread, version=insights_version())

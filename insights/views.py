@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,8 +19,11 @@ from .forms import FeedStateForm, InsightForm, RoutingRuleForm
 PAGE_SIZE = 25
 
 
-def _page(request: HttpRequest, items: QuerySet):
-    return selectors.insights_page(items, PAGE_SIZE, request.GET.get("page"))
+def _page(request: HttpRequest, filterset):
+    """The filtered list's page, its rows loaded through the unfiltered queryset by id."""
+    return selectors.insights_page(
+        filterset.qs, PAGE_SIZE, request.GET.get("page"), rows=filterset.queryset
+    )
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -51,7 +53,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 def insight_list(request: HttpRequest) -> HttpResponse:
     insights = selectors.insights_for_user(request.user)
     filterset = InsightFilterSet(request.GET, queryset=insights)
-    page = _page(request, filterset.qs)
+    page = _page(request, filterset)
     return render(
         request,
         "insights/insight_list.html",
@@ -239,7 +241,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
             "role": role,
             "roles": roles,
             "filter": filterset,
-            "page": _page(request, filterset.qs),
+            "page": _page(request, filterset),
             "query": _query_without_page(request),
             "escalations": list(gap_selectors.escalations_to(request.user, role_id=role_id)[:10]),
             "can_act": selectors.can_work_feeds(request.user),

@@ -21,9 +21,15 @@ class DeferredJoinPagination(StandardPagination):
     page is fetched as a deferred join, so page 500 costs about what page 1 does.
     """
 
+    def paginate_queryset(self, queryset: QuerySet, request, view=None):
+        # The page's rows are loaded through the view's unfiltered queryset (its joins and
+        # prefetches), by id: the filters run once, in the ids query.
+        self.rows = view.get_queryset() if view is not None else queryset
+        return super().paginate_queryset(queryset, request, view)
+
     def django_paginator_class(self, queryset: QuerySet, per_page: int) -> DeferredJoinPaginator:
         return DeferredJoinPaginator(
-            queryset, per_page, count_rows=lambda: self.count_rows(queryset)
+            queryset, per_page, rows=self.rows, count_rows=lambda: self.count_rows(queryset)
         )
 
     def count_rows(self, queryset: QuerySet) -> int:
