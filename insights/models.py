@@ -92,6 +92,9 @@ class Insight(models.Model):
             ),
             # max(updated_at): the table version that keys the lists' cached counts.
             models.Index(fields=["updated_at"], name="insight_updated_at"),
+            # Feeds join each item to its insight for the status and the order: answered from
+            # this index alone, never from the wide rows (text and search vector).
+            models.Index(fields=["id", "status", "published_at"], name="insight_feed_lookup"),
         ]
 
     def __str__(self) -> str:
@@ -228,6 +231,10 @@ class FeedItem(models.Model):
             models.Index(fields=["created_at"], name="feeditem_created"),
             # max(updated_at): the table version that keys the feeds' cached counts.
             models.Index(fields=["updated_at"], name="feeditem_updated_at"),
+            # A feed page's ids in order without the table: the deep pages (docs/lists.md).
+            models.Index(
+                fields=["role", "-relevance", "-id", "insight"], name="feeditem_role_order"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -143,11 +143,21 @@ def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
     )
 
 
-def feed_items_for_user(user: User | AnonymousUser) -> QuerySet[FeedItem]:
-    """Items of the roles the user owns (anyone else's feed is out of reach), best first."""
+def feed_items_for_user(
+    user: User | AnonymousUser, *, role_id: int | None = None
+) -> QuerySet[FeedItem]:
+    """Items of the roles the user owns (anyone else's feed is out of reach), best first.
+
+    ``role_id``: one of those feeds only. Said as ``role_id = n`` alone, not also
+    ``IN (owned)``: PostgreSQL then estimates the feed's size from that role's statistics and
+    walks ``feeditem_role_relevance`` in order, stopping after the page (docs/lists.md).
+    """
     role_ids = permissions.owned_role_ids(user)
+    if role_id is not None:
+        role_ids = {role_id} & role_ids
+    scope = {"role_id": next(iter(role_ids))} if len(role_ids) == 1 else {"role_id__in": role_ids}
     return (
-        FeedItem.objects.filter(role_id__in=role_ids, insight__status=InsightStatus.PUBLISHED)
+        FeedItem.objects.filter(**scope, insight__status=InsightStatus.PUBLISHED)
         .select_related("role__team", "insight", "rule")
         .defer("insight__search_vector")
         .prefetch_related(

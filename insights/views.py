@@ -232,7 +232,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
         raise Http404("No feed of yours has this id.")
     roles = list(selectors.owned_roles_with_unread(request.user))
     role = next(r for r in roles if r.pk == role_id)
-    items = selectors.feed_items_for_user(request.user).filter(role_id=role_id)
+    items = selectors.feed_items_for_user(request.user, role_id=role_id)
     filterset = FeedItemFilterSet(request.GET, queryset=items)
     return render(
         request,
