@@ -459,7 +459,8 @@ def main() -> None:
             f"{row['queries_warm']:2d}/{row['queries_cold']:2d} queries  {row['sql_cold_ms']:8.2f}"
         )
     day = datetime.now(UTC).date().isoformat()
-    print(f"\n{day}, {os.cpu_count()} CPUs, database {url.rsplit('/', 1)[1]}")
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"\n{day}, {os.cpu_count()} CPUs (load {load}), database {url.rsplit('/', 1)[1]}")
 
 
 if __name__ == "__main__":
