@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.paginator import Page
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from . import permissions
 from .escalation import late_condition
 from .models import Gap, GapEvent, Occurrence, Role, Theme
+from .pagination import DeferredJoinPaginator, cached_read, table_version
 
 
 def gaps_for_user(user: User | AnonymousUser) -> QuerySet[Gap]:
@@ -42,10 +44,29 @@ def roles_with_teams() -> QuerySet[Role]:
 
 
 def gap_status_counts(queryset: QuerySet[Gap]) -> dict[str, int]:
-    """How many gaps of a (filtered) list are in each status: one grouped query."""
-    return dict(
+    """How many gaps of a (filtered) list are in each status: one grouped query, cached.
+
+    The list's chips and its total (their sum) come from this one query, kept for a minute
+    under the gap table's version (``gaps.pagination.cached_read``): a page of a list of
+    50,000 gaps neither counts nor groups them again until a gap is written.
+    """
+    grouped = (
         queryset.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
     )
+    return cached_read(grouped, lambda: dict(grouped), version=gap_table_version())
+
+
+def gap_table_version() -> str:
+    """The gap table's version: moves with every saved gap (see ``table_version``)."""
+    return table_version(Gap)
+
+
+def gap_page(
+    queryset: QuerySet[Gap], per_page: int, number, *, rows: QuerySet[Gap], total: int
+) -> Page:
+    """One page of a gap list (``rows`` loads the page's gaps by id), ``total`` gaps in all."""
+    paginator = DeferredJoinPaginator(queryset, per_page, rows=rows, count_rows=lambda: total)
+    return paginator.get_page(number)
 
 
 def text_search(queryset: QuerySet[Gap], text: str) -> QuerySet[Gap]:

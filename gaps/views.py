@@ -13,7 +13,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -78,7 +77,11 @@ def _filtered(request: HttpRequest, queryset) -> GapFilterSet:
 
 def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:
     gaps = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    page = Paginator(gaps, PAGE_SIZE).get_page(request.GET.get("page"))
+    status_counts = selectors.gap_status_counts(gaps)
+    total = sum(status_counts.values())
+    page = selectors.gap_page(
+        gaps, PAGE_SIZE, request.GET.get("page"), rows=filterset.queryset, total=total
+    )
     current = request.GET.get("ordering", "")
     sorts = [
         (label, name, "-" + name if current == name else name, current.lstrip("-") == name)
@@ -87,7 +90,7 @@ def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:
     return {
         "filterset": filterset,
         "page": page,
-        "status_counts": selectors.gap_status_counts(gaps),
+        "status_counts": status_counts,
         "sorts": sorts,
         "ordering": current,
         "primary_filters": PRIMARY_FILTERS,

@@ -1,6 +1,7 @@
 """Customer insights, the rules that route them, and each role's feed of tailored items."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from gaps.models import Gap, Role, Team, Theme
 from gaps.models.gaps import GapCategory
+
+from .search import InsightSearchDocument
 
 
 class InsightKind(models.TextChoices):
@@ -70,10 +73,29 @@ class Insight(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # What ``?q=`` searches: computed by the database on every write (insights/search.py).
+    # GIN-indexed on PostgreSQL as ``insight_search_gin`` (migration 0003, PostgreSQL only:
+    # SQLite has no GIN and stores NULL here).
+    search_vector = models.GeneratedField(
+        expression=InsightSearchDocument(),
+        output_field=SearchVectorField(null=True),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "published_at"], name="insight_status_published")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="insight_status_published"),
+            # The default list order, for a page's ids over an index (gaps.pagination).
+            models.Index(
+                fields=["-published_at", "-created_at", "-id"], name="insight_published_order"
+            ),
+            # max(updated_at): the table version that keys the lists' cached counts.
+            models.Index(fields=["updated_at"], name="insight_updated_at"),
+            # Feeds join each item to its insight for the status and the order: answered from
+            # this index alone, never from the wide rows (text and search vector).
+            models.Index(fields=["id", "status", "published_at"], name="insight_feed_lookup"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -207,6 +229,12 @@ class FeedItem(models.Model):
             models.Index(fields=["role", "state"], name="feeditem_role_state"),
             models.Index(fields=["role", "-relevance"], name="feeditem_role_relevance"),
             models.Index(fields=["created_at"], name="feeditem_created"),
+            # max(updated_at): the table version that keys the feeds' cached counts.
+            models.Index(fields=["updated_at"], name="feeditem_updated_at"),
+            # A feed page's ids in order without the table: the deep pages (docs/lists.md).
+            models.Index(
+                fields=["role", "-relevance", "-id", "insight"], name="feeditem_role_order"
+            ),
         ]
 
     def __str__(self) -> str:

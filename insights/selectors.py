@@ -1,13 +1,16 @@
 """Every read of the insights app, scoped per user: what is outside a user's scope is 404."""
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from gaps import permissions
 from gaps.models import Gap, Role
+from gaps.pagination import DeferredJoinPaginator, cached_count, cached_read, table_version
 
 from .models import FeedItem, FeedState, Insight, InsightStatus, RoutingRule
+from .search import SEARCH_CONFIG
 
 
 def can_read_all_insights(user: User | AnonymousUser) -> bool:
@@ -52,8 +55,14 @@ def can_manage_rules(user: User | AnonymousUser) -> bool:
 def insights_for_user(user: User | AnonymousUser) -> QuerySet[Insight]:
     """Insights the user may read: all for the CX team, executives and integrations;
     role owners see the published insights in their roles' feeds; others none."""
-    insights = Insight.objects.select_related("created_by").prefetch_related(
-        "themes", Prefetch("related_gaps", queryset=Gap.objects.only("id", "title", "severity"))
+    # The stored search vector is as large as the text: read it only in the search itself.
+    insights = (
+        Insight.objects.defer("search_vector")
+        .select_related("created_by")
+        .prefetch_related(
+            "themes",
+            Prefetch("related_gaps", queryset=Gap.objects.only("id", "title", "severity")),
+        )
     )
     if can_read_all_insights(user):
         return insights
@@ -77,21 +86,19 @@ def insight_search(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]
 
 
 def insight_search_postgres(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
-    """Stemmed, ranked search: the title weighs most, then the finding, then the evidence.
+    """Stemmed, ranked search over the stored, GIN-indexed ``search_vector`` (``@@``).
 
-    The query uses web-search syntax ("quoted phrases", -excluded words); best first.
+    The title weighs most, then the finding, then the evidence and recommendation, then the
+    segment (``insights.search``). The query uses web-search syntax ("quoted phrases",
+    -excluded words); best first. Nothing is computed per insight but the rank of the
+    matches: the GIN index finds them, the stored vector ranks them.
     """
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import SearchQuery, SearchRank
 
-    vector = (
-        SearchVector("title", weight="A", config="english")
-        + SearchVector("finding", weight="B", config="english")
-        + SearchVector("evidence", "recommendation", weight="C", config="english")
-    )
-    search = SearchQuery(query, search_type="websearch", config="english")
+    search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     return (
-        insights.annotate(search=vector, search_rank=SearchRank(vector, search))
-        .filter(search=search)
+        insights.filter(search_vector=search)
+        .annotate(search_rank=SearchRank(F("search_vector"), search))
         .order_by("-search_rank", "-id")
     )
 
@@ -108,6 +115,26 @@ def insight_search_icontains(insights: QuerySet[Insight], query: str) -> QuerySe
     return insights
 
 
+def insights_version() -> str:
+    """What insight and feed lists depend on: both tables' versions (``gaps.pagination``).
+
+    A role owner's insights are those in their roles' feeds, and a feed shows published
+    insights only, so a count of either list moves with a write to either table.
+    """
+    return table_version(Insight, FeedItem)
+
+
+def insights_page(items: QuerySet, per_page: int, number, *, rows: QuerySet) -> Page:
+    """One page of an insight or feed list (``rows`` loads it by id), its count cached."""
+    paginator = DeferredJoinPaginator(
+        items,
+        per_page,
+        rows=rows,
+        count_rows=lambda: cached_count(items, version=insights_version()),
+    )
+    return paginator.get_page(number)
+
+
 def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
     if not can_view_rules(user):
         return RoutingRule.objects.none()
@@ -116,12 +143,23 @@ def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
     )
 
 
-def feed_items_for_user(user: User | AnonymousUser) -> QuerySet[FeedItem]:
-    """Items of the roles the user owns (anyone else's feed is out of reach), best first."""
+def feed_items_for_user(
+    user: User | AnonymousUser, *, role_id: int | None = None
+) -> QuerySet[FeedItem]:
+    """Items of the roles the user owns (anyone else's feed is out of reach), best first.
+
+    ``role_id``: one of those feeds only. Said as ``role_id = n`` alone, not also
+    ``IN (owned)``: PostgreSQL then estimates the feed's size from that role's statistics and
+    walks ``feeditem_role_relevance`` in order, stopping after the page (docs/lists.md).
+    """
     role_ids = permissions.owned_role_ids(user)
+    if role_id is not None:
+        role_ids = {role_id} & role_ids
+    scope = {"role_id": next(iter(role_ids))} if len(role_ids) == 1 else {"role_id__in": role_ids}
     return (
-        FeedItem.objects.filter(role_id__in=role_ids, insight__status=InsightStatus.PUBLISHED)
+        FeedItem.objects.filter(**scope, insight__status=InsightStatus.PUBLISHED)
         .select_related("role__team", "insight", "rule")
+        .defer("insight__search_vector")
         .prefetch_related(
             "insight__themes",
             Prefetch(
@@ -133,9 +171,13 @@ def feed_items_for_user(user: User | AnonymousUser) -> QuerySet[FeedItem]:
     )
 
 
-def owned_roles_with_unread(user: User | AnonymousUser) -> QuerySet[Role]:
-    """The user's roles with how many new items each feed holds (one query)."""
-    return (
+def owned_roles_with_unread(user: User | AnonymousUser) -> list[Role]:
+    """The user's roles with how many new items each feed holds and how many in all.
+
+    One grouped query, cached per user's roles under ``insights_version``: a feed of a few
+    thousand items is not counted again on every page until an item or insight is written.
+    """
+    roles = (
         Role.objects.filter(pk__in=permissions.owned_role_ids(user))
         .select_related("team")
         .annotate(
@@ -149,10 +191,14 @@ def owned_roles_with_unread(user: User | AnonymousUser) -> QuerySet[Role]:
             total=Count("feed_items"),
         )
     )
+    return cached_read(roles, lambda: list(roles), version=insights_version())
 
 
 def feed_unread_count(user: User | AnonymousUser) -> int:
-    """New items across the user's feeds: one query, for the navigation badge."""
-    return FeedItem.objects.filter(
-        role__owners=user, state=FeedState.NEW, insight__status=InsightStatus.PUBLISHED
-    ).count()
+    """New items across the user's feeds, for the navigation badge (cached, as above)."""
+    unread = FeedItem.objects.filter(
+        role_id__in=permissions.owned_role_ids(user),
+        state=FeedState.NEW,
+        insight__status=InsightStatus.PUBLISHED,
+    )
+    return cached_count(unread, version=insights_version())

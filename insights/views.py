@@ -3,8 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,8 +19,11 @@ from .forms import FeedStateForm, InsightForm, RoutingRuleForm
 PAGE_SIZE = 25
 
 
-def _page(request: HttpRequest, items: QuerySet):
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, filterset):
+    """The filtered list's page, its rows loaded through the unfiltered queryset by id."""
+    return selectors.insights_page(
+        filterset.qs, PAGE_SIZE, request.GET.get("page"), rows=filterset.queryset
+    )
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -52,7 +53,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 def insight_list(request: HttpRequest) -> HttpResponse:
     insights = selectors.insights_for_user(request.user)
     filterset = InsightFilterSet(request.GET, queryset=insights)
-    page = _page(request, filterset.qs)
+    page = _page(request, filterset)
     return render(
         request,
         "insights/insight_list.html",
@@ -231,7 +232,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
         raise Http404("No feed of yours has this id.")
     roles = list(selectors.owned_roles_with_unread(request.user))
     role = next(r for r in roles if r.pk == role_id)
-    items = selectors.feed_items_for_user(request.user).filter(role_id=role_id)
+    items = selectors.feed_items_for_user(request.user, role_id=role_id)
     filterset = FeedItemFilterSet(request.GET, queryset=items)
     return render(
         request,
@@ -240,7 +241,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
             "role": role,
             "roles": roles,
             "filter": filterset,
-            "page": _page(request, filterset.qs),
+            "page": _page(request, filterset),
             "query": _query_without_page(request),
             "escalations": list(gap_selectors.escalations_to(request.user, role_id=role_id)[:10]),
             "can_act": selectors.can_work_feeds(request.user),

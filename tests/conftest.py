@@ -5,6 +5,7 @@ configured, and fail instead when ``CXALIGN_REQUIRE_SERVICES=1`` (CI sets it), s
 service can never pass as a skip.
 """
 
+import copy
 import os
 import socket
 import subprocess
@@ -28,6 +29,19 @@ def need_service(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason}, but CXALIGN_REQUIRE_SERVICES=1")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Each test its own cache key space: Redis outlives a test's rolled-back database.
+
+    Lists cache their counts (``gaps.pagination``); a count another test or run left behind
+    would be correct (keys carry the tables' versions) but would make query counts depend
+    on test order. A fresh key prefix, not a flush: xdist workers share the Redis database.
+    """
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = uuid.uuid4().hex
+    settings.CACHES = caches
 
 
 @pytest.fixture

@@ -1,6 +1,9 @@
 """Pagination of the API's lists: page numbers for most, a cursor for the occurrence table."""
 
+from django.db.models import QuerySet
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+from gaps.pagination import DeferredJoinPaginator, cached_count, table_version
 
 
 class StandardPagination(PageNumberPagination):
@@ -9,6 +12,32 @@ class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class DeferredJoinPagination(StandardPagination):
+    """The standard page shape (``count``, ``next``, ``previous``, ``results``) for large tables.
+
+    The count is cached per exact query under the table's version (``gaps.pagination``); a
+    page is fetched as a deferred join, so page 500 costs about what page 1 does.
+    """
+
+    def paginate_queryset(self, queryset: QuerySet, request, view=None):
+        # The page's rows are loaded through the view's unfiltered queryset (its joins and
+        # prefetches), by id: the filters run once, in the ids query.
+        self.rows = view.get_queryset() if view is not None else queryset
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, queryset: QuerySet, per_page: int) -> DeferredJoinPaginator:
+        return DeferredJoinPaginator(
+            queryset, per_page, rows=self.rows, count_rows=lambda: self.count_rows(queryset)
+        )
+
+    def count_rows(self, queryset: QuerySet) -> int:
+        return cached_count(queryset, version=self.version(queryset))
+
+    def version(self, queryset: QuerySet) -> str:
+        """What the count depends on: the listed table (lists scoped by another, extend)."""
+        return table_version(queryset.model)
 
 
 class OccurrenceCursorPagination(CursorPagination):

@@ -30,7 +30,7 @@ from gaps.filtersets import GapApiFilterSet, OccurrenceFilterSet
 from gaps.models import Gap, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.occurrences import occurrences_record
 
-from .pagination import OccurrenceCursorPagination, StandardPagination
+from .pagination import DeferredJoinPagination, OccurrenceCursorPagination, StandardPagination
 from .permissions import (
     GapWritePermission,
     OccurrenceWritePermission,
@@ -128,7 +128,8 @@ class GapViewSet(
     serializer_class = GapSerializer
     permission_classes = [IsAuthenticated, TokenScopePermission, GapWritePermission]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
-    pagination_class = StandardPagination
+    # Cached count and deferred-join pages: page 500 of 50,000 gaps as cheap as page 1.
+    pagination_class = DeferredJoinPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = GapApiFilterSet
     # PUT would have to resend every field; PATCH says what changes. No DELETE: archive instead.
@@ -180,7 +181,13 @@ class GapViewSet(
         return self._answer(gap)
 
     @extend_schema(summary="A gap's history, oldest first", responses=GapEventSerializer(many=True))
-    @action(detail=True, methods=["get"], serializer_class=GapEventSerializer, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=GapEventSerializer,
+        filter_backends=[],
+        pagination_class=StandardPagination,  # a gap's history is short: counted plainly
+    )
     def history(self, request: Request, pk: str | None = None) -> Response:
         gap = self.get_object()
         page = self.paginate_queryset(selectors.gap_history(gap))

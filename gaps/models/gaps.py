@@ -151,6 +151,12 @@ class Gap(models.Model):
             models.Index(fields=["closed_at"], name="gap_closed_at"),
             models.Index(fields=["prevented_on"], name="gap_prevented_on"),
             models.Index(fields=["overdue", "status"], name="gap_overdue_status"),
+            # The gap lists (gaps.pagination): a page's ids in the default order, skipped over
+            # by an index-only scan, with and without a status filter (docs/lists.md).
+            models.Index(fields=["status", "-detected_on", "-id"], name="gap_status_detected_id"),
+            models.Index(fields=["-detected_on", "-id"], name="gap_detected_id"),
+            # max(updated_at): the table version that keys the lists' cached counts.
+            models.Index(fields=["updated_at"], name="gap_updated_at"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from gaps.api.permissions import TokenScopePermission
 from .. import routing, selectors, services
 from ..filtersets import FeedItemFilterSet, InsightFilterSet
 from ..models import RoutingRule
+from .pagination import InsightsPagination
 from .permissions import InsightsAccess
 from .serializers import (
     FeedItemSerializer,
@@ -35,6 +36,7 @@ class InsightViewSet(
 
     serializer_class = InsightSerializer
     filterset_class = InsightFilterSet
+    pagination_class = InsightsPagination
     permission_classes = PERMISSIONS
     read_rule = staticmethod(selectors.can_read_insights)
     write_rule = staticmethod(selectors.can_write_insights)
@@ -125,6 +127,7 @@ class FeedItemViewSet(
 
     serializer_class = FeedItemSerializer
     filterset_class = FeedItemFilterSet
+    pagination_class = InsightsPagination
     permission_classes = PERMISSIONS
     # Every signed-in person reaches exactly the items of the roles they own (the queryset);
     # executives among them only read.

@@ -54,3 +54,105 @@ def test_postgres_search_stems_and_ranks_title_first(insights, make_insight):
     assert titles("invoicing") == ["Invoices confuse small businesses", "Payment reminders"]
     assert titles('"took a day off"') == ["Late deliveries without notice"]
     assert titles("refund -weeks") == []
+
+
+# --- The stored, indexed search vector (issue 13) ---------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the stored tsvector is PostgreSQL's"
+)
+
+
+def _matches(word: str) -> list[str]:
+    """Titles whose *stored* vector matches ``word`` (no vector computed at query time)."""
+    from django.contrib.postgres.search import SearchQuery
+
+    search = SearchQuery(word, config="english")
+    return sorted(Insight.objects.filter(search_vector=search).values_list("title", flat=True))
+
+
+@postgres_only
+def test_the_vector_follows_every_write_path(make_insight, cx_user):
+    from insights import services
+
+    insight = make_insight(
+        title="Invoices confuse owners", finding="Owners cannot tell what to pay.", segment="SMB"
+    )
+    assert _matches("invoice") == ["Invoices confuse owners"]
+    assert _matches("smb") == ["Invoices confuse owners"]
+    services.insight_update(insight=insight, actor=cx_user, title="Parcels arrive late")
+    assert _matches("invoice") == []
+    assert _matches("parcel") == ["Parcels arrive late"]
+    # A bulk update (as demo data and imports do) bypasses save(): the database still keeps it.
+    Insight.objects.filter(pk=insight.pk).update(evidence="“My refund took a month.”")
+    assert _matches("refund") == ["Parcels arrive late"]
+    Insight.objects.bulk_create(
+        [Insight(title="Chatbot loops", finding="No one.", kind="experience")]
+    )
+    assert _matches("chatbot") == ["Chatbot loops"]
+
+
+@postgres_only
+def test_search_ranks_by_weight_title_finding_evidence_segment(make_insight):
+    make_insight(title="About owners", finding="x", segment="Invoice-heavy accounts")
+    make_insight(title="About payments", finding="x", evidence="“The invoice was wrong.”")
+    make_insight(title="About reminders", finding="The invoice comes late.")
+    make_insight(title="Invoice totals", finding="x")
+    assert titles("invoice") == [
+        "Invoice totals",
+        "About reminders",
+        "About payments",
+        "About owners",
+    ]
+
+
+@postgres_only
+def test_search_uses_the_stored_column_and_the_gin_index(make_insight):
+    from django.test.utils import CaptureQueriesContext
+
+    make_insight(title="Invoices confuse owners")
+    with CaptureQueriesContext(connection) as queries:
+        assert titles("invoice") == ["Invoices confuse owners"]
+    [sql] = [query["sql"] for query in queries.captured_queries]
+    assert '"insights_insight"."search_vector" @@' in sql
+    assert "to_tsvector" not in sql
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'insight_search_gin'")
+        assert "USING gin (search_vector)" in cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/insights/?q=invoice", "/insights/?q=invoice"])
+def test_search_lists_run_the_same_queries_at_two_sizes(
+    client, cx_user, make_insight, url, django_assert_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from gaps.models import Theme
+
+    themes = [Theme.objects.create(name=f"T{n}", slug=f"t{n}") for n in range(2)]
+
+    def fill(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            make_insight(title=f"Invoice issue {i}", finding="Invoices again.", themes=themes)
+            make_insight(title=f"Parcel issue {i}", finding="Late again.")
+
+    client.force_login(cx_user)
+    fill(2, 0)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    fill(30, 2)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(url)
+    if url.startswith("/api/"):
+        body = response.json()
+        assert body["count"] == 32
+        assert len(body["results"]) == 32
+        assert body["results"][0]["title"].startswith("Invoice issue")
+    else:
+        assert len(response.context["page"].object_list) == 25
+        assert response.context["page"].paginator.count == 32
+    # Asked again, the list's count is reused: one query fewer, and never a COUNT.
+    with CaptureQueriesContext(connection) as again:
+        client.get(url)
+    assert len(again.captured_queries) == len(small.captured_queries) - 1
+    assert not any("COUNT(" in query["sql"] for query in again.captured_queries)

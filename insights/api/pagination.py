@@ -1,0 +1,14 @@
+"""Pagination of the insight and feed lists: the standard page shape, cheap at any depth."""
+
+from django.db.models import QuerySet
+
+from gaps.api.pagination import DeferredJoinPagination
+
+from .. import selectors
+
+
+class InsightsPagination(DeferredJoinPagination):
+    """Counts cached under the insight and feed tables' version (``insights_version``)."""
+
+    def version(self, queryset: QuerySet) -> str:
+        return selectors.insights_version()
