@@ -295,20 +295,36 @@ def gap_transition(
     Closing needs a root cause (given here or already on the gap) and stamps ``closed_at``;
     disputing needs a reason (the note); re-attributing a disputed gap may name a new
     ``causing_role``; reopening a closed gap clears its closing and recurring flag.
+
+    The move is judged on the gap as it is once locked, not as the caller read it: when
+    another change got there first and the move no longer applies, ``MoveConflict`` (409 in
+    the API, a form error on pages) says what the gap is now.
     """
-    gap = Gap.objects.select_for_update().select_related("causing_role").get(pk=gap.pk)
+    seen = gap
+    # Lock the gap row alone, with no join: under FOR UPDATE PostgreSQL re-checks a joined row
+    # against the version committed by a concurrent writer, and a re-attribution (new causing
+    # role) made the joined query return nothing (Gap.DoesNotExist, a 500). Relations are read
+    # after the lock, from the state the lock protects.
+    gap = Gap.objects.select_for_update(of=("self",)).get(pk=gap.pk)
     source = gap.status
+    changed_meanwhile = (seen.status, seen.causing_role_id) != (source, gap.causing_role_id)
     if not (is_cx_team(actor) or transitions.acts_as_owner(actor, gap)):
+        if changed_meanwhile and transitions.acts_as_owner(actor, seen):
+            raise transitions.MoveConflict.gap_changed(gap)
         # Someone else's gap: refused whatever the move, not told the move is illegal.
         raise PermissionDenied("You may not change this gap.")
     if to not in S.values:
         raise ValidationError({"to": f"{to!r} is not a gap status."})
     move = transitions.find_move(source, to)
     if move is None:
+        if changed_meanwhile:
+            raise transitions.MoveConflict.gap_changed(gap)
         raise ValidationError(
             {"to": f"A gap cannot go from {S(source).label.lower()} to {S(to).label.lower()}."}
         )
     if not transitions.may_make(actor, gap, move):
+        if changed_meanwhile:
+            raise transitions.MoveConflict.gap_changed(gap)
         raise PermissionDenied("You may not make this change to this gap.")
     note = (note or "").strip()
     if move.needs_note and not note:

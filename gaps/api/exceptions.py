@@ -1,19 +1,28 @@
 """JSON errors for every API failure: Django validation errors become 400s with field messages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from gaps.transitions import MoveConflict
+
+
+class Conflict(exceptions.ValidationError):
+    """409: the request was valid when sent, but the object changed meanwhile."""
+
+    status_code = status.HTTP_409_CONFLICT
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django's ``ValidationError`` raised by services → 400.
 
     Services validate with Django's ``ValidationError`` so that forms and the API share one
-    rule; here its ``message_dict`` (or message list) becomes DRF's per-field 400 body.
+    rule; here its ``message_dict`` (or message list) becomes DRF's per-field 400 body. A
+    ``MoveConflict`` (a transition that lost a race) keeps that body but answers 409.
     """
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
-        exc = exceptions.ValidationError(detail)
+        exc = (Conflict if isinstance(exc, MoveConflict) else exceptions.ValidationError)(detail)
     return drf_exception_handler(exc, context)
