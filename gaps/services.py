@@ -54,6 +54,27 @@ EDITABLE = frozenset(
 CREATABLE_STATUSES = (S.OPEN, S.PREVENTED, S.CLOSED)
 # Dates before this are typing mistakes, not history (and would overflow date arithmetic).
 EARLIEST_DATE = date(1970, 1, 1)
+# A remedy planned further ahead than this is a typing mistake (9999 overflowed date arithmetic
+# downstream); one in the past is allowed back to EARLIEST_DATE, as imported history has them.
+REMEDY_DUE_MAX_YEARS_AHEAD = 10
+
+
+def remedy_due_errors(due_on: date | None, *, today: date) -> dict[str, str]:
+    """A remedy due date given by a person or a file lies between 1970 and ten years ahead."""
+    if due_on is None:
+        return {}
+    try:
+        latest = today.replace(year=today.year + REMEDY_DUE_MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February, in a year that has none
+        latest = today.replace(year=today.year + REMEDY_DUE_MAX_YEARS_AHEAD, day=28)
+    if not EARLIEST_DATE <= due_on <= latest:
+        return {
+            "remedy_due_on": (
+                f"Give a date from {EARLIEST_DATE:%Y} up to {REMEDY_DUE_MAX_YEARS_AHEAD} years "
+                f"ahead ({latest:%Y-%m-%d})."
+            )
+        }
+    return {}
 
 
 def _date_errors(gap: Gap, *, today: date) -> dict[str, str]:
@@ -207,7 +228,12 @@ def gap_create(
             if "detected_on" not in fields and closed_on >= EARLIEST_DATE:
                 # Imported history: found no later than it was closed, not "today".
                 gap.detected_on = min(gap.detected_on, closed_on)
-    errors = {**_date_errors(gap, today=timezone.localdate(now)), **errors}
+    today = timezone.localdate(now)
+    errors = {
+        **_date_errors(gap, today=today),
+        **remedy_due_errors(fields.get("remedy_due_on"), today=today),
+        **errors,
+    }
     if errors:
         raise ValidationError(errors)
     if gap.severity in settings.CXALIGN_ACKNOWLEDGE_DAYS and gap.detected_on:
@@ -258,7 +284,10 @@ def gap_update(
             setattr(gap, name, value)
     if "causing_role" in diff:
         gap.causing_team_id = gap.causing_role.team_id
-    errors = _date_errors(gap, today=timezone.localdate())
+    today = timezone.localdate()
+    errors = _date_errors(gap, today=today)
+    if "remedy_due_on" in diff:
+        errors.update(remedy_due_errors(gap.remedy_due_on, today=today))
     if errors:
         raise ValidationError(errors)
     if {"severity", "detected_on"} & diff.keys():

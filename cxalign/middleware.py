@@ -1,0 +1,47 @@
+"""Project-wide request guards that belong to no single app."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.cache import add_never_cache_headers
+
+NUL_MESSAGE = "Null characters are not allowed."
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _names_with_nul(params) -> list[str]:
+    return sorted(
+        name.replace("\x00", "\\x00")
+        for name, values in params.lists()
+        if "\x00" in name or any("\x00" in value for value in values)
+    )
+
+
+class RefuseNulBytesMiddleware:
+    """Answer 400 to a NUL byte in the path, a query parameter or a posted form field.
+
+    No PostgreSQL text column takes a NUL byte: a filter such as ``?theme=%00`` reached the
+    database as a lookup and came back as a ``DataError`` (a 500). Refusing it here covers
+    every page, filter and form at once; JSON bodies are checked field by field by the API's
+    serializers (``gaps.api.fields.SlugRefField`` and DRF's text fields).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refused = _names_with_nul(request.GET)
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            refused += _names_with_nul(request.POST)
+        if "\x00" in request.path:
+            refused.insert(0, "path")
+        if not refused:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({name: [NUL_MESSAGE] for name in refused}, status=400)
+        else:
+            response = HttpResponseBadRequest(
+                f"{NUL_MESSAGE} ({', '.join(refused)})", content_type="text/plain; charset=utf-8"
+            )
+        add_never_cache_headers(response)
+        return response
