@@ -45,3 +45,23 @@ class RefuseNulBytesMiddleware:
             )
         add_never_cache_headers(response)
         return response
+
+
+class NoStoreForSignedInMiddleware:
+    """``Cache-Control: no-store`` on every signed-in page and every API answer.
+
+    What a signed-in person sees (gaps, savings, feeds) must not stay in a shared or browser
+    cache after they sign out. API answers get it whatever their authentication, since token
+    clients are authenticated inside the view, after this middleware looked. Static files are
+    served by whitenoise before this runs, so they stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
