@@ -2,8 +2,10 @@
 
 from collections.abc import Callable
 
+from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 
 NUL_MESSAGE = "Null characters are not allowed."
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -65,3 +67,16 @@ class NoStoreForSignedInMiddleware:
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             add_never_cache_headers(response)
         return response
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, reading the actor when an entry is written.
+
+    auditlog reads ``request.user`` as the request arrives; API clients with a token are
+    authenticated later, inside the view (DRF then sets ``request.user``), so their changes
+    were logged without an actor. A lazy actor is read when the first entry is saved.
+    """
+
+    @staticmethod
+    def _get_actor(request: HttpRequest):
+        return SimpleLazyObject(lambda: AuditlogMiddleware._get_actor(request))

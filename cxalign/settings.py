@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "auditlog",
     "gaps",
     "insights",
     "roi",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cxalign.middleware.AuditActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "cxalign.middleware.NoStoreForSignedInMiddleware",
@@ -108,6 +110,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# With persistent connections (CONN_MAX_AGE > 0), check a kept connection before a request
+# reuses it: one dropped by PostgreSQL (restart, failover, pg_terminate_backend) is replaced
+# instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -160,6 +166,54 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 # Idle timeout: a session ends after this long without a request (each request renews it).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Audit log (django-auditlog) --------------------------------------------------------------
+
+# Every create, change and delete of these models, by anyone (pages, API, admin, tasks), with
+# its actor, lands in auditlog's LogEntry, beside the gaps' own history (GapEvent). Only
+# administrators read it, in the Django admin ("Log entries"). Not logged, on purpose (a test
+# keeps this list complete): the gap history itself (GapEvent) and other append-only records
+# the system writes (Occurrence, Escalation, DigestDelivery), and the ROI rollup tables, which
+# are derived and recomputed nightly. Changes made with QuerySet.update() bypass model signals
+# and so this log; the services use save() for every change a person makes.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "gaps.team", "exclude_fields": ["updated_at"]},
+    {"model": "gaps.role", "m2m_fields": {"owners"}, "exclude_fields": ["updated_at"]},
+    {"model": "gaps.touchpoint", "exclude_fields": ["updated_at"]},
+    {"model": "gaps.theme", "exclude_fields": ["updated_at"]},
+    {"model": "gaps.gap", "m2m_fields": {"themes"}, "exclude_fields": ["updated_at"]},
+    {"model": "gaps.apitoken", "mask_fields": ["key_hash"], "exclude_fields": ["last_used_at"]},
+    {
+        "model": "insights.insight",
+        "m2m_fields": {"themes", "related_gaps"},
+        "exclude_fields": ["updated_at"],
+    },
+    {
+        "model": "insights.routingrule",
+        "m2m_fields": {"themes", "target_roles"},
+        "exclude_fields": ["updated_at"],
+    },
+    {"model": "insights.feeditem", "exclude_fields": ["updated_at"]},
+    {"model": "roi.costmodel", "exclude_fields": ["updated_at"]},
+    {
+        "model": "auth.user",
+        "m2m_fields": {"groups", "user_permissions"},
+        "mask_fields": ["password"],
+        "exclude_fields": ["last_login"],
+    },
+    {"model": "auth.group", "m2m_fields": {"permissions"}},
+)
+AUDITLOG_NOT_TRACKED = (
+    "gaps.gapevent",
+    "gaps.occurrence",
+    "gaps.escalation",
+    "gaps.digestdelivery",
+    "roi.dailyrollup",
+    "roi.monthlyteamrollup",
+    "roi.monthlyrolerollup",
+    "roi.gapsnapshot",
+    "roi.rolluprun",
+)
 
 # --- Internationalisation ---------------------------------------------------------------------
 

@@ -17,10 +17,11 @@ from rest_framework.test import APIClient
 
 from gaps import services
 from gaps.api.exceptions import exception_handler
-from gaps.models import Gap, GapEvent
+from gaps.models import GapEvent
 from gaps.models.gaps import GapStatus as S
 from gaps.transitions import MoveConflict, find_move
-from tests.factories import RoleFactory, TeamFactory, TouchpointFactory, UserFactory
+from tests.cxalign.support import logged_gap
+from tests.factories import RoleFactory, TeamFactory, UserFactory
 
 ROUNDS = 30
 
@@ -39,20 +40,6 @@ def _post_in_thread(user, url: str, body: dict, barrier: threading.Barrier, out:
         connections.close_all()
 
 
-def _disputable_gap(cx, role) -> Gap:
-    """A gap the CX team logged against ``role``, through the service (so with its history)."""
-    return services.gap_create(
-        actor=cx,
-        title="Invoices arrive in three parts",
-        expectation="One invoice.",
-        delivery="Three.",
-        category=Gap.Category.PROCESS,
-        causing_role=role,
-        severity=3,
-        touchpoint=TouchpointFactory(),
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_reattribution_racing_acknowledge_never_fails_and_keeps_every_history_line():
     if connection.vendor != "postgresql":
@@ -61,7 +48,7 @@ def test_reattribution_racing_acknowledge_never_fails_and_keeps_every_history_li
     owner = UserFactory(username="race-owner", groups=["role_owner"])
     billing = RoleFactory(name="Billing", team=TeamFactory(name="Billing"), owners=[owner])
     logistics = RoleFactory(name="Logistics", team=TeamFactory(name="Logistics"), owners=[owner])
-    gap = _disputable_gap(cx, billing)
+    gap = logged_gap(cx, billing)
     url = f"/api/v1/gaps/{gap.pk}/transition/"
     answered_ok = 0
     failures = []
@@ -128,7 +115,7 @@ def test_a_move_made_stale_by_a_concurrent_change_is_a_conflict_not_a_500():
     owner = UserFactory(username="stale-owner", groups=["role_owner"])
     billing = RoleFactory(name="Billing", team=TeamFactory(name="Billing"), owners=[owner])
     logistics = RoleFactory(name="Logistics", team=TeamFactory(name="Logistics"))
-    gap = _disputable_gap(cx, billing)
+    gap = logged_gap(cx, billing)
     stale = services.gap_transition(gap=gap, to=S.DISPUTED, actor=owner, note="Not us.")
     services.gap_transition(gap=stale, to=S.OPEN, actor=cx, causing_role=logistics)
 
