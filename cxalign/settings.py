@@ -7,6 +7,7 @@ result store and cache) and ``SECRET_KEY``; without ``SECRET_KEY`` and with ``DE
 process refuses to start rather than fall back to a known key.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "auditlog",
     "gaps",
     "insights",
     "roi",
@@ -57,12 +61,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cxalign.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cxalign.middleware.AuditActorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cxalign.middleware.NoStoreForSignedInMiddleware",
+    # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cxalign.urls"
@@ -101,6 +111,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# With persistent connections (CONN_MAX_AGE > 0), check a kept connection before a request
+# reuses it: one dropped by PostgreSQL (restart, failover, pg_terminate_backend) is replaced
+# instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
@@ -124,9 +138,83 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "cxalign.auth.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in lockout (django-axes) and sessions --------------------------------------------
+
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is
+# locked for the cool-off (an administrator can unlock it sooner in the admin, "Access
+# attempts"). Username and address together: a stranger cannot lock a colleague out from
+# elsewhere, and one address cannot try many passwords on one account.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cxalign.views.sign_in_locked_out"
+# Behind a proxy (gunicorn behind a load balancer): how many proxies append X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Idle timeout: a session ends after this long without a request (each request renews it).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=8 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Audit log (django-auditlog) --------------------------------------------------------------
+
+# Every create, change and delete of these models, by anyone (pages, API, admin, tasks), with
+# its actor, lands in auditlog's LogEntry, beside the gaps' own history (GapEvent). Only
+# administrators read it, in the Django admin ("Log entries"). Not logged, on purpose (a test
+# keeps this list complete): the gap history itself (GapEvent) and other append-only records
+# the system writes (Occurrence, Escalation, DigestDelivery), and the ROI rollup tables, which
+# are derived and recomputed nightly. Changes made with QuerySet.update() bypass model signals
+# and so this log; the services use save() for every change a person makes.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "gaps.team", "exclude_fields": ["updated_at"]},
+    {"model": "gaps.role", "m2m_fields": {"owners"}, "exclude_fields": ["updated_at"]},
+    {"model": "gaps.touchpoint", "exclude_fields": ["updated_at"]},
+    {"model": "gaps.theme", "exclude_fields": ["updated_at"]},
+    {"model": "gaps.gap", "m2m_fields": {"themes"}, "exclude_fields": ["updated_at"]},
+    {"model": "gaps.apitoken", "mask_fields": ["key_hash"], "exclude_fields": ["last_used_at"]},
+    {
+        "model": "insights.insight",
+        "m2m_fields": {"themes", "related_gaps"},
+        "exclude_fields": ["updated_at"],
+    },
+    {
+        "model": "insights.routingrule",
+        "m2m_fields": {"themes", "target_roles"},
+        "exclude_fields": ["updated_at"],
+    },
+    {"model": "insights.feeditem", "exclude_fields": ["updated_at"]},
+    {"model": "roi.costmodel", "exclude_fields": ["updated_at"]},
+    {
+        "model": "auth.user",
+        "m2m_fields": {"groups", "user_permissions"},
+        "mask_fields": ["password"],
+        "exclude_fields": ["last_login"],
+    },
+    {"model": "auth.group", "m2m_fields": {"permissions"}},
+)
+AUDITLOG_NOT_TRACKED = (
+    "gaps.gapevent",
+    "gaps.occurrence",
+    "gaps.escalation",
+    "gaps.digestdelivery",
+    "roi.dailyrollup",
+    "roi.monthlyteamrollup",
+    "roi.monthlyrolerollup",
+    "roi.gapsnapshot",
+    "roi.rolluprun",
+)
 
 # --- Internationalisation ---------------------------------------------------------------------
 
@@ -169,6 +257,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with a nesting limit (a 1,000-deep body was a RecursionError, a 500), then forms.
+    "DEFAULT_PARSER_CLASSES": [
+        "gaps.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -179,6 +273,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "gaps.api.exceptions.exception_handler",
+    # Bad "Authorization: Token …" headers per client address (gaps.api.authentication); past
+    # the rate, that client's token requests are answered 429 until the window passes.
+    "DEFAULT_THROTTLE_RATES": {
+        "token_failures": env.str("CXALIGN_TOKEN_FAILURE_RATE", default="10/min"),
+    },
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0) or None,
 }
 
 # --- drf-spectacular (OpenAPI 3; Swagger UI from the sidecar's local files, no CDN) -----------
@@ -268,6 +368,29 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+
+# Everything from our own origin, nothing inline: pages load their scripts and styles from
+# static files (templates carry no <script> body, no on*= handler and no style attribute), so
+# an injected script or style has nowhere to run. Chart data travels as json_script blocks,
+# which are data, not script.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
-"""The landing page: each person goes where their work is."""
+"""The landing page: each person goes where their work is; the sign-in lockout page."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 
 from gaps import permissions
 
@@ -21,3 +24,29 @@ def landing_url_name(user) -> str:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(landing_url_name(request.user))
+
+
+def lockout_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return (
+        f"Too many failed sign-ins: signing in as this user from here is locked for "
+        f"{minutes} minutes. Try again later, or ask an administrator to unlock it."
+    )
+
+
+def sign_in_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """django-axes' lockout answer: the sign-in form again, saying why, with status 429.
+
+    Works for our sign-in page and the admin's alike: both answer a refused sign-in with their
+    form, whose "enter a correct password" error would mislead here and is replaced.
+    """
+    context = getattr(original_response, "context_data", None) or {}
+    form = context.get("form")
+    if form is None or not isinstance(original_response, TemplateResponse):
+        return HttpResponse(lockout_message(), status=429, content_type="text/plain; charset=utf-8")
+    form.errors.pop(NON_FIELD_ERRORS, None)
+    form.add_error(None, lockout_message())
+    response = TemplateResponse(request, original_response.template_name, context, status=429)
+    return response.render()

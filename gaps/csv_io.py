@@ -60,6 +60,11 @@ COLUMNS: tuple[tuple[str, bool, str], ...] = (
     ("expected_monthly_occurrences", False, "Required for prevented gaps, e.g. 40."),
     ("remedy_cost", False, "What fixing or preventing it cost; blank = 0.00."),
     ("journey_stage", False, "select, get or use."),
+    (
+        "remedy_due_on",
+        False,
+        "YYYY-MM-DD, from 1970 up to ten years ahead; blank = set by severity.",
+    ),
 )
 HEADER = [name for name, _required, _help in COLUMNS]
 REQUIRED = {name for name, required, _help in COLUMNS if required}
@@ -67,6 +72,10 @@ IMPORTABLE_STATUSES = {S.OPEN, S.PREVENTED, S.CLOSED}
 MONEY_COLUMNS = ("cost_to_serve", "revenue_at_risk", "expected_monthly_occurrences", "remedy_cost")
 # A cell starting with one of these is a formula to a spreadsheet: exported with a leading "'".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Files we send: the charset for browsers, and a byte-order mark first, without which Excel
+# reads UTF-8 as the local code page and accents turn to mojibake. The import skips the mark.
+CONTENT_TYPE = "text/csv; charset=utf-8"
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -124,12 +133,13 @@ def gap_row(gap: Gap) -> list[str]:
         "expected_monthly_occurrences": gap.expected_monthly_occurrences,
         "remedy_cost": gap.remedy_cost,
         "journey_stage": gap.journey_stage,
+        "remedy_due_on": gap.remedy_due_on,
     }
     return [_cell(values[name]) for name in HEADER]
 
 
 def gaps_export_lines(queryset: QuerySet[Gap]) -> Iterator[str]:
-    """The CSV text of ``queryset`` line by line (streamed: lists can be long)."""
+    """The CSV text of ``queryset`` line by line (streamed: lists can be long), BOM first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -140,14 +150,14 @@ def gaps_export_lines(queryset: QuerySet[Gap]) -> Iterator[str]:
         return text
 
     writer.writerow(HEADER)
-    yield flush()
+    yield BOM + flush()
     for gap in queryset.iterator(chunk_size=500):
         writer.writerow(gap_row(gap))
         yield flush()
 
 
 def template_text() -> str:
-    """A template file: the header and one example row."""
+    """A template file: the header and one example row, BOM first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
@@ -172,9 +182,10 @@ def template_text() -> str:
             "",
             "",
             "get",
+            "",
         ]
     )
-    return buffer.getvalue()
+    return BOM + buffer.getvalue()
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -277,7 +288,7 @@ class _RowParser:
                 self.error("touchpoint", f"No touchpoint named {c['touchpoint']!r}.")
             arguments["touchpoint"] = touchpoint
         arguments["themes"] = self._themes()
-        for name in ("detected_on", "prevented_on"):
+        for name in ("detected_on", "prevented_on", "remedy_due_on"):
             if c[name]:
                 day = self._date(name)
                 if day is not None:
@@ -362,7 +373,7 @@ class _RowParser:
 
 
 def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text.removeprefix(BOM)))
     try:
         header = next(reader)
     except StopIteration:

@@ -54,6 +54,27 @@ EDITABLE = frozenset(
 CREATABLE_STATUSES = (S.OPEN, S.PREVENTED, S.CLOSED)
 # Dates before this are typing mistakes, not history (and would overflow date arithmetic).
 EARLIEST_DATE = date(1970, 1, 1)
+# A remedy planned further ahead than this is a typing mistake (9999 overflowed date arithmetic
+# downstream); one in the past is allowed back to EARLIEST_DATE, as imported history has them.
+REMEDY_DUE_MAX_YEARS_AHEAD = 10
+
+
+def remedy_due_errors(due_on: date | None, *, today: date) -> dict[str, str]:
+    """A remedy due date given by a person or a file lies between 1970 and ten years ahead."""
+    if due_on is None:
+        return {}
+    try:
+        latest = today.replace(year=today.year + REMEDY_DUE_MAX_YEARS_AHEAD)
+    except ValueError:  # 29 February, in a year that has none
+        latest = today.replace(year=today.year + REMEDY_DUE_MAX_YEARS_AHEAD, day=28)
+    if not EARLIEST_DATE <= due_on <= latest:
+        return {
+            "remedy_due_on": (
+                f"Give a date from {EARLIEST_DATE:%Y} up to {REMEDY_DUE_MAX_YEARS_AHEAD} years "
+                f"ahead ({latest:%Y-%m-%d})."
+            )
+        }
+    return {}
 
 
 def _date_errors(gap: Gap, *, today: date) -> dict[str, str]:
@@ -207,7 +228,12 @@ def gap_create(
             if "detected_on" not in fields and closed_on >= EARLIEST_DATE:
                 # Imported history: found no later than it was closed, not "today".
                 gap.detected_on = min(gap.detected_on, closed_on)
-    errors = {**_date_errors(gap, today=timezone.localdate(now)), **errors}
+    today = timezone.localdate(now)
+    errors = {
+        **_date_errors(gap, today=today),
+        **remedy_due_errors(fields.get("remedy_due_on"), today=today),
+        **errors,
+    }
     if errors:
         raise ValidationError(errors)
     if gap.severity in settings.CXALIGN_ACKNOWLEDGE_DAYS and gap.detected_on:
@@ -258,7 +284,10 @@ def gap_update(
             setattr(gap, name, value)
     if "causing_role" in diff:
         gap.causing_team_id = gap.causing_role.team_id
-    errors = _date_errors(gap, today=timezone.localdate())
+    today = timezone.localdate()
+    errors = _date_errors(gap, today=today)
+    if "remedy_due_on" in diff:
+        errors.update(remedy_due_errors(gap.remedy_due_on, today=today))
     if errors:
         raise ValidationError(errors)
     if {"severity", "detected_on"} & diff.keys():
@@ -295,20 +324,36 @@ def gap_transition(
     Closing needs a root cause (given here or already on the gap) and stamps ``closed_at``;
     disputing needs a reason (the note); re-attributing a disputed gap may name a new
     ``causing_role``; reopening a closed gap clears its closing and recurring flag.
+
+    The move is judged on the gap as it is once locked, not as the caller read it: when
+    another change got there first and the move no longer applies, ``MoveConflict`` (409 in
+    the API, a form error on pages) says what the gap is now.
     """
-    gap = Gap.objects.select_for_update().select_related("causing_role").get(pk=gap.pk)
+    seen = gap
+    # Lock the gap row alone, with no join: under FOR UPDATE PostgreSQL re-checks a joined row
+    # against the version committed by a concurrent writer, and a re-attribution (new causing
+    # role) made the joined query return nothing (Gap.DoesNotExist, a 500). Relations are read
+    # after the lock, from the state the lock protects.
+    gap = Gap.objects.select_for_update(of=("self",)).get(pk=gap.pk)
     source = gap.status
+    changed_meanwhile = (seen.status, seen.causing_role_id) != (source, gap.causing_role_id)
     if not (is_cx_team(actor) or transitions.acts_as_owner(actor, gap)):
+        if changed_meanwhile and transitions.acts_as_owner(actor, seen):
+            raise transitions.MoveConflict.gap_changed(gap)
         # Someone else's gap: refused whatever the move, not told the move is illegal.
         raise PermissionDenied("You may not change this gap.")
     if to not in S.values:
         raise ValidationError({"to": f"{to!r} is not a gap status."})
     move = transitions.find_move(source, to)
     if move is None:
+        if changed_meanwhile:
+            raise transitions.MoveConflict.gap_changed(gap)
         raise ValidationError(
             {"to": f"A gap cannot go from {S(source).label.lower()} to {S(to).label.lower()}."}
         )
     if not transitions.may_make(actor, gap, move):
+        if changed_meanwhile:
+            raise transitions.MoveConflict.gap_changed(gap)
         raise PermissionDenied("You may not make this change to this gap.")
     note = (note or "").strip()
     if move.needs_note and not note:

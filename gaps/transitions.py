@@ -9,6 +9,8 @@ and only the moves marked ``owner``; executives and integrations make none.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from .models import Gap
 from .models.gaps import GapStatus as S
 from .permissions import is_cx_team, is_role_owner, owned_role_ids
@@ -46,6 +48,27 @@ MOVES: tuple[Move, ...] = (
 )
 
 _BY_KEY = {(move.source, move.target): move for move in MOVES}
+
+
+class MoveConflict(ValidationError):
+    """The gap changed (moved or re-attributed) after the caller read it; the move is stale.
+
+    A ``ValidationError``, so that pages show it as a form error like any refused move; the
+    API answers it with 409 Conflict, telling a client to read the gap again, not to fix its
+    input.
+    """
+
+    @classmethod
+    def gap_changed(cls, gap: Gap) -> "MoveConflict":
+        return cls(
+            {
+                "to": (
+                    "Someone changed this gap meanwhile: it is now "
+                    f"{Gap.Status(gap.status).label.lower()}, attributed to "
+                    f"{gap.causing_role}. Reload it and choose again."
+                )
+            }
+        )
 
 
 def find_move(source: str, target: str) -> Move | None:

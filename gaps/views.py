@@ -121,7 +121,9 @@ def gap_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadR
         return HttpResponseBadRequest(f"Invalid filters: {problems}", content_type="text/plain")
     gaps = filterset.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(csv_io.gaps_export_lines(gaps), content_type="text/csv")
+    response = StreamingHttpResponse(
+        csv_io.gaps_export_lines(gaps), content_type=csv_io.CONTENT_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="gaps-{stamp}.csv"'
     return response
 
@@ -373,6 +375,6 @@ def gap_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def gap_import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(csv_io.template_text(), content_type="text/csv")
+    response = HttpResponse(csv_io.template_text(), content_type=csv_io.CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="gaps-template.csv"'
     return response

@@ -21,3 +21,22 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         if not 0 < int(text) <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(int(text))
+
+
+class SlugRefField(serializers.SlugRelatedField):
+    """A related object by slug or username, checked as text before any query is made.
+
+    DRF's field sends whatever arrives to the lookup: a NUL byte reached PostgreSQL, which
+    refuses it with a ``DataError`` (a 500), and a number or an object became its ``str()``.
+    """
+
+    default_error_messages = {
+        "null_characters": "Null characters are not allowed.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gaps.api.fields import IdRelatedField
+from gaps.api.fields import IdRelatedField, SlugRefField
 from gaps.models import MAX_ID, Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import OccurrenceInput, TouchpointRef, batch_refs
@@ -75,7 +75,7 @@ class TeamSerializer(StrictInputMixin, serializers.ModelSerializer):
 
 
 class RoleSerializer(StrictInputMixin, serializers.ModelSerializer):
-    owners = serializers.SlugRelatedField(
+    owners = SlugRefField(
         slug_field="username",
         many=True,
         required=False,
@@ -178,7 +178,7 @@ class GapSerializer(serializers.ModelSerializer):
         ]
 
 
-class ThemeRefField(serializers.SlugRelatedField):
+class ThemeRefField(SlugRefField):
     """A theme by slug, as the API answers it, or by id, as the list's ``theme`` filter takes it."""
 
     def to_internal_value(self, data: Any) -> Theme:
@@ -204,7 +204,7 @@ class GapUpdateSerializer(StrictInputMixin, serializers.ModelSerializer):
         queryset=Theme.objects.all(),
         help_text="Theme slugs (or ids); the list replaces the gap's themes.",
     )
-    remedy_owner = serializers.SlugRelatedField(
+    remedy_owner = SlugRefField(
         slug_field="username",
         required=False,
         allow_null=True,

@@ -1,9 +1,14 @@
-"""API representations of insights, routing rules and feed items (one serializer each)."""
+"""API representations of insights, routing rules and feed items (one serializer each).
+
+Inputs are strict as in the gaps API (its ``StrictInputMixin``): a key a body may not set is a
+400 naming it, never silently dropped.
+"""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gaps.api.fields import IdRelatedField
+from gaps.api.serializers import StrictInputMixin
 from gaps.models import Gap, Role, Team, Theme
 from gaps.models.gaps import GapCategory
 
@@ -37,7 +42,7 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
     return field_class(choices=choices, **kwargs)
 
 
-class InsightSerializer(serializers.ModelSerializer):
+class InsightSerializer(StrictInputMixin, serializers.ModelSerializer):
     kind = choice_field(InsightKind.choices)
     source = choice_field(InsightSource.choices, required=False, allow_blank=True)
     status = choice_field(InsightStatus.choices, read_only=True)
@@ -66,7 +71,7 @@ class InsightSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "published_at", "created_at", "updated_at"]
 
 
-class RoutingRuleSerializer(serializers.ModelSerializer):
+class RoutingRuleSerializer(StrictInputMixin, serializers.ModelSerializer):
     themes = IdRelatedField(queryset=Theme.objects.all(), many=True, required=False)
     team = IdRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     gap_category = choice_field(GapCategory.choices, required=False, allow_blank=True)
@@ -155,7 +160,7 @@ class FeedItemSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f not in ("state", "dismissal_reason")]
 
 
-class FeedItemStateSerializer(serializers.Serializer):
+class FeedItemStateSerializer(StrictInputMixin, serializers.Serializer):
     """What a PATCH may change: the state, and the reason when dismissing."""
 
     state = choice_field(FeedState.choices)

@@ -212,9 +212,10 @@ def test_export_then_import_round_trip(client, cx_user, make_gap, themes, owned_
     )
     client.force_login(cx_user)
     response = client.get(reverse("gaps:export"), {"status": ["open", "closed", "prevented"]})
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = b"".join(response.streaming_content).decode()
-    assert text.splitlines()[0] == ",".join(csv_io.HEADER)
+    # The byte-order mark first, so that spreadsheets read the file as UTF-8.
+    assert text.splitlines()[0] == "\ufeff" + ",".join(csv_io.HEADER)
     assert "'=SUM(A1:A3)" in text  # spreadsheets do not run it
     before = sorted(csv_io.gap_row(gap) for gap in Gap.objects.prefetch_related("themes"))
     Gap.objects.all().delete()
@@ -262,7 +263,7 @@ def test_template_and_column_help(client, cx_user, owner_user):
     page = client.get(IMPORT).content.decode()
     for name in csv_io.HEADER:
         assert f"{name}</" in page
-    template = client.get(reverse("gaps:import_template")).content.decode()
+    template = client.get(reverse("gaps:import_template")).content.decode("utf-8-sig")
     assert template.splitlines()[0] == ",".join(csv_io.HEADER)
     client.force_login(owner_user)
     assert client.get(IMPORT).status_code == 403
