@@ -214,6 +214,8 @@ AUDITLOG_NOT_TRACKED = (
     "roi.monthlyrolerollup",
     "roi.gapsnapshot",
     "roi.rolluprun",
+    # Task hand-off bookkeeping: the change it carries is logged where it was made.
+    "outbox.outboxmessage",
 )
 
 # --- Internationalisation ---------------------------------------------------------------------
