@@ -13,7 +13,8 @@ class CostModel(models.Model):
     """Money defaults, versioned by ``effective_from`` so that a past figure can be recomputed.
 
     The version in force on day T is the one with the latest ``effective_from`` ≤ T. Before the
-    first version, an unsaved default (zero costs) applies — see ``roi.costs.cost_model_as_of``.
+    first version, the first version applies (it reaches back to the earliest data); program
+    cost counts only from its ``effective_from`` — see ``roi.costs.version_in_force``.
     """
 
     effective_from = models.DateField(unique=True)

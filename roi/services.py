@@ -269,15 +269,14 @@ def _add_measured_savings(
     )
     if not gaps:
         return {}
-    versions = {
-        timeline.on(day)
+    windows = {
+        timeline.on(day).baseline_window_days
         for day in (
             first,
             *(v.effective_from for v in timeline.versions if first < v.effective_from <= end),
             end,
         )
     }
-    windows = {v.baseline_window_days for v in versions}
     before = closed_gap_counts(None, windows=windows, before=first)
     daily = defaultdict(int)
     post_in_range = (

@@ -1,0 +1,72 @@
+"""The rollup cannot be stopped by ordinary input (issue 8, finding 1): days before the first
+cost model, money at the limits of what gaps accept, and a failed run is recorded."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from gaps.models import Gap
+from roi import calculations as calc
+from roi import services
+from roi.costs import CostModelTimeline, cost_model_as_of, gap_unit_cost
+from roi.figures import totals_as_of
+from roi.models import CostModel
+from tests.factories import GapFactory, OccurrenceFactory
+
+from .conftest import T0, TODAY
+from .test_rollup import assert_same, rolled_totals
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_occurrence_before_the_first_cost_model_does_not_stop_the_rollup(history):
+    """Used to raise ``TypeError: Model instances without primary key value are unhashable``."""
+    old = OccurrenceFactory(
+        gap=history["c"], occurred_at=calc.day_start(date(2024, 6, 1)) + timedelta(hours=10)
+    )
+    result = services.rollup_nightly(today=TODAY)
+    assert result.first_day == date(2024, 6, 1)
+    assert_same(rolled_totals(TODAY), totals_as_of(TODAY))
+    # The first version (5.00 + 10.00) reaches back to the old occurrence's day.
+    row = rolled_totals(date(2024, 6, 2))
+    assert (row.occurrences, row.cost_incurred) == (1, Decimal("15.00"))
+    assert gap_unit_cost(history["c"], cost_model_as_of(old.occurred_at.date())) == 15
+    # And every later run goes through too.
+    OccurrenceFactory(gap=history["c"], occurred_at=T0 - timedelta(hours=5))
+    assert services.rollup_nightly(today=TODAY + timedelta(days=1)).last_day == TODAY
+    assert_same(rolled_totals(TODAY + timedelta(days=1)), totals_as_of(TODAY + timedelta(days=1)))
+
+
+def test_a_gap_closed_before_the_first_cost_model_does_not_stop_the_rollup(history):
+    closed_at = calc.day_start(date(2023, 3, 1)) + timedelta(hours=15)
+    gap = GapFactory(
+        causing_role=history["invoicing"],
+        status=Gap.Status.CLOSED,
+        detected_on=date(2022, 11, 1),
+        closed_at=closed_at,
+        root_cause="Imported history.",
+        touchpoint=None,
+        remedy_cost=Decimal("80.00"),
+    )
+    for day in range(45):
+        OccurrenceFactory(gap=gap, occurred_at=closed_at - timedelta(days=2 * day, hours=1))
+    OccurrenceFactory(gap=gap, occurred_at=closed_at + timedelta(days=100))
+    result = services.rollup_nightly(today=TODAY)
+    assert result.first_day == date(2022, 11, 1)
+    for as_of in (date(2023, 3, 2), date(2023, 6, 1), date(2024, 1, 1), TODAY):
+        assert_same(rolled_totals(as_of), totals_as_of(as_of))
+    # Valued with the first version's defaults (5.00 + 10.00), not at zero.
+    first = CostModelTimeline().on(date(2023, 3, 1))
+    assert first.pk == CostModel.objects.order_by("effective_from").first().pk
+    assert rolled_totals(date(2023, 6, 1)).measured_savings > 0
+
+
+def test_program_cost_still_counts_from_the_first_cost_model(history):
+    CostModel.objects.filter(effective_from=TODAY - timedelta(days=20)).update(
+        program_cost_per_month=Decimal("30.00")
+    )
+    OccurrenceFactory(gap=history["c"], occurred_at=calc.day_start(date(2024, 6, 1)))
+    timeline = CostModelTimeline()
+    assert timeline.program_started == TODAY - timedelta(days=400)
+    assert timeline.on(date(2024, 6, 1)).program_cost_per_month == 0
