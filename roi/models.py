@@ -186,22 +186,51 @@ class GapSnapshot(models.Model):
 
 
 class RollupRun(models.Model):
-    """One run of the rollup: which days it recomputed and when it finished."""
+    """One run of the rollup: which days it recomputed, when it finished, and how it ended.
+
+    A failed run is written after its own transaction rolled back (nothing of it is kept but
+    this row), so that the dashboard can say "the last run failed" and why. Its
+    ``first_day``/``last_day`` stay empty: only succeeded runs cover days (the error text names
+    the range it tried). ``skipped_gaps`` lists gaps a succeeded run left out because their
+    figures would not fit the rollup's columns (each also has a line in its history).
+    """
 
     class Trigger(models.TextChoices):
         NIGHTLY = "nightly", "Nightly job"
         MANUAL = "manual", "By hand"
         DEMO = "demo", "Demo data"
 
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
     first_day = models.DateField(null=True, blank=True)
     last_day = models.DateField(null=True, blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     daily_rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why a failed run failed.")
+    failed_gap = models.ForeignKey(
+        "gaps.Gap",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The gap a failed run was computing, where known.",
+    )
+    skipped_gaps = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Gaps left out of a run\'s figures: [{"gap": id, "reason": "…"}].',
+    )
 
     class Meta:
         ordering = ["-finished_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-finished_at"], name="rolluprun_status_finished")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.trigger} {self.first_day}..{self.last_day}"
+        return f"{self.trigger} {self.status} {self.first_day}..{self.last_day}"

@@ -23,6 +23,7 @@ it, a late occurrence of a closed gap makes the run recompute from its day (or, 
 baseline window, from the closing day) to yesterday.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from .models import (
     RollupRun,
 )
 
+logger = logging.getLogger(__name__)
 ZERO = calc.ZERO
 ONE_DAY = timedelta(days=1)
 # Any constant unique to this job; PostgreSQL advisory locks are keyed by a bigint.
@@ -142,10 +144,11 @@ def rollup_due_since(*, until: date) -> date | None:
     gap's closing, since it changes the baseline), a gap created or changed (its earliest
     day: detection, closing, prevention or first occurrence), a cost model version added.
     """
-    last = RollupRun.objects.order_by("-started_at", "-id").first()
+    succeeded = RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED)
+    last = succeeded.order_by("-started_at", "-id").first()
     if last is None:
         return first_data_day()
-    covered = RollupRun.objects.filter(last_day__isnull=False).order_by("-last_day").first()
+    covered = succeeded.filter(last_day__isnull=False).order_by("-last_day").first()
     due = [covered.last_day + ONE_DAY] if covered else [first_data_day() or until + ONE_DAY]
     cutoff = last.started_at
     # An occurrence stamped just before the last run started may have committed only after
@@ -517,19 +520,73 @@ def _write_snapshots(
     GapSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)
 
 
-@transaction.atomic
+class RollupGapError(Exception):
+    """A run failed while computing one gap's figures: the run records which gap."""
+
+    def __init__(self, gap_id: int, message: str) -> None:
+        super().__init__(f"gap {gap_id}: {message}")
+        self.gap_id = gap_id
+
+
+@dataclass
+class _Attempt:
+    """What a run was doing, for the record of a failure (the transaction loses the rest)."""
+
+    trigger: str
+    requested_at: datetime
+    first: date | None = None
+    last: date | None = None
+
+
 def rollup_run(
     *, first: date | None, last: date, trigger: str = RollupRun.Trigger.MANUAL
 ) -> RollupResult:
     """Recompute the days ``[first, last]`` (``first=None``: the days due since the last run).
 
     One transaction; a second run waits for the first (advisory lock) and then recomputes on
-    top of its committed rows, so nothing is counted twice.
+    top of its committed rows, so nothing is counted twice. When the run fails, its
+    transaction rolls back, a ``RollupRun`` with status ``failed`` and the error is written
+    outside it, and the error is raised again (the nightly task fails visibly in Celery).
     """
+    attempt = _Attempt(trigger=trigger, requested_at=timezone.now(), first=first, last=last)
+    try:
+        with transaction.atomic():
+            return _rollup_run(attempt)
+    except Exception as error:
+        _record_failure(attempt, error)
+        raise
+
+
+def _record_failure(attempt: _Attempt, error: Exception) -> None:
+    """Write the failed run's row after its transaction rolled back.
+
+    Inside a caller's transaction (tests, ``seed_demo``) the row lands in that transaction;
+    from Celery and the command it commits on its own. Never hides the original error: a
+    failure to write the record is logged and the run's own error is raised by the caller.
+    """
+    days = f"{attempt.first or 'the days due'}..{attempt.last}"
+    text = f"{type(error).__name__}: {error}".strip()
+    try:
+        RollupRun.objects.create(
+            trigger=attempt.trigger,
+            status=RollupRun.Status.FAILED,
+            started_at=attempt.requested_at,
+            finished_at=timezone.now(),
+            error=f"While recomputing {days}: {text}",
+            failed_gap_id=getattr(error, "gap_id", None),
+        )
+    except Exception:  # the database itself may be what failed
+        logger.exception("Could not record the failed rollup run (%s)", text)
+
+
+def _rollup_run(attempt: _Attempt) -> RollupResult:
+    """The run's body, inside its transaction."""
     _lock()
     started_at = timezone.now()
+    trigger, last = attempt.trigger, attempt.last
+    first = attempt.first
     if first is None:
-        first = rollup_due_since(until=last)
+        first = attempt.first = rollup_due_since(until=last)
     if first is None or first > last:
         run = RollupRun.objects.create(
             trigger=trigger, started_at=started_at, finished_at=timezone.now()

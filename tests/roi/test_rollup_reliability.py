@@ -5,16 +5,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import DatabaseError, connection
 
 from gaps.models import Gap
 from roi import calculations as calc
-from roi import services
+from roi import selectors, services
 from roi.costs import CostModelTimeline, cost_model_as_of, gap_unit_cost
 from roi.figures import totals_as_of
-from roi.models import CostModel
+from roi.models import CostModel, DailyRollup, RollupRun
+from roi.tasks import rollup_nightly
 from tests.factories import GapFactory, OccurrenceFactory
 
-from .conftest import T0, TODAY
+from .conftest import T0, TODAY, make_history
 from .test_rollup import assert_same, rolled_totals
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +72,59 @@ def test_program_cost_still_counts_from_the_first_cost_model(history):
     timeline = CostModelTimeline()
     assert timeline.program_started == TODAY - timedelta(days=400)
     assert timeline.on(date(2024, 6, 1)).program_cost_per_month == 0
+
+
+# --- A failed run is recorded ----------------------------------------------------------------
+
+FAIL_ON_WRITE = """
+CREATE FUNCTION cx_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'disk full (test)'; END $$;
+CREATE TRIGGER cx_test_refuse BEFORE INSERT ON roi_dailyrollup
+FOR EACH STATEMENT EXECUTE FUNCTION cx_test_refuse();
+"""
+ALLOW_WRITES = "DROP TRIGGER cx_test_refuse ON roi_dailyrollup; DROP FUNCTION cx_test_refuse();"
+
+
+def _refuse_daily_rows(on: bool) -> None:
+    """A real database failure inside the run (no mock): a trigger refusing the daily rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the failing write is a PostgreSQL trigger")
+    with connection.cursor() as cursor:
+        cursor.execute(FAIL_ON_WRITE if on else ALLOW_WRITES)
+
+
+def test_a_failed_run_is_recorded_and_the_next_run_redoes_its_days(history):
+    _refuse_daily_rows(True)
+    with pytest.raises(DatabaseError, match="disk full"):
+        services.rollup_nightly(today=TODAY)
+    failed = RollupRun.objects.get()
+    assert failed.status == RollupRun.Status.FAILED
+    assert "disk full (test)" in failed.error
+    assert f"{services.first_data_day()}..{TODAY - timedelta(days=1)}" in failed.error
+    assert (failed.first_day, failed.last_day) == (None, None)
+    assert not DailyRollup.objects.exists()
+    assert selectors.last_run() == failed
+    _refuse_daily_rows(False)
+    # The failed run covered nothing: the next one starts where the data starts.
+    result = services.rollup_nightly(today=TODAY)
+    assert result.first_day == services.first_data_day()
+    assert result.run.status == RollupRun.Status.SUCCEEDED
+    assert_same(rolled_totals(TODAY), totals_as_of(TODAY))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_task_records_the_failure_outside_the_run_and_raises_again():
+    make_history()
+    _refuse_daily_rows(True)
+    try:
+        with pytest.raises(DatabaseError, match="disk full"):
+            rollup_nightly.delay()
+    finally:
+        _refuse_daily_rows(False)
+    # Committed on its own although the run's transaction rolled back.
+    failed = RollupRun.objects.get()
+    assert failed.status == "failed"
+    assert failed.trigger == "nightly"
+    assert not DailyRollup.objects.exists()
+    assert rollup_nightly.delay().get() == DailyRollup.objects.count() > 0
+    assert list(RollupRun.objects.values_list("status", flat=True)) == ["succeeded", "failed"]
