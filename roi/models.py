@@ -2,11 +2,18 @@
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from gaps.models.limits import MAX_OCCURRENCE_MONEY, MAX_REMEDY_COST, bounded
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# The rollup's sums and the snapshots' figures: 18 digits before the point, so that the
+# bounded inputs (gaps.models.limits) cannot overflow them at enterprise volume.
+ROLLUP_MONEY = {"max_digits": 20, "decimal_places": 2}
+# Baseline window and estimate horizon: at most ten years, which bounds every savings figure.
+MAX_WINDOW_DAYS = 3660
 
 
 class CostModel(models.Model):
@@ -20,19 +27,19 @@ class CostModel(models.Model):
     effective_from = models.DateField(unique=True)
     currency = models.CharField(max_length=3, default="EUR")
     cost_per_contact = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_OCCURRENCE_MONEY)
     )
     revenue_at_risk_per_occurrence = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_OCCURRENCE_MONEY)
     )
     baseline_window_days = models.PositiveIntegerField(
-        default=90, validators=[MinValueValidator(1)]
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)]
     )
     estimate_horizon_days = models.PositiveIntegerField(
-        default=365, validators=[MinValueValidator(1)]
+        default=365, validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)]
     )
     program_cost_per_month = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_REMEDY_COST)
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -48,6 +55,14 @@ class CostModel(models.Model):
             models.CheckConstraint(
                 condition=Q(baseline_window_days__gte=1) & Q(estimate_horizon_days__gte=1),
                 name="costmodel_windows_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_per_contact__lte=MAX_OCCURRENCE_MONEY)
+                & Q(revenue_at_risk_per_occurrence__lte=MAX_OCCURRENCE_MONEY)
+                & Q(program_cost_per_month__lte=MAX_REMEDY_COST)
+                & Q(baseline_window_days__lte=MAX_WINDOW_DAYS)
+                & Q(estimate_horizon_days__lte=MAX_WINDOW_DAYS),
+                name="costmodel_within_limits",
             ),
         ]
 
@@ -67,10 +82,10 @@ class RollupMeasures(models.Model):
     gaps_closed = models.PositiveIntegerField(default=0)
     gaps_prevented = models.PositiveIntegerField(default=0)
     occurrences = models.PositiveIntegerField(default=0)
-    cost_incurred = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    measured_savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    estimated_savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    remedy_spend = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    cost_incurred = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    measured_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    estimated_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    remedy_spend = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
     # The run that wrote the row: rows of a recomputed range that the run did not write are
     # stale (their gaps moved elsewhere) and are deleted.
     computed_at = models.DateTimeField()
@@ -168,11 +183,11 @@ class GapSnapshot(models.Model):
     team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=16)
     as_of = models.DateField()
-    unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    unit_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
     occurrences_last_30_days = models.PositiveIntegerField(default=0)
-    monthly_cost = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    monthly_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
     savings_kind = models.CharField(max_length=10, default="none")
-    savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
 
     class Meta:
         ordering = ["-monthly_cost"]
