@@ -32,13 +32,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DecimalField, F, Min, Q, Sum
+from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from gaps.models import Gap, GapEvent, Occurrence
 
 from . import calculations as calc
+from . import rollup_sql
 from .costs import CostModelTimeline, gap_unit_cost, prevented_gap_savings, unit_cost_expression
 from .figures import closed_gap_counts
 from .models import (
@@ -68,6 +69,11 @@ GROUP = ("causing_team_id", "causing_role_id", "category")
 OCCURRENCE_GROUP = ("gap__causing_team_id", "gap__causing_role_id", "gap__category")
 MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
 BATCH = 2000
+# The most one gap's savings may add to the rollup (10^15): rows sum many gaps in columns of
+# 18 integer digits. The input limits (gaps.models.limits) keep real gaps far below it; a gap
+# whose figure would still pass it is left out of the run, which names it, and its history
+# says so.
+GAP_FIGURE_LIMIT = Decimal("1000000000000000")
 
 Key = tuple[date, int, int, str]
 
@@ -257,7 +263,11 @@ def _key(gap: Gap, day: date) -> Key:
 
 
 def _add_measured_savings(
-    rows: dict[Key, dict], first: date, last: date, timeline: CostModelTimeline
+    rows: dict[Key, dict],
+    first: date,
+    last: date,
+    timeline: CostModelTimeline,
+    skipped: list[dict],
 ) -> dict[int, Decimal]:
     """Each closed gap's daily increment of measured savings; returns savings as of last + 1.
 
@@ -316,6 +326,9 @@ def _add_measured_savings(
                 ).amount
             )
 
+        # With no occurrence since closing, the savings only grow: their value at the end.
+        if _too_large(gap, "measured", savings(end, 0), skipped):
+            continue
         closed_day = _as_day(gap.closed_at)
         start = max(first, closed_day)
         previous = savings(start, post)
@@ -330,7 +343,11 @@ def _add_measured_savings(
 
 
 def _add_estimated_savings(
-    rows: dict[Key, dict], first: date, last: date, timeline: CostModelTimeline
+    rows: dict[Key, dict],
+    first: date,
+    last: date,
+    timeline: CostModelTimeline,
+    skipped: list[dict],
 ) -> dict[int, Decimal]:
     """Each prevented gap's daily increment of estimated savings; returns savings as of last + 1."""
     gaps = Gap.objects.filter(status=Gap.Status.PREVENTED, prevented_on__lte=last).select_related(
@@ -342,6 +359,8 @@ def _add_estimated_savings(
         def savings(as_of: date, gap: Gap = gap) -> Decimal:
             return prevented_gap_savings(gap, timeline.on(as_of), as_of)
 
+        if _too_large(gap, "estimated", savings(last + ONE_DAY), skipped):
+            continue
         start = max(first, gap.prevented_on)
         previous = savings(start)
         for day in _days(start, last):
@@ -594,19 +613,23 @@ def _rollup_run(attempt: _Attempt) -> RollupResult:
         return RollupResult(run=run, first_day=None, last_day=None, daily_rows=0)
 
     timeline = CostModelTimeline()
-    rows: dict[Key, dict] = defaultdict(_empty)
-    _add_gap_counts(rows, first, last)
-    _add_occurrences(rows, first, last, timeline)
-    measured = _add_measured_savings(rows, first, last, timeline)
-    estimated = _add_estimated_savings(rows, first, last, timeline)
-    written = _write_daily(rows, first, last, started_at)
-    _write_monthly(first, last, started_at)
     as_of = last + ONE_DAY
     newest = GapSnapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
-    if newest is None or as_of >= newest:
-        # Savings of gaps closed or prevented before the range started, as of the range's
-        # end, come from the same loops: every closed / prevented gap passes through them.
-        _write_snapshots(as_of, timeline, measured, estimated, started_at)
+    snapshots_due = newest is None or as_of >= newest
+    if connection.vendor == "postgresql":
+        written, skipped = rollup_sql.write_range(
+            first=first,
+            last=last,
+            run_at=started_at,
+            timeline=timeline,
+            figure_limit=GAP_FIGURE_LIMIT,
+        )
+        if snapshots_due:
+            rollup_sql.write_snapshots(as_of=as_of, timeline=timeline)
+        rollup_sql.analyze(first=first, last=last)
+    else:
+        written, skipped = _rollup_in_python(first, last, started_at, timeline, snapshots_due)
+    _record_skipped(skipped)
     run = RollupRun.objects.create(
         trigger=trigger,
         first_day=first,
@@ -614,8 +637,69 @@ def _rollup_run(attempt: _Attempt) -> RollupResult:
         started_at=started_at,
         finished_at=timezone.now(),
         daily_rows=written,
+        skipped_gaps=skipped,
     )
     return RollupResult(run=run, first_day=first, last_day=last, daily_rows=written)
+
+
+def _rollup_in_python(
+    first: date, last: date, run_at: datetime, timeline: CostModelTimeline, snapshots_due: bool
+) -> tuple[int, list[dict]]:
+    """The rollup on SQLite (the embedded demo): grouped queries, the savings per gap and day
+    in Python with ``roi.calculations``' formulas, rows written with ``bulk_create``. Same
+    rules and figures as ``roi.rollup_sql``, which PostgreSQL runs instead."""
+    rows: dict[Key, dict] = defaultdict(_empty)
+    skipped: list[dict] = []
+    _add_gap_counts(rows, first, last)
+    _add_occurrences(rows, first, last, timeline)
+    measured = _add_measured_savings(rows, first, last, timeline, skipped)
+    estimated = _add_estimated_savings(rows, first, last, timeline, skipped)
+    written = _write_daily(rows, first, last, run_at)
+    _write_monthly(first, last, run_at)
+    if snapshots_due:
+        # Savings of gaps closed or prevented before the range started, as of the range's
+        # end, come from the same loops: every closed / prevented gap passes through them.
+        _write_snapshots(last + ONE_DAY, timeline, measured, estimated, run_at)
+    return written, skipped
+
+
+def _too_large(gap: Gap, kind: str, bound: Decimal, skipped: list[dict]) -> bool:
+    """Whether a gap's figure would pass ``GAP_FIGURE_LIMIT``; if so it is noted as skipped."""
+    if bound <= GAP_FIGURE_LIMIT:
+        return False
+    skipped.append(
+        {
+            "gap": gap.pk,
+            "reason": f"its {kind} savings could reach {bound}, beyond the "
+            f"{GAP_FIGURE_LIMIT} a gap's figure may add to the rollup",
+        }
+    )
+    return True
+
+
+def _record_skipped(skipped: list[dict]) -> None:
+    """A history line for each gap a run left out, unless its history already says so since
+    the gap last changed (else the nightly run would repeat it every night)."""
+    if not skipped:
+        return
+    reasons = {entry["gap"]: entry["reason"] for entry in skipped}
+    changed = dict(Gap.objects.filter(pk__in=reasons).values_list("pk", "updated_at"))
+    told = dict(
+        GapEvent.objects.filter(gap_id__in=reasons, kind=GapEvent.Kind.ROLLUP_SKIPPED)
+        .values("gap_id")
+        .annotate(last=Max("at"))
+        .values_list("gap_id", "last")
+    )
+    GapEvent.objects.bulk_create(
+        GapEvent(
+            gap_id=gap,
+            kind=GapEvent.Kind.ROLLUP_SKIPPED,
+            note=f"Left out of the ROI figures: {reason}. Check its money fields and "
+            "occurrences; the next rollup after a change takes it again.",
+        )
+        for gap, reason in reasons.items()
+        if gap in changed and (gap not in told or told[gap] < changed[gap])
+    )
 
 
 def rollup_compute(*, day: date) -> RollupResult:

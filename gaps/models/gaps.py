@@ -225,6 +225,8 @@ class GapEvent(models.Model):
         UPDATE = "update", "Fields changed"
         ESCALATION = "escalation", "Escalation"
         RECURRING = "recurring", "Recurring flag"
+        # Written by the ROI rollup (roi.services): the gap's figures were left out of a run.
+        ROLLUP_SKIPPED = "rollup_skipped", "Left out of the ROI rollup"
 
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
