@@ -234,9 +234,10 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     cursor.execute(
         """
         CREATE TEMP TABLE rollup_skipped ON COMMIT DROP AS
-        SELECT gap_id, format('its %%s savings could reach %%s, beyond the %%s a gap''s figure '
-                              'may add to the rollup', kind, (bound / 100)::numeric(30, 2), %(limit)s::numeric)
-                       AS reason
+        SELECT gap_id,
+               format('its %%s savings could reach %%s, beyond the %%s a gap''s figure '
+                      'may add to the rollup',
+                      kind, (bound / 100)::numeric(30, 2), %(limit)s::numeric) AS reason
         FROM rollup_figures WHERE bound > %(limit_cents)s
         """,
         {"limit": figure_limit, "limit_cents": limit_cents},
