@@ -139,9 +139,12 @@ def write_range(
 def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: Decimal) -> None:
     """Small temporary tables the families share: closed and prevented gaps with their
     baseline and post-closing counts, their figures as of ``end``, and the gaps left out."""
-    for table in ("rollup_closed", "rollup_post", "rollup_prevented", "rollup_figures"):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    cursor.execute("DROP TABLE IF EXISTS rollup_skipped")
+    # Left by an earlier run in the same outer transaction (tests, the demo): ON COMMIT DROP
+    # drops them only when that commits.
+    cursor.execute(
+        "DROP TABLE IF EXISTS rollup_closed, rollup_post, rollup_prevented, rollup_figures, "
+        "rollup_skipped"
+    )
     # One baseline count per window length a version uses (whole days, the code's own ints).
     baselines = ", ".join(
         "(SELECT count(*) FROM gaps_occurrence o WHERE o.gap_id = g.id "  # noqa: S608
