@@ -38,6 +38,7 @@ EPOCH = date(1970, 1, 1)
 # Above this many days recomputed, the rewritten tables get fresh statistics (the dashboard's
 # plans went bad on statistics left stale by a full run).
 ANALYZE_AFTER_DAYS = 31
+WORK_MEM = "128MB"
 OPEN = ("open", "acknowledged", "in_remedy", "disputed")
 MEASURES = RollupMeasures.MEASURES
 
@@ -95,9 +96,10 @@ def day_us(day: str) -> str:
     return f"(({day}) - {_literal(EPOCH)})::numeric * {US_PER_DAY}"
 
 
-def measured_cents(*, t_us: str, closed_us: str, b: str, w: str, p: str, unit: str) -> str:
-    """Measured savings as of T in whole cents, rounded half-up, exactly (see module doc)."""
-    big_w = f"(({w}) * {US_PER_DAY}::numeric)"
+def measured_cents(*, t_us: str, closed_us: str, b: str, w_us: str, p: str, unit: str) -> str:
+    """Measured savings as of T in whole cents, rounded half-up, exactly (see module doc);
+    ``w_us`` is the baseline window in microseconds."""
+    big_w = f"({w_us})"
     excess = f"greatest(0, ({b}) * (({t_us}) - ({closed_us})) - ({p}) * {big_w})"
     return (
         f"CASE WHEN ({t_us}) <= ({closed_us}) THEN 0::numeric "
@@ -126,6 +128,10 @@ def write_range(
     versions = Versions(timeline)
     end = last + ONE_DAY
     with connection.cursor() as cursor:
+        # For this transaction only: sorts and hashes of a full run in memory rather than on
+        # disk, and no JIT compilation (it cost more than it saved on these plans).
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute("SET LOCAL jit = off")
         _prepare(cursor, versions, first, end, figure_limit)
         cursor.execute(
             "SELECT gap_id, reason FROM rollup_skipped ORDER BY gap_id",
@@ -142,8 +148,30 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     # Left by an earlier run in the same outer transaction (tests, the demo): ON COMMIT DROP
     # drops them only when that commits.
     cursor.execute(
-        "DROP TABLE IF EXISTS rollup_closed, rollup_post, rollup_prevented, rollup_figures, "
-        "rollup_skipped"
+        "DROP TABLE IF EXISTS rollup_versions, rollup_closed, rollup_post, rollup_prevented, "
+        "rollup_figures, rollup_skipped"
+    )
+    # The versions as day ranges (first and last day included; open ends NULL, so that the
+    # first version reaches back and the last one forward), for the per-day series.
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_versions (v_first date, v_last date, cost numeric, "
+        "revenue numeric, w int, w_us numeric, horizon int) ON COMMIT DROP"
+    )
+    models = versions.models
+    cursor.executemany(
+        "INSERT INTO rollup_versions VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        [
+            (
+                model.effective_from if index else None,
+                later.effective_from - ONE_DAY if later else None,
+                model.cost_per_contact,
+                model.revenue_at_risk_per_occurrence,
+                model.baseline_window_days,
+                model.baseline_window_days * US_PER_DAY,
+                model.estimate_horizon_days,
+            )
+            for index, (model, later) in enumerate(zip(models, [*models[1:], None], strict=True))
+        ],
     )
     # One baseline count per window length a version uses (whole days, the code's own ints).
     baselines = ", ".join(
@@ -210,7 +238,7 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
         "t_us": day_us(end_day),
         "closed_us": "c.closed_us",
         "b": versions.baseline(end_day, "c"),
-        "w": versions.window(end_day),
+        "w_us": f"({versions.window(end_day)}) * {US_PER_DAY}::numeric",
         "unit": unit_c,
     }
     cursor.execute(
@@ -247,9 +275,13 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     )
 
 
-def _days_until(start: str, end: date) -> str:
-    """Each day from the SQL date ``start`` to ``end``, both included, as rows ``t``."""
-    return f"SELECT generate_series({start}, {_literal(end)}, interval '1 day')::date"
+def _days_in_force(start: str, end: date) -> str:
+    """Each day from the SQL date ``start`` to ``end`` on which version ``v`` is in force, as
+    rows ``t`` (date + integer: no time zone involved). NULL ends are open (``greatest`` and
+    ``least`` ignore them)."""
+    first = f"greatest({start}, v.v_first)"
+    last = f"least({_literal(end)}, v.v_last)"
+    return f"SELECT {first} + i FROM generate_series(0, {last} - {first}) i"  # noqa: S608
 
 
 def _increments(savings_columns: str, series: str) -> str:
@@ -273,26 +305,34 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
     end = last + ONE_DAY
     occurrence_day = "(o.occurred_at AT TIME ZONE 'UTC')::date"
     unit_o = versions.unit(occurrence_day, "g", "tp.cost_per_contact")
-    t = "s.t"
-    unit_c = versions.unit(t, "c", "c.tp_cost")
-    unit_p = versions.unit(t, "p", "p.tp_cost")
+    # Per gap and cost model version: the days the version is in force, with its unit cost
+    # and window computed once; per day only the count since closing and the formula.
+    in_force = (
+        "JOIN rollup_versions v ON (v.v_first IS NULL OR v.v_first <= {end}) "
+        "AND (v.v_last IS NULL OR v.v_last >= {gap}.start_day) "
+        "CROSS JOIN LATERAL (SELECT coalesce({gap}.cost_to_serve, {gap}.tp_cost, v.cost) "
+        "+ coalesce({gap}.revenue_at_risk, v.revenue) AS unit) k "
+        "CROSS JOIN LATERAL ({days}) s(t)"
+    )
+    end_day = _literal(end)
+    baseline = " ".join(f"WHEN {int(w)} THEN c.b{int(w)}" for w in versions.windows)
     measured = measured_cents(
-        t_us=day_us(t),
+        t_us=day_us("s.t"),
         closed_us="c.closed_us",
-        b=versions.baseline(t, "c"),
-        w=versions.window(t),
+        b=f"CASE v.w {baseline} END",
+        w_us="v.w_us",
         p="c.p_before + coalesce(sum(post.n) OVER (PARTITION BY c.gap_id ORDER BY s.t), 0)",
-        unit=unit_c,
+        unit="k.unit",
     )
     estimated = estimated_cents(
-        day=t, prevented_on="p.prevented_on", emo="p.emo", horizon=versions.horizon(t), unit=unit_p
+        day="s.t", prevented_on="p.prevented_on", emo="p.emo", horizon="v.horizon", unit="k.unit"
     )
     measured_increments = _increments(
         "(cents - prev) / 100, 0",
         f"""
         SELECT s.t, c.team_id, c.role_id, c.category, c.gap_id, {measured} AS cents
         FROM rollup_closed c
-        CROSS JOIN LATERAL ({_days_until("c.start_day", end)}) s(t)
+        {in_force.format(end=end_day, gap="c", days=_days_in_force("c.start_day", end))}
         LEFT JOIN rollup_post post
             ON post.gap_id = c.gap_id AND post.d = s.t - 1 AND post.d >= c.start_day
         WHERE c.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
@@ -303,7 +343,7 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
         f"""
         SELECT s.t, p.team_id, p.role_id, p.category, p.gap_id, {estimated} AS cents
         FROM rollup_prevented p
-        CROSS JOIN LATERAL ({_days_until("p.start_day", end)}) s(t)
+        {in_force.format(end=end_day, gap="p", days=_days_in_force("p.start_day", end))}
         WHERE p.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
         """,  # noqa: S608 - the code's own fragments
     )
