@@ -173,6 +173,7 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
             for index, (model, later) in enumerate(zip(models, [*models[1:], None], strict=True))
         ],
     )
+    cursor.execute("ANALYZE rollup_versions")  # else planned as ~200 rows: bad join orders
     # One baseline count per window length a version uses (whole days, the code's own ints).
     baselines = ", ".join(
         "(SELECT count(*) FROM gaps_occurrence o WHERE o.gap_id = g.id "  # noqa: S608
