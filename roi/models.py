@@ -105,6 +105,14 @@ class RollupMeasures(models.Model):
         abstract = True
 
 
+DERIVED_KEY = {
+    "on_delete": models.CASCADE,
+    "related_name": "+",
+    "db_constraint": False,
+    "db_index": False,
+}
+
+
 class DailyRollup(RollupMeasures):
     """One day of one (team, role, category): what the gaps caused, cost and saved that day."""
 
@@ -113,20 +121,8 @@ class DailyRollup(RollupMeasures):
     # protected) there: no database constraint or single-column index of their own. At a
     # million rows a full run spent a quarter of its time on their deferred foreign-key checks
     # and on two indexes that the (team, date) and (role, date) indexes already cover.
-    team = models.ForeignKey(
-        "gaps.Team",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    role = models.ForeignKey(
-        "gaps.Role",
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    team = models.ForeignKey("gaps.Team", **DERIVED_KEY)
+    role = models.ForeignKey("gaps.Role", **DERIVED_KEY)
     category = models.CharField(max_length=16)
 
     class Meta:
