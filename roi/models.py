@@ -86,8 +86,9 @@ class RollupMeasures(models.Model):
     measured_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
     estimated_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
     remedy_spend = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
-    # The run that wrote the row: rows of a recomputed range that the run did not write are
-    # stale (their gaps moved elsewhere) and are deleted.
+    # The run that last wrote the row. On PostgreSQL a run rewrites only rows whose measures
+    # changed and deletes the range's rows it no longer computes (their gaps moved); the
+    # Python path (SQLite) rewrites every row and deletes those it did not write.
     computed_at = models.DateTimeField()
 
     MEASURES = (

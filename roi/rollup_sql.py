@@ -149,7 +149,7 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     # drops them only when that commits.
     cursor.execute(
         "DROP TABLE IF EXISTS rollup_versions, rollup_closed, rollup_post, rollup_prevented, "
-        "rollup_figures, rollup_skipped"
+        "rollup_figures, rollup_skipped, rollup_daily"
     )
     # The versions as day ranges (first and last day included; open ends NULL, so that the
     # first version reaches back and the last one forward), for the per-day series.
@@ -351,10 +351,10 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
     columns = ", ".join(MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
     nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
+    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
     sql = f"""
-        INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
-        SELECT d, team_id, role_id, category, {", ".join(f"sum({n})" for n in MEASURES)},
-               %(run_at)s
+        CREATE TEMP TABLE rollup_daily ON COMMIT DROP AS
+        SELECT d AS date, team_id, role_id, category, {sums}
         FROM (
             SELECT detected_on AS d, causing_team_id AS team_id, causing_role_id AS role_id,
                    category, 1 AS gaps_opened, 0 AS gaps_closed, 0 AS gaps_prevented,
@@ -386,13 +386,32 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
         ) parts
         GROUP BY d, team_id, role_id, category
         HAVING {nonzero}
-        ON CONFLICT (date, team_id, role_id, category) DO UPDATE SET {updates}
     """  # noqa: S608 - the inlined parts are the code's own literals and fixed names
-    cursor.execute(sql, {"first": first, "last": last, "run_at": run_at})
+    cursor.execute(sql, {"first": first, "last": last})
     written = cursor.rowcount
+    # Only new and changed rows are written (a re-run or a nightly run rewrites little), and
+    # the range's rows that are no longer computed (their gaps moved) are deleted.
     cursor.execute(
-        "DELETE FROM roi_dailyrollup WHERE date BETWEEN %s AND %s AND computed_at <> %s",
-        [first, last, run_at],
+        f"""
+        INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
+        SELECT date, team_id, role_id, category, {columns}, %(run_at)s FROM rollup_daily
+        ON CONFLICT (date, team_id, role_id, category) DO UPDATE SET {updates}
+        WHERE ({", ".join(f"roi_dailyrollup.{name}" for name in MEASURES)})
+              IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in MEASURES)})
+        """,  # noqa: S608 - fixed names
+        {"run_at": run_at},
+    )
+    cursor.execute(
+        """
+        DELETE FROM roi_dailyrollup d
+        WHERE d.date BETWEEN %(first)s AND %(last)s
+          AND NOT EXISTS (
+              SELECT 1 FROM rollup_daily n
+              WHERE (n.date, n.team_id, n.role_id, n.category)
+                    = (d.date, d.team_id, d.role_id, d.category)
+          )
+        """,
+        {"first": first, "last": last},
     )
     return written
 
