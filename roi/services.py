@@ -25,7 +25,8 @@ baseline window, from the closing day) to yesterday.
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -262,6 +263,16 @@ def _key(gap: Gap, day: date) -> Key:
     return (day, gap.causing_team_id, gap.causing_role_id, gap.category)
 
 
+@contextmanager
+def _naming(gap: Gap) -> Iterator[None]:
+    """Turn an arithmetic failure on one gap's figures into a ``RollupGapError`` naming it,
+    so that the failed run records which gap stopped it (Python path; SQL fails as a whole)."""
+    try:
+        yield
+    except (ArithmeticError, TypeError, ValueError) as error:
+        raise RollupGapError(gap.pk, f"{type(error).__name__}: {error}") from error
+
+
 def _add_measured_savings(
     rows: dict[Key, dict],
     first: date,
@@ -315,16 +326,17 @@ def _add_measured_savings(
         def savings(as_of: date, post: int, gap: Gap = gap, counts: dict = counts) -> Decimal:
             model = timeline.on(as_of)
             window = model.baseline_window_days
-            return calc.cents(
-                calc.measured_savings(
-                    closed_at=gap.closed_at,
-                    as_of=as_of,
-                    baseline_occurrences=counts.get(f"b{window}", 0),
-                    post_occurrences=post,
-                    baseline_window_days=window,
-                    unit=gap_unit_cost(gap, model),
-                ).amount
-            )
+            with _naming(gap):
+                return calc.cents(
+                    calc.measured_savings(
+                        closed_at=gap.closed_at,
+                        as_of=as_of,
+                        baseline_occurrences=counts.get(f"b{window}", 0),
+                        post_occurrences=post,
+                        baseline_window_days=window,
+                        unit=gap_unit_cost(gap, model),
+                    ).amount
+                )
 
         # With no occurrence since closing, the savings only grow: their value at the end.
         if _too_large(gap, "measured", savings(end, 0), skipped):
@@ -357,7 +369,8 @@ def _add_estimated_savings(
     for gap in gaps:
 
         def savings(as_of: date, gap: Gap = gap) -> Decimal:
-            return prevented_gap_savings(gap, timeline.on(as_of), as_of)
+            with _naming(gap):
+                return prevented_gap_savings(gap, timeline.on(as_of), as_of)
 
         if _too_large(gap, "estimated", savings(last + ONE_DAY), skipped):
             continue

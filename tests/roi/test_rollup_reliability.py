@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
 from gaps.models import Gap
 from roi import calculations as calc
@@ -128,3 +129,19 @@ def test_the_nightly_task_records_the_failure_outside_the_run_and_raises_again()
     assert not DailyRollup.objects.exists()
     assert rollup_nightly.delay().get() == DailyRollup.objects.count() > 0
     assert list(RollupRun.objects.values_list("status", flat=True)) == ["succeeded", "failed"]
+
+
+def test_a_failure_on_one_gap_names_the_gap(history):
+    """The Python path turns an arithmetic failure on a gap into an error naming it, and the
+    failed run's record keeps that gap."""
+    a = history["a"]
+    with pytest.raises(services.RollupGapError) as raised, services._naming(a):
+        raise ArithmeticError("numeric overflow")
+    assert raised.value.gap_id == a.pk
+    services._record_failure(
+        services._Attempt(trigger="manual", requested_at=timezone.now(), last=TODAY),
+        raised.value,
+    )
+    failed = RollupRun.objects.get()
+    assert (failed.status, failed.failed_gap) == ("failed", a)
+    assert f"gap {a.pk}: ArithmeticError: numeric overflow" in failed.error
