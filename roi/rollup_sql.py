@@ -41,6 +41,7 @@ ANALYZE_AFTER_DAYS = 31
 WORK_MEM = "128MB"
 OPEN = ("open", "acknowledged", "in_remedy", "disputed")
 MEASURES = RollupMeasures.MEASURES
+MONEY_MEASURES = ("cost_incurred", "measured_savings", "estimated_savings", "remedy_spend")
 
 
 def _literal(value: date | Decimal | int) -> str:
@@ -290,11 +291,12 @@ def _increments(savings_columns: str, series: str) -> str:
     cents as of t): day t − 1 gets cents(t) − cents(t − 1). ``savings_columns`` puts the
     increment in the measured or the estimated column (the order of ``MEASURES``)."""
     return f"""
-        SELECT t - 1, team_id, role_id, category, 0, 0, 0, 0, 0, {savings_columns}, 0
+        SELECT t - 1, team_id, role_id, category, 0, 0, 0, 0, 0::bigint, {savings_columns},
+               0::bigint
         FROM (
             SELECT t, team_id, role_id, category, cents,
                    lag(cents) OVER (PARTITION BY gap_id ORDER BY t) AS prev
-            FROM ({series}) series
+            FROM (SELECT series.*, series.cents_exact::bigint AS cents FROM ({series}) series) s
         ) increments
         WHERE prev IS NOT NULL AND cents <> prev
     """  # noqa: S608 - the code's own fragments
@@ -329,9 +331,9 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
         day="s.t", prevented_on="p.prevented_on", emo="p.emo", horizon="v.horizon", unit="k.unit"
     )
     measured_increments = _increments(
-        "(cents - prev) / 100, 0",
+        "cents - prev, 0::bigint",
         f"""
-        SELECT s.t, c.team_id, c.role_id, c.category, c.gap_id, {measured} AS cents
+        SELECT s.t, c.team_id, c.role_id, c.category, c.gap_id, {measured} AS cents_exact
         FROM rollup_closed c
         {in_force.format(end=end_day, gap="c", days=_days_in_force("c.start_day", end))}
         LEFT JOIN rollup_post post
@@ -340,9 +342,9 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
         """,  # noqa: S608 - the code's own fragments
     )
     estimated_increments = _increments(
-        "0, (cents - prev) / 100",
+        "0::bigint, cents - prev",
         f"""
-        SELECT s.t, p.team_id, p.role_id, p.category, p.gap_id, {estimated} AS cents
+        SELECT s.t, p.team_id, p.role_id, p.category, p.gap_id, {estimated} AS cents_exact
         FROM rollup_prevented p
         {in_force.format(end=end_day, gap="p", days=_days_in_force("p.start_day", end))}
         WHERE p.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
@@ -351,29 +353,34 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
     columns = ", ".join(MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
     nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
-    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
+    # Money travels as whole cents in bigint (exact, and summed far faster than numeric);
+    # one division by 100 at the end. Bounded inputs and the per-gap limit keep it in range.
+    sums = ", ".join(
+        f"sum({name}) / 100 AS {name}" if name in MONEY_MEASURES else f"sum({name}) AS {name}"
+        for name in MEASURES
+    )
     sql = f"""
         CREATE TEMP TABLE rollup_daily ON COMMIT DROP AS
         SELECT d AS date, team_id, role_id, category, {sums}
         FROM (
             SELECT detected_on AS d, causing_team_id AS team_id, causing_role_id AS role_id,
                    category, 1 AS gaps_opened, 0 AS gaps_closed, 0 AS gaps_prevented,
-                   0 AS occurrences, 0::numeric AS cost_incurred, 0::numeric AS measured_savings,
-                   0::numeric AS estimated_savings, 0::numeric AS remedy_spend
+                   0 AS occurrences, 0::bigint AS cost_incurred, 0::bigint AS measured_savings,
+                   0::bigint AS estimated_savings, 0::bigint AS remedy_spend
             FROM gaps_gap WHERE detected_on BETWEEN %(first)s AND %(last)s
           UNION ALL
             SELECT (closed_at AT TIME ZONE 'UTC')::date, causing_team_id, causing_role_id,
-                   category, 0, 1, 0, 0, 0, 0, 0, remedy_cost
+                   category, 0, 1, 0, 0, 0, 0, 0, (remedy_cost * 100)::bigint
             FROM gaps_gap
             WHERE status = 'closed' AND closed_at >= {_ts(first)} AND closed_at < {_ts(end)}
           UNION ALL
             SELECT prevented_on, causing_team_id, causing_role_id, category,
-                   0, 0, 1, 0, 0, 0, 0, remedy_cost
+                   0, 0, 1, 0, 0, 0, 0, (remedy_cost * 100)::bigint
             FROM gaps_gap
             WHERE status = 'prevented' AND prevented_on BETWEEN %(first)s AND %(last)s
           UNION ALL
             SELECT {occurrence_day}, g.causing_team_id, g.causing_role_id, g.category,
-                   0, 0, 0, count(*), sum({unit_o}), 0, 0, 0
+                   0, 0, 0, count(*), sum(({unit_o} * 100)::bigint)::bigint, 0, 0, 0
             FROM gaps_occurrence o
             JOIN gaps_gap g ON g.id = o.gap_id
             LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
