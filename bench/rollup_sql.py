@@ -240,7 +240,10 @@ def explain_slowest(last: date) -> None:
         with CaptureQueriesContext(connection) as queries:
             services.rollup_run(first=services.first_data_day(), last=last)
         slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
+        words = slowest["sql"].split()
         with connection.cursor() as cursor:
+            if words[:3] == ["CREATE", "TEMP", "TABLE"]:
+                cursor.execute(f"DROP TABLE {words[3]}")  # re-created by the plan below
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
             for (line,) in cursor.fetchall():
                 print("# " + line, file=sys.stderr)
