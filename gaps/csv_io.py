@@ -25,6 +25,7 @@ from django.utils.text import slugify
 from . import services
 from .models import Gap, Role, Theme, Touchpoint
 from .models.gaps import GapStatus as S
+from .models.limits import GAP_LIMITS
 
 # (column, required, what it holds) — the upload page documents the columns from this table.
 COLUMNS: tuple[tuple[str, bool, str], ...] = (
@@ -368,6 +369,9 @@ class _RowParser:
             return None
         if amount != amount.quantize(Decimal("0.01")):
             self.error(name, "At most two decimals.")
+            return None
+        if amount > GAP_LIMITS[name]:
+            self.error(name, f"At most {GAP_LIMITS[name]:,}.")
             return None
         return amount
 

@@ -4,6 +4,8 @@ Errors the services raise (``ValidationError`` with per-field messages) are put 
 form with ``add_service_errors`` so that they show beside the field they concern.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -13,6 +15,7 @@ from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from . import permissions
 from .filtersets import BoundedModelMultipleChoiceField
 from .models import Gap, Role, Team, Theme, Touchpoint
+from .models.limits import GAP_LIMITS
 from .selectors import roles_with_teams
 from .transitions import Move
 
@@ -87,10 +90,16 @@ class AttributionMixin(forms.Form):
         return data
 
 
-def money_field(help_text: str, *, max_digits: int = 14) -> forms.DecimalField:
-    """An optional amount with two decimals, never negative (as the database requires)."""
+def money_field(help_text: str, *, limit: Decimal, max_digits: int = 14) -> forms.DecimalField:
+    """An optional amount with two decimals, from 0 to ``limit`` (gaps.models.limits), as the
+    database requires."""
     return forms.DecimalField(
-        min_value=0, max_digits=max_digits, decimal_places=2, required=False, help_text=help_text
+        min_value=0,
+        max_value=limit,
+        max_digits=max_digits,
+        decimal_places=2,
+        required=False,
+        help_text=help_text,
     )
 
 
@@ -127,14 +136,22 @@ class GapForm(AttributionMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     detected_on = forms.DateField(required=False, widget=DATE, help_text="Blank = today.")
-    cost_to_serve = money_field("Per occurrence. Blank = the touchpoint's cost per contact.")
+    cost_to_serve = money_field(
+        "Per occurrence. Blank = the touchpoint's cost per contact.",
+        limit=GAP_LIMITS["cost_to_serve"],
+    )
     revenue_at_risk = money_field(
-        "Per occurrence. Blank = the cost model's default revenue at risk."
+        "Per occurrence. Blank = the cost model's default revenue at risk.",
+        limit=GAP_LIMITS["revenue_at_risk"],
     )
     expected_monthly_occurrences = money_field(
-        "For prevented gaps: how often customers would have met it each month.", max_digits=12
+        "For prevented gaps: how often customers would have met it each month.",
+        limit=GAP_LIMITS["expected_monthly_occurrences"],
+        max_digits=12,
     )
-    remedy_cost = money_field("What fixing or preventing it cost. Blank = 0.00.")
+    remedy_cost = money_field(
+        "What fixing or preventing it cost. Blank = 0.00.", limit=GAP_LIMITS["remedy_cost"]
+    )
 
     field_order = [
         "title",

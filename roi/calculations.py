@@ -7,13 +7,18 @@ kept exact and rounded half-up to cents only when shown (``money_str``).
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 ZERO = Decimal("0")
 DAYS_PER_MONTH = Decimal(30)
 SECONDS_PER_DAY = Decimal(86_400)
 CENT = Decimal("0.01")
+MICROSECONDS_PER_DAY = 86_400_000_000
+# Savings are computed as one exact product divided once, at this precision: enough that the
+# quotient, rounded half-up to cents, is the exactly rounded value of the true fraction (the
+# rollup's SQL rounds the same fraction with exact integer arithmetic, so both agree).
+EXACT_PRECISION = 60
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,13 @@ def measured_savings(
     if post_rate is None:
         amount = ZERO
     else:
-        amount = max(ZERO, baseline_rate - post_rate) * months_after * unit
+        # The same formula rearranged to one division: (baseline − post rate) × months =
+        # baseline × elapsed ÷ window − post, all in microseconds.
+        elapsed = (day_start(as_of) - closed_at) // timedelta(microseconds=1)
+        window = baseline_window_days * MICROSECONDS_PER_DAY
+        with localcontext(prec=EXACT_PRECISION):
+            excess = baseline_occurrences * elapsed - post_occurrences * window
+            amount = max(ZERO, Decimal(excess) * unit / window)
     return Figure(
         kind="measured",
         amount=amount,
@@ -108,7 +119,9 @@ def estimated_savings(
     """
     days = max(ZERO, elapsed_days(day_start(prevented_on), day_start(as_of)))
     counted_days = min(days, Decimal(horizon_days))
-    amount = expected_monthly_occurrences * counted_days / DAYS_PER_MONTH * unit
+    with localcontext(prec=EXACT_PRECISION):
+        # One division, last: the exact product ÷ 30 (see ``EXACT_PRECISION``).
+        amount = expected_monthly_occurrences * counted_days * unit / DAYS_PER_MONTH
     return Figure(
         kind="estimated",
         amount=amount,

@@ -5,7 +5,7 @@ the touchpoint's cost per contact (or the cost model's), blank revenue at risk t
 model's. ``insights`` and the rollups use these so that every page agrees.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -18,10 +18,30 @@ from . import calculations
 from .models import CostModel
 
 
+def version_in_force(versions: Sequence[CostModel], day: date) -> CostModel:
+    """The one rule for which cost model applies on ``day``, shared by every lookup.
+
+    ``versions`` ordered by ``effective_from``. The latest version with ``effective_from`` ≤
+    ``day``; before the first version, the first version itself: it reaches back to the
+    earliest data, so an occurrence or a closing older than the first cost model is valued
+    like the days after it (not at zero, and never with an unsaved stand-in that cannot be
+    compared or hashed). Only with no version at all does an unsaved all-defaults model apply.
+    Program cost still counts from the first version's ``effective_from`` (see
+    ``CostModelTimeline.program_started``).
+    """
+    if not versions:
+        return CostModel(effective_from=date.min)
+    current = versions[0]
+    for version in versions[1:]:
+        if version.effective_from > day:
+            break
+        current = version
+    return current
+
+
 def cost_model_as_of(day: date) -> CostModel:
-    """The version in force on ``day``; an unsaved all-defaults model before the first one."""
-    model = CostModel.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
-    return model or CostModel(effective_from=day)
+    """The version in force on ``day`` (``version_in_force``); one query."""
+    return CostModelTimeline().on(day)
 
 
 def gap_unit_cost(gap: Gap, cost_model: CostModel) -> Decimal:
@@ -125,22 +145,19 @@ class CostModelTimeline:
     """Every cost model version, loaded once (one query): which one is in force on a day.
 
     The rollup and the direct figures walk many days; asking the database per day would cost
-    a query each. Before the first version an all-defaults model applies, as in
-    ``cost_model_as_of``.
+    a query each. The rule is ``version_in_force``'s, as in ``cost_model_as_of``: before the
+    first version, the first version applies.
     """
 
     def __init__(self) -> None:
         self.versions: list[CostModel] = list(CostModel.objects.order_by("effective_from"))
-        self._default = CostModel(effective_from=date.min)
+        self._fallback = version_in_force(self.versions, date.min)
 
     def on(self, day: date) -> CostModel:
         """The version in force on ``day``."""
-        current = self._default
-        for version in self.versions:
-            if version.effective_from > day:
-                break
-            current = version
-        return current
+        if not self.versions:
+            return self._fallback
+        return version_in_force(self.versions, day)
 
     @property
     def program_started(self) -> date | None:

@@ -2,36 +2,44 @@
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from gaps.models.limits import MAX_OCCURRENCE_MONEY, MAX_REMEDY_COST, bounded
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# The rollup's sums and the snapshots' figures: 18 digits before the point, so that the
+# bounded inputs (gaps.models.limits) cannot overflow them at enterprise volume.
+ROLLUP_MONEY = {"max_digits": 20, "decimal_places": 2}
+# Baseline window and estimate horizon: at most ten years, which bounds every savings figure.
+MAX_WINDOW_DAYS = 3660
 
 
 class CostModel(models.Model):
     """Money defaults, versioned by ``effective_from`` so that a past figure can be recomputed.
 
     The version in force on day T is the one with the latest ``effective_from`` ≤ T. Before the
-    first version, an unsaved default (zero costs) applies — see ``roi.costs.cost_model_as_of``.
+    first version, the first version applies (it reaches back to the earliest data); program
+    cost counts only from its ``effective_from`` — see ``roi.costs.version_in_force``.
     """
 
     effective_from = models.DateField(unique=True)
     currency = models.CharField(max_length=3, default="EUR")
     cost_per_contact = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_OCCURRENCE_MONEY)
     )
     revenue_at_risk_per_occurrence = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_OCCURRENCE_MONEY)
     )
     baseline_window_days = models.PositiveIntegerField(
-        default=90, validators=[MinValueValidator(1)]
+        default=90, validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)]
     )
     estimate_horizon_days = models.PositiveIntegerField(
-        default=365, validators=[MinValueValidator(1)]
+        default=365, validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)]
     )
     program_cost_per_month = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_REMEDY_COST)
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -47,6 +55,14 @@ class CostModel(models.Model):
             models.CheckConstraint(
                 condition=Q(baseline_window_days__gte=1) & Q(estimate_horizon_days__gte=1),
                 name="costmodel_windows_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_per_contact__lte=MAX_OCCURRENCE_MONEY)
+                & Q(revenue_at_risk_per_occurrence__lte=MAX_OCCURRENCE_MONEY)
+                & Q(program_cost_per_month__lte=MAX_REMEDY_COST)
+                & Q(baseline_window_days__lte=MAX_WINDOW_DAYS)
+                & Q(estimate_horizon_days__lte=MAX_WINDOW_DAYS),
+                name="costmodel_within_limits",
             ),
         ]
 
@@ -66,12 +82,13 @@ class RollupMeasures(models.Model):
     gaps_closed = models.PositiveIntegerField(default=0)
     gaps_prevented = models.PositiveIntegerField(default=0)
     occurrences = models.PositiveIntegerField(default=0)
-    cost_incurred = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    measured_savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    estimated_savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    remedy_spend = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    # The run that wrote the row: rows of a recomputed range that the run did not write are
-    # stale (their gaps moved elsewhere) and are deleted.
+    cost_incurred = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    measured_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    estimated_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    remedy_spend = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    # The run that last wrote the row. On PostgreSQL a run rewrites only rows whose measures
+    # changed and deletes the range's rows it no longer computes (their gaps moved); the
+    # Python path (SQLite) rewrites every row and deletes those it did not write.
     computed_at = models.DateTimeField()
 
     MEASURES = (
@@ -89,12 +106,24 @@ class RollupMeasures(models.Model):
         abstract = True
 
 
+DERIVED_KEY = {
+    "on_delete": models.CASCADE,
+    "related_name": "+",
+    "db_constraint": False,
+    "db_index": False,
+}
+
+
 class DailyRollup(RollupMeasures):
     """One day of one (team, role, category): what the gaps caused, cost and saved that day."""
 
     date = models.DateField()
-    team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
-    role = models.ForeignKey("gaps.Role", on_delete=models.CASCADE, related_name="+")
+    # Derived rows, rewritten by the rollup from gaps whose team and role are enforced (and
+    # protected) there: no database constraint or single-column index of their own. At a
+    # million rows a full run spent a quarter of its time on their deferred foreign-key checks
+    # and on two indexes that the (team, date) and (role, date) indexes already cover.
+    team = models.ForeignKey("gaps.Team", **DERIVED_KEY)
+    role = models.ForeignKey("gaps.Role", **DERIVED_KEY)
     category = models.CharField(max_length=16)
 
     class Meta:
@@ -167,11 +196,11 @@ class GapSnapshot(models.Model):
     team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=16)
     as_of = models.DateField()
-    unit_cost = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    unit_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
     occurrences_last_30_days = models.PositiveIntegerField(default=0)
-    monthly_cost = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    monthly_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
     savings_kind = models.CharField(max_length=10, default="none")
-    savings = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
 
     class Meta:
         ordering = ["-monthly_cost"]
@@ -185,22 +214,51 @@ class GapSnapshot(models.Model):
 
 
 class RollupRun(models.Model):
-    """One run of the rollup: which days it recomputed and when it finished."""
+    """One run of the rollup: which days it recomputed, when it finished, and how it ended.
+
+    A failed run is written after its own transaction rolled back (nothing of it is kept but
+    this row), so that the dashboard can say "the last run failed" and why. Its
+    ``first_day``/``last_day`` stay empty: only succeeded runs cover days (the error text names
+    the range it tried). ``skipped_gaps`` lists gaps a succeeded run left out because their
+    figures would not fit the rollup's columns (each also has a line in its history).
+    """
 
     class Trigger(models.TextChoices):
         NIGHTLY = "nightly", "Nightly job"
         MANUAL = "manual", "By hand"
         DEMO = "demo", "Demo data"
 
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
     first_day = models.DateField(null=True, blank=True)
     last_day = models.DateField(null=True, blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     daily_rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why a failed run failed.")
+    failed_gap = models.ForeignKey(
+        "gaps.Gap",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The gap a failed run was computing, where known.",
+    )
+    skipped_gaps = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Gaps left out of a run\'s figures: [{"gap": id, "reason": "…"}].',
+    )
 
     class Meta:
         ordering = ["-finished_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-finished_at"], name="rolluprun_status_finished")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.trigger} {self.first_day}..{self.last_day}"
+        return f"{self.trigger} {self.status} {self.first_day}..{self.last_day}"

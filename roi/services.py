@@ -23,21 +23,24 @@ it, a late occurrence of a closed gap makes the run recompute from its day (or, 
 baseline window, from the closing day) to yesterday.
 """
 
+import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DecimalField, F, Min, Q, Sum
+from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from gaps.models import Gap, GapEvent, Occurrence
 
 from . import calculations as calc
+from . import rollup_sql
 from .costs import CostModelTimeline, gap_unit_cost, prevented_gap_savings, unit_cost_expression
 from .figures import closed_gap_counts
 from .models import (
@@ -50,6 +53,7 @@ from .models import (
     RollupRun,
 )
 
+logger = logging.getLogger(__name__)
 ZERO = calc.ZERO
 ONE_DAY = timedelta(days=1)
 # Any constant unique to this job; PostgreSQL advisory locks are keyed by a bigint.
@@ -66,6 +70,11 @@ GROUP = ("causing_team_id", "causing_role_id", "category")
 OCCURRENCE_GROUP = ("gap__causing_team_id", "gap__causing_role_id", "gap__category")
 MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
 BATCH = 2000
+# The most one gap's savings may add to the rollup (10^15): rows sum many gaps in columns of
+# 18 integer digits. The input limits (gaps.models.limits) keep real gaps far below it; a gap
+# whose figure would still pass it is left out of the run, which names it, and its history
+# says so.
+GAP_FIGURE_LIMIT = Decimal("1000000000000000")
 
 Key = tuple[date, int, int, str]
 
@@ -142,10 +151,11 @@ def rollup_due_since(*, until: date) -> date | None:
     gap's closing, since it changes the baseline), a gap created or changed (its earliest
     day: detection, closing, prevention or first occurrence), a cost model version added.
     """
-    last = RollupRun.objects.order_by("-started_at", "-id").first()
+    succeeded = RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED)
+    last = succeeded.order_by("-started_at", "-id").first()
     if last is None:
         return first_data_day()
-    covered = RollupRun.objects.filter(last_day__isnull=False).order_by("-last_day").first()
+    covered = succeeded.filter(last_day__isnull=False).order_by("-last_day").first()
     due = [covered.last_day + ONE_DAY] if covered else [first_data_day() or until + ONE_DAY]
     cutoff = last.started_at
     # An occurrence stamped just before the last run started may have committed only after
@@ -253,8 +263,22 @@ def _key(gap: Gap, day: date) -> Key:
     return (day, gap.causing_team_id, gap.causing_role_id, gap.category)
 
 
+@contextmanager
+def _naming(gap: Gap) -> Iterator[None]:
+    """Turn an arithmetic failure on one gap's figures into a ``RollupGapError`` naming it,
+    so that the failed run records which gap stopped it (Python path; SQL fails as a whole)."""
+    try:
+        yield
+    except (ArithmeticError, TypeError, ValueError) as error:
+        raise RollupGapError(gap.pk, f"{type(error).__name__}: {error}") from error
+
+
 def _add_measured_savings(
-    rows: dict[Key, dict], first: date, last: date, timeline: CostModelTimeline
+    rows: dict[Key, dict],
+    first: date,
+    last: date,
+    timeline: CostModelTimeline,
+    skipped: list[dict],
 ) -> dict[int, Decimal]:
     """Each closed gap's daily increment of measured savings; returns savings as of last + 1.
 
@@ -269,15 +293,14 @@ def _add_measured_savings(
     )
     if not gaps:
         return {}
-    versions = {
-        timeline.on(day)
+    windows = {
+        timeline.on(day).baseline_window_days
         for day in (
             first,
             *(v.effective_from for v in timeline.versions if first < v.effective_from <= end),
             end,
         )
     }
-    windows = {v.baseline_window_days for v in versions}
     before = closed_gap_counts(None, windows=windows, before=first)
     daily = defaultdict(int)
     post_in_range = (
@@ -303,17 +326,21 @@ def _add_measured_savings(
         def savings(as_of: date, post: int, gap: Gap = gap, counts: dict = counts) -> Decimal:
             model = timeline.on(as_of)
             window = model.baseline_window_days
-            return calc.cents(
-                calc.measured_savings(
-                    closed_at=gap.closed_at,
-                    as_of=as_of,
-                    baseline_occurrences=counts.get(f"b{window}", 0),
-                    post_occurrences=post,
-                    baseline_window_days=window,
-                    unit=gap_unit_cost(gap, model),
-                ).amount
-            )
+            with _naming(gap):
+                return calc.cents(
+                    calc.measured_savings(
+                        closed_at=gap.closed_at,
+                        as_of=as_of,
+                        baseline_occurrences=counts.get(f"b{window}", 0),
+                        post_occurrences=post,
+                        baseline_window_days=window,
+                        unit=gap_unit_cost(gap, model),
+                    ).amount
+                )
 
+        # With no occurrence since closing, the savings only grow: their value at the end.
+        if _too_large(gap, "measured", savings(end, 0), skipped):
+            continue
         closed_day = _as_day(gap.closed_at)
         start = max(first, closed_day)
         previous = savings(start, post)
@@ -328,7 +355,11 @@ def _add_measured_savings(
 
 
 def _add_estimated_savings(
-    rows: dict[Key, dict], first: date, last: date, timeline: CostModelTimeline
+    rows: dict[Key, dict],
+    first: date,
+    last: date,
+    timeline: CostModelTimeline,
+    skipped: list[dict],
 ) -> dict[int, Decimal]:
     """Each prevented gap's daily increment of estimated savings; returns savings as of last + 1."""
     gaps = Gap.objects.filter(status=Gap.Status.PREVENTED, prevented_on__lte=last).select_related(
@@ -338,8 +369,11 @@ def _add_estimated_savings(
     for gap in gaps:
 
         def savings(as_of: date, gap: Gap = gap) -> Decimal:
-            return prevented_gap_savings(gap, timeline.on(as_of), as_of)
+            with _naming(gap):
+                return prevented_gap_savings(gap, timeline.on(as_of), as_of)
 
+        if _too_large(gap, "estimated", savings(last + ONE_DAY), skipped):
+            continue
         start = max(first, gap.prevented_on)
         previous = savings(start)
         for day in _days(start, last):
@@ -518,19 +552,73 @@ def _write_snapshots(
     GapSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)
 
 
-@transaction.atomic
+class RollupGapError(Exception):
+    """A run failed while computing one gap's figures: the run records which gap."""
+
+    def __init__(self, gap_id: int, message: str) -> None:
+        super().__init__(f"gap {gap_id}: {message}")
+        self.gap_id = gap_id
+
+
+@dataclass
+class _Attempt:
+    """What a run was doing, for the record of a failure (the transaction loses the rest)."""
+
+    trigger: str
+    requested_at: datetime
+    first: date | None = None
+    last: date | None = None
+
+
 def rollup_run(
     *, first: date | None, last: date, trigger: str = RollupRun.Trigger.MANUAL
 ) -> RollupResult:
     """Recompute the days ``[first, last]`` (``first=None``: the days due since the last run).
 
     One transaction; a second run waits for the first (advisory lock) and then recomputes on
-    top of its committed rows, so nothing is counted twice.
+    top of its committed rows, so nothing is counted twice. When the run fails, its
+    transaction rolls back, a ``RollupRun`` with status ``failed`` and the error is written
+    outside it, and the error is raised again (the nightly task fails visibly in Celery).
     """
+    attempt = _Attempt(trigger=trigger, requested_at=timezone.now(), first=first, last=last)
+    try:
+        with transaction.atomic():
+            return _rollup_run(attempt)
+    except Exception as error:
+        _record_failure(attempt, error)
+        raise
+
+
+def _record_failure(attempt: _Attempt, error: Exception) -> None:
+    """Write the failed run's row after its transaction rolled back.
+
+    Inside a caller's transaction (tests, ``seed_demo``) the row lands in that transaction;
+    from Celery and the command it commits on its own. Never hides the original error: a
+    failure to write the record is logged and the run's own error is raised by the caller.
+    """
+    days = f"{attempt.first or 'the days due'}..{attempt.last}"
+    text = f"{type(error).__name__}: {error}".strip()
+    try:
+        RollupRun.objects.create(
+            trigger=attempt.trigger,
+            status=RollupRun.Status.FAILED,
+            started_at=attempt.requested_at,
+            finished_at=timezone.now(),
+            error=f"While recomputing {days}: {text}",
+            failed_gap_id=getattr(error, "gap_id", None),
+        )
+    except Exception:  # the database itself may be what failed
+        logger.exception("Could not record the failed rollup run (%s)", text)
+
+
+def _rollup_run(attempt: _Attempt) -> RollupResult:
+    """The run's body, inside its transaction."""
     _lock()
     started_at = timezone.now()
+    trigger, last = attempt.trigger, attempt.last
+    first = attempt.first
     if first is None:
-        first = rollup_due_since(until=last)
+        first = attempt.first = rollup_due_since(until=last)
     if first is None or first > last:
         run = RollupRun.objects.create(
             trigger=trigger, started_at=started_at, finished_at=timezone.now()
@@ -538,19 +626,23 @@ def rollup_run(
         return RollupResult(run=run, first_day=None, last_day=None, daily_rows=0)
 
     timeline = CostModelTimeline()
-    rows: dict[Key, dict] = defaultdict(_empty)
-    _add_gap_counts(rows, first, last)
-    _add_occurrences(rows, first, last, timeline)
-    measured = _add_measured_savings(rows, first, last, timeline)
-    estimated = _add_estimated_savings(rows, first, last, timeline)
-    written = _write_daily(rows, first, last, started_at)
-    _write_monthly(first, last, started_at)
     as_of = last + ONE_DAY
     newest = GapSnapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
-    if newest is None or as_of >= newest:
-        # Savings of gaps closed or prevented before the range started, as of the range's
-        # end, come from the same loops: every closed / prevented gap passes through them.
-        _write_snapshots(as_of, timeline, measured, estimated, started_at)
+    snapshots_due = newest is None or as_of >= newest
+    if connection.vendor == "postgresql":
+        written, skipped = rollup_sql.write_range(
+            first=first,
+            last=last,
+            run_at=started_at,
+            timeline=timeline,
+            figure_limit=GAP_FIGURE_LIMIT,
+        )
+        if snapshots_due:
+            rollup_sql.write_snapshots(as_of=as_of, timeline=timeline)
+        rollup_sql.analyze(first=first, last=last)
+    else:
+        written, skipped = _rollup_in_python(first, last, started_at, timeline, snapshots_due)
+    _record_skipped(skipped)
     run = RollupRun.objects.create(
         trigger=trigger,
         first_day=first,
@@ -558,8 +650,69 @@ def rollup_run(
         started_at=started_at,
         finished_at=timezone.now(),
         daily_rows=written,
+        skipped_gaps=skipped,
     )
     return RollupResult(run=run, first_day=first, last_day=last, daily_rows=written)
+
+
+def _rollup_in_python(
+    first: date, last: date, run_at: datetime, timeline: CostModelTimeline, snapshots_due: bool
+) -> tuple[int, list[dict]]:
+    """The rollup on SQLite (the embedded demo): grouped queries, the savings per gap and day
+    in Python with ``roi.calculations``' formulas, rows written with ``bulk_create``. Same
+    rules and figures as ``roi.rollup_sql``, which PostgreSQL runs instead."""
+    rows: dict[Key, dict] = defaultdict(_empty)
+    skipped: list[dict] = []
+    _add_gap_counts(rows, first, last)
+    _add_occurrences(rows, first, last, timeline)
+    measured = _add_measured_savings(rows, first, last, timeline, skipped)
+    estimated = _add_estimated_savings(rows, first, last, timeline, skipped)
+    written = _write_daily(rows, first, last, run_at)
+    _write_monthly(first, last, run_at)
+    if snapshots_due:
+        # Savings of gaps closed or prevented before the range started, as of the range's
+        # end, come from the same loops: every closed / prevented gap passes through them.
+        _write_snapshots(last + ONE_DAY, timeline, measured, estimated, run_at)
+    return written, skipped
+
+
+def _too_large(gap: Gap, kind: str, bound: Decimal, skipped: list[dict]) -> bool:
+    """Whether a gap's figure would pass ``GAP_FIGURE_LIMIT``; if so it is noted as skipped."""
+    if bound <= GAP_FIGURE_LIMIT:
+        return False
+    skipped.append(
+        {
+            "gap": gap.pk,
+            "reason": f"its {kind} savings could reach {bound}, beyond the "
+            f"{GAP_FIGURE_LIMIT} a gap's figure may add to the rollup",
+        }
+    )
+    return True
+
+
+def _record_skipped(skipped: list[dict]) -> None:
+    """A history line for each gap a run left out, unless its history already says so since
+    the gap last changed (else the nightly run would repeat it every night)."""
+    if not skipped:
+        return
+    reasons = {entry["gap"]: entry["reason"] for entry in skipped}
+    changed = dict(Gap.objects.filter(pk__in=reasons).values_list("pk", "updated_at"))
+    told = dict(
+        GapEvent.objects.filter(gap_id__in=reasons, kind=GapEvent.Kind.ROLLUP_SKIPPED)
+        .values("gap_id")
+        .annotate(last=Max("at"))
+        .values_list("gap_id", "last")
+    )
+    GapEvent.objects.bulk_create(
+        GapEvent(
+            gap_id=gap,
+            kind=GapEvent.Kind.ROLLUP_SKIPPED,
+            note=f"Left out of the ROI figures: {reason}. Check its money fields and "
+            "occurrences; the next rollup after a change takes it again.",
+        )
+        for gap, reason in reasons.items()
+        if gap in changed and (gap not in told or told[gap] < changed[gap])
+    )
 
 
 def rollup_compute(*, day: date) -> RollupResult:

@@ -9,6 +9,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .limits import (
+    GAP_LIMITS,
+    MAX_MONTHLY_OCCURRENCES,
+    MAX_OCCURRENCE_MONEY,
+    MAX_REMEDY_COST,
+    bounded,
+)
 from .organisation import Role, Team, Theme, Touchpoint
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -83,21 +90,35 @@ class Gap(models.Model):
     detected_on = models.DateField(default=timezone.localdate)
     journey_stage = models.CharField(max_length=8, choices=JourneyStage.choices, blank=True)
 
+    # Bounded (gaps.models.limits) so that the rollup's sums of them always fit.
     cost_to_serve = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="Per occurrence; blank = touchpoint default."
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=bounded(MAX_OCCURRENCE_MONEY),
+        help_text="Per occurrence, at most 1,000,000.00; blank = touchpoint default.",
     )
     revenue_at_risk = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="Per occurrence; blank = cost model default."
+        **MONEY,
+        null=True,
+        blank=True,
+        validators=bounded(MAX_OCCURRENCE_MONEY),
+        help_text="Per occurrence, at most 1,000,000.00; blank = cost model default.",
     )
     expected_monthly_occurrences = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="For prevented gaps: how often customers would have met it each month.",
+        validators=bounded(MAX_MONTHLY_OCCURRENCES),
+        help_text="For prevented gaps: how often customers would have met it each month "
+        "(at most 1,000,000).",
     )
     remedy_cost = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), help_text="What fixing or preventing it cost."
+        **MONEY,
+        default=Decimal("0.00"),
+        validators=bounded(MAX_REMEDY_COST),
+        help_text="What fixing or preventing it cost (at most 1,000,000,000.00).",
     )
 
     root_cause = models.TextField(blank=True, help_text="Required to close.")
@@ -173,6 +194,15 @@ class Gap(models.Model):
                 name="gap_money_not_negative",
             ),
             models.CheckConstraint(
+                condition=Q(
+                    *(
+                        Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__lte": limit})
+                        for name, limit in GAP_LIMITS.items()
+                    )
+                ),
+                name="gap_money_within_limits",
+            ),
+            models.CheckConstraint(
                 condition=Q(remedy_progress__lte=100), name="gap_remedy_progress_percent"
             ),
             models.CheckConstraint(
@@ -201,6 +231,8 @@ class GapEvent(models.Model):
         UPDATE = "update", "Fields changed"
         ESCALATION = "escalation", "Escalation"
         RECURRING = "recurring", "Recurring flag"
+        # Written by the ROI rollup (roi.services): the gap's figures were left out of a run.
+        ROLLUP_SKIPPED = "rollup_skipped", "Left out of the ROI rollup"
 
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -3,9 +3,10 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+
+from .limits import MAX_OCCURRENCE_MONEY, bounded
 
 
 class Team(models.Model):
@@ -72,8 +73,8 @@ class Touchpoint(models.Model):
         max_digits=12,
         decimal_places=2,
         default=Decimal("0.00"),
-        validators=[MinValueValidator(Decimal("0"))],
-        help_text="Cost to serve one occurrence of a gap here.",
+        validators=bounded(MAX_OCCURRENCE_MONEY),
+        help_text="Cost to serve one occurrence of a gap here (at most 1,000,000.00).",
     )
 
     class Meta:
@@ -82,6 +83,10 @@ class Touchpoint(models.Model):
             models.CheckConstraint(
                 condition=models.Q(cost_per_contact__gte=0),
                 name="touchpoint_cost_per_contact_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost_per_contact__lte=MAX_OCCURRENCE_MONEY),
+                name="touchpoint_cost_per_contact_within_limit",
             ),
         ]
 

@@ -61,9 +61,16 @@ def test_cost_model_in_force_changes_over_time():
     CostModel.objects.create(effective_from=T - timedelta(days=10), currency="USD")
     assert cost_model_as_of(T - timedelta(days=50)).currency == "EUR"
     assert cost_model_as_of(T - timedelta(days=10)).currency == "USD"
-    before_any = cost_model_as_of(T - timedelta(days=200))
-    assert before_any.pk is None
-    assert before_any.cost_per_contact == 0
+    # Before the first version, the first version applies (it reaches back to the earliest
+    # data); only with no version at all is there an unsaved all-defaults model.
+    assert cost_model_as_of(T - timedelta(days=200)).currency == "EUR"
+    assert cost_model_as_of(T - timedelta(days=200)).pk is not None
+
+
+def test_without_any_cost_model_an_all_defaults_model_applies():
+    model = cost_model_as_of(T)
+    assert model.pk is None
+    assert model.cost_per_contact == 0
 
 
 def test_open_gap_has_no_savings():

@@ -1,0 +1,542 @@
+"""The rollup on PostgreSQL: every measure family computed and written set-based, in SQL.
+
+``roi.services.rollup_run`` calls ``write_range`` inside the run's transaction. Nothing here
+materialises a row in Python: each table is written by one ``INSERT … SELECT`` (daily rows
+and monthly aggregates upserted with ``ON CONFLICT DO UPDATE``, stale rows of the range
+deleted with one statement, snapshots replaced), so a run costs a fixed number of statements
+whatever the data size. The embedded SQLite default keeps the Python path of
+``roi.services`` (same rules, same figures).
+
+The savings are the closed forms of ``roi.calculations`` in exact integer arithmetic, so that
+the rows agree with the Python figures to the cent:
+
+- measured savings of a closed gap as of T, in cents, rounded half-up =
+  ⌊(2·max(0, B·e − P·W)·u·100 + W) ÷ 2W⌋ with B the baseline window's occurrences, e the
+  microseconds from closing to T, P the occurrences since closing, W the window in
+  microseconds and u the unit cost (``calculations.measured_savings`` divides the same
+  product once);
+- estimated savings of a prevented gap as of T = ⌊(2·m·min(days, horizon)·u·100 + 30) ÷ 60⌋
+  with m the expected monthly occurrences.
+
+A day D's row carries Σ over its gaps of cents(savings as of D + 1) − cents(savings as of D),
+from a ``generate_series`` over each gap's days and a running count of post-closing
+occurrences (a window function); the cost model in force on each day applies, as in Python.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+
+from . import calculations as calc
+from .costs import CostModelTimeline
+from .models import CostModel, RollupMeasures
+
+ONE_DAY = timedelta(days=1)
+US_PER_DAY = calc.MICROSECONDS_PER_DAY
+EPOCH = date(1970, 1, 1)
+# Above this many days recomputed, the rewritten tables get fresh statistics (the dashboard's
+# plans went bad on statistics left stale by a full run).
+ANALYZE_AFTER_DAYS = 31
+WORK_MEM = "128MB"
+OPEN = ("open", "acknowledged", "in_remedy", "disputed")
+MEASURES = RollupMeasures.MEASURES
+MONEY_MEASURES = ("cost_incurred", "measured_savings", "estimated_savings", "remedy_spend")
+
+
+def _literal(value: date | Decimal | int) -> str:
+    """An SQL literal of a value the code made itself (a date, an amount, a count of days):
+    the cost model versions are inlined into CASE expressions, never user text."""
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, Decimal):
+        return f"{value:f}::numeric"
+    if isinstance(value, int):
+        return str(int(value))
+    raise TypeError(f"no SQL literal for {value!r}")
+
+
+class Versions:
+    """The cost model versions as SQL: ``case(day, pick)`` is ``pick(version)`` of the version
+    in force on ``day`` (an SQL date expression), by ``roi.costs.version_in_force``'s rule."""
+
+    def __init__(self, timeline: CostModelTimeline) -> None:
+        self.models: list[CostModel] = timeline.versions or [timeline.on(date.min)]
+        self.windows = sorted({m.baseline_window_days for m in self.models})
+
+    def case(self, day: str, pick) -> str:
+        branches = [
+            f"WHEN {day} < {_literal(later.effective_from)} THEN {pick(model)}"
+            for model, later in zip(self.models, self.models[1:], strict=False)
+        ]
+        last = pick(self.models[-1])
+        return f"CASE {' '.join(branches)} ELSE {last} END" if branches else last
+
+    def unit(self, day: str, gap: str, touchpoint_cost: str) -> str:
+        """``roi.costs.gap_unit_cost`` of the gap row ``gap`` under the version on ``day``."""
+        cost = self.case(day, lambda m: _literal(m.cost_per_contact))
+        revenue = self.case(day, lambda m: _literal(m.revenue_at_risk_per_occurrence))
+        return (
+            f"(coalesce({gap}.cost_to_serve, {touchpoint_cost}, {cost}) "
+            f"+ coalesce({gap}.revenue_at_risk, {revenue}))"
+        )
+
+    def window(self, day: str) -> str:
+        return self.case(day, lambda m: _literal(m.baseline_window_days))
+
+    def baseline(self, day: str, table: str) -> str:
+        """The baseline count column (``b<days>``) of the window in force on ``day``."""
+        return self.case(day, lambda m: f"{table}.b{m.baseline_window_days}")
+
+    def horizon(self, day: str) -> str:
+        return self.case(day, lambda m: _literal(m.estimate_horizon_days))
+
+
+def day_us(day: str) -> str:
+    """Microseconds from the epoch to 00:00 UTC of an SQL date."""
+    return f"(({day}) - {_literal(EPOCH)})::numeric * {US_PER_DAY}"
+
+
+def measured_cents(*, t_us: str, closed_us: str, b: str, w_us: str, p: str, unit: str) -> str:
+    """Measured savings as of T in whole cents, rounded half-up, exactly (see module doc);
+    ``w_us`` is the baseline window in microseconds."""
+    big_w = f"({w_us})"
+    excess = f"greatest(0, ({b}) * (({t_us}) - ({closed_us})) - ({p}) * {big_w})"
+    return (
+        f"CASE WHEN ({t_us}) <= ({closed_us}) THEN 0::numeric "
+        f"ELSE div(2 * {excess} * ({unit}) * 100 + {big_w}, 2 * {big_w}) END"
+    )
+
+
+def estimated_cents(*, day: str, prevented_on: str, emo: str, horizon: str, unit: str) -> str:
+    """Estimated savings as of T in whole cents, rounded half-up, exactly (see module doc)."""
+    days = f"least(greatest(0, ({day}) - ({prevented_on})), {horizon})"
+    return f"div(2 * coalesce({emo}, 0) * {days} * ({unit}) * 100 + 30, 60)"
+
+
+def _ts(day: date) -> str:
+    return _literal(day) + "::timestamp AT TIME ZONE 'UTC'"
+
+
+def write_range(
+    *, first: date, last: date, run_at, timeline: CostModelTimeline, figure_limit: Decimal
+) -> tuple[int, list[dict]]:
+    """Recompute the daily rows of ``[first, last]`` and the months holding them.
+
+    Returns the number of daily rows written and the gaps left out of the savings because
+    their figures would pass ``figure_limit`` (``[{"gap": id, "reason": …}]``).
+    """
+    versions = Versions(timeline)
+    end = last + ONE_DAY
+    with connection.cursor() as cursor:
+        # For this transaction only: sorts and hashes of a full run in memory rather than on
+        # disk, and no JIT compilation (it cost more than it saved on these plans).
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute("SET LOCAL jit = off")
+        _prepare(cursor, versions, first, end, figure_limit)
+        cursor.execute(
+            "SELECT gap_id, reason FROM rollup_skipped ORDER BY gap_id",
+        )
+        skipped = [{"gap": gap, "reason": reason} for gap, reason in cursor.fetchall()]
+        written = _write_daily(cursor, versions, first, last, run_at)
+        _write_monthly(cursor, first, last, run_at)
+    return written, skipped
+
+
+def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: Decimal) -> None:
+    """Small temporary tables the families share: closed and prevented gaps with their
+    baseline and post-closing counts, their figures as of ``end``, and the gaps left out."""
+    # Left by an earlier run in the same outer transaction (tests, the demo): ON COMMIT DROP
+    # drops them only when that commits.
+    cursor.execute(
+        "DROP TABLE IF EXISTS rollup_versions, rollup_closed, rollup_post, rollup_prevented, "
+        "rollup_figures, rollup_skipped, rollup_daily"
+    )
+    # The versions as day ranges (first and last day included; open ends NULL, so that the
+    # first version reaches back and the last one forward), for the per-day series.
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_versions (v_first date, v_last date, cost numeric, "
+        "revenue numeric, w int, w_us numeric, horizon int) ON COMMIT DROP"
+    )
+    models = versions.models
+    cursor.executemany(
+        "INSERT INTO rollup_versions VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        [
+            (
+                model.effective_from if index else None,
+                later.effective_from - ONE_DAY if later else None,
+                model.cost_per_contact,
+                model.revenue_at_risk_per_occurrence,
+                model.baseline_window_days,
+                model.baseline_window_days * US_PER_DAY,
+                model.estimate_horizon_days,
+            )
+            for index, (model, later) in enumerate(zip(models, [*models[1:], None], strict=True))
+        ],
+    )
+    cursor.execute("ANALYZE rollup_versions")  # else planned as ~200 rows: bad join orders
+    # One baseline count per window length a version uses (whole days, the code's own ints).
+    baselines = ", ".join(
+        "(SELECT count(*) FROM gaps_occurrence o WHERE o.gap_id = g.id "  # noqa: S608
+        f"AND o.occurred_at >= g.closed_at - {int(w)} * interval '86400 seconds' "
+        f"AND o.occurred_at < g.closed_at) AS b{int(w)}"
+        for w in versions.windows
+    )
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_closed ON COMMIT DROP AS
+        SELECT g.id AS gap_id, g.causing_team_id AS team_id, g.causing_role_id AS role_id,
+               g.category, g.cost_to_serve, g.revenue_at_risk, tp.cost_per_contact AS tp_cost,
+               g.closed_at, extract(epoch FROM g.closed_at) * 1000000 AS closed_us,
+               greatest(%(first)s::date, (g.closed_at AT TIME ZONE 'UTC')::date) AS start_day,
+               0::bigint AS p_before, 0::bigint AS p_all, {baselines}
+        FROM gaps_gap g LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
+        WHERE g.status = 'closed' AND g.closed_at < {_ts(end)}
+        """,  # noqa: S608 - the inlined parts are the code's own literals
+        {"first": first},
+    )
+    cursor.execute("ANALYZE rollup_closed")
+    # Post-closing occurrences per gap and day, up to the range's end (before the range:
+    # only their total matters).
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_post ON COMMIT DROP AS
+        SELECT o.gap_id, (o.occurred_at AT TIME ZONE 'UTC')::date AS d, count(*) AS n
+        FROM rollup_closed c JOIN gaps_occurrence o ON o.gap_id = c.gap_id
+        WHERE o.occurred_at >= c.closed_at AND o.occurred_at < {_ts(end)}
+        GROUP BY 1, 2
+        """  # noqa: S608
+    )
+    cursor.execute("CREATE INDEX ON rollup_post (gap_id, d)")
+    cursor.execute("ANALYZE rollup_post")
+    cursor.execute(
+        """
+        UPDATE rollup_closed c SET p_before = s.before, p_all = s.total
+        FROM (
+            SELECT p.gap_id, coalesce(sum(p.n) FILTER (WHERE p.d < c.start_day), 0) AS before,
+                   sum(p.n) AS total
+            FROM rollup_post p JOIN rollup_closed c USING (gap_id) GROUP BY p.gap_id
+        ) s
+        WHERE s.gap_id = c.gap_id
+        """
+    )
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_prevented ON COMMIT DROP AS
+        SELECT g.id AS gap_id, g.causing_team_id AS team_id, g.causing_role_id AS role_id,
+               g.category, g.cost_to_serve, g.revenue_at_risk, tp.cost_per_contact AS tp_cost,
+               g.expected_monthly_occurrences AS emo, g.prevented_on,
+               greatest(%(first)s::date, g.prevented_on) AS start_day
+        FROM gaps_gap g LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
+        WHERE g.status = 'prevented' AND g.prevented_on < {_literal(end)}
+        """,  # noqa: S608
+        {"first": first},
+    )
+    cursor.execute("ANALYZE rollup_prevented")
+    end_day = _literal(end)
+    unit_c = versions.unit(end_day, "c", "c.tp_cost")
+    unit_p = versions.unit(end_day, "p", "p.tp_cost")
+    measured_args = {
+        "t_us": day_us(end_day),
+        "closed_us": "c.closed_us",
+        "b": versions.baseline(end_day, "c"),
+        "w_us": f"({versions.window(end_day)}) * {US_PER_DAY}::numeric",
+        "unit": unit_c,
+    }
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_figures ON COMMIT DROP AS
+        SELECT c.gap_id, 'measured'::text AS kind,
+               {measured_cents(p="c.p_all", **measured_args)} AS cents,
+               {measured_cents(p="0", **measured_args)} AS bound
+        FROM rollup_closed c
+        UNION ALL
+        SELECT p.gap_id, 'estimated', e.cents, e.cents
+        FROM rollup_prevented p, LATERAL (SELECT {
+            estimated_cents(
+                day=end_day,
+                prevented_on="p.prevented_on",
+                emo="p.emo",
+                horizon=versions.horizon(end_day),
+                unit=unit_p,
+            )
+        } AS cents) e
+        """  # noqa: S608
+    )
+    limit_cents = figure_limit * 100
+    cursor.execute(
+        """
+        CREATE TEMP TABLE rollup_skipped ON COMMIT DROP AS
+        SELECT gap_id,
+               format('its %%s savings could reach %%s, beyond the %%s a gap''s figure '
+                      'may add to the rollup',
+                      kind, (bound / 100)::numeric(30, 2), %(limit)s::numeric) AS reason
+        FROM rollup_figures WHERE bound > %(limit_cents)s
+        """,
+        {"limit": figure_limit, "limit_cents": limit_cents},
+    )
+
+
+def _days_in_force(start: str, end: date) -> str:
+    """Each day from the SQL date ``start`` to ``end`` on which version ``v`` is in force, as
+    rows ``t`` (date + integer: no time zone involved). NULL ends are open (``greatest`` and
+    ``least`` ignore them)."""
+    first = f"greatest({start}, v.v_first)"
+    last = f"least({_literal(end)}, v.v_last)"
+    return f"SELECT {first} + i FROM generate_series(0, {last} - {first}) i"  # noqa: S608
+
+
+def _increments(savings_columns: str, series: str) -> str:
+    """Daily rows of savings increments from a series of (t, team, role, category, gap,
+    cents as of t): day t − 1 gets cents(t) − cents(t − 1). ``savings_columns`` puts the
+    increment in the measured or the estimated column (the order of ``MEASURES``)."""
+    return f"""
+        SELECT t - 1, team_id, role_id, category, 0, 0, 0, 0, 0::bigint, {savings_columns},
+               0::bigint
+        FROM (
+            SELECT t, team_id, role_id, category, cents,
+                   lag(cents) OVER (PARTITION BY gap_id ORDER BY t) AS prev
+            FROM (SELECT series.*, series.cents_exact::bigint AS cents FROM ({series}) series) s
+        ) increments
+        WHERE prev IS NOT NULL AND cents <> prev
+    """  # noqa: S608 - the code's own fragments
+
+
+def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) -> int:
+    """Every family in one ``INSERT … SELECT … ON CONFLICT DO UPDATE``; then the range's rows
+    this run did not write are deleted. Returns the rows written."""
+    end = last + ONE_DAY
+    occurrence_day = "(o.occurred_at AT TIME ZONE 'UTC')::date"
+    unit_o = versions.unit(occurrence_day, "g", "tp.cost_per_contact")
+    # Per gap and cost model version: the days the version is in force, with its unit cost
+    # and window computed once; per day only the count since closing and the formula.
+    in_force = (
+        "JOIN rollup_versions v ON (v.v_first IS NULL OR v.v_first <= {end}) "
+        "AND (v.v_last IS NULL OR v.v_last >= {gap}.start_day) "
+        "CROSS JOIN LATERAL (SELECT coalesce({gap}.cost_to_serve, {gap}.tp_cost, v.cost) "
+        "+ coalesce({gap}.revenue_at_risk, v.revenue) AS unit) k "
+        "CROSS JOIN LATERAL ({days}) s(t)"
+    )
+    end_day = _literal(end)
+    baseline = " ".join(f"WHEN {int(w)} THEN c.b{int(w)}" for w in versions.windows)
+    measured = measured_cents(
+        t_us=day_us("s.t"),
+        closed_us="c.closed_us",
+        b=f"CASE v.w {baseline} END",
+        w_us="v.w_us",
+        p="c.p_before + coalesce(sum(post.n) OVER (PARTITION BY c.gap_id ORDER BY s.t), 0)",
+        unit="k.unit",
+    )
+    estimated = estimated_cents(
+        day="s.t", prevented_on="p.prevented_on", emo="p.emo", horizon="v.horizon", unit="k.unit"
+    )
+    measured_increments = _increments(
+        "cents - prev, 0::bigint",
+        f"""
+        SELECT s.t, c.team_id, c.role_id, c.category, c.gap_id, {measured} AS cents_exact
+        FROM rollup_closed c
+        {in_force.format(end=end_day, gap="c", days=_days_in_force("c.start_day", end))}
+        LEFT JOIN rollup_post post
+            ON post.gap_id = c.gap_id AND post.d = s.t - 1 AND post.d >= c.start_day
+        WHERE c.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+        """,  # noqa: S608 - the code's own fragments
+    )
+    estimated_increments = _increments(
+        "0::bigint, cents - prev",
+        f"""
+        SELECT s.t, p.team_id, p.role_id, p.category, p.gap_id, {estimated} AS cents_exact
+        FROM rollup_prevented p
+        {in_force.format(end=end_day, gap="p", days=_days_in_force("p.start_day", end))}
+        WHERE p.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+        """,  # noqa: S608 - the code's own fragments
+    )
+    columns = ", ".join(MEASURES)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
+    nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
+    # Money travels as whole cents in bigint (exact, and summed far faster than numeric);
+    # one division by 100 at the end. Bounded inputs and the per-gap limit keep it in range.
+    sums = ", ".join(
+        f"sum({name}) / 100 AS {name}" if name in MONEY_MEASURES else f"sum({name}) AS {name}"
+        for name in MEASURES
+    )
+    sql = f"""
+        CREATE TEMP TABLE rollup_daily ON COMMIT DROP AS
+        SELECT d AS date, team_id, role_id, category, {sums}
+        FROM (
+            SELECT detected_on AS d, causing_team_id AS team_id, causing_role_id AS role_id,
+                   category, 1 AS gaps_opened, 0 AS gaps_closed, 0 AS gaps_prevented,
+                   0 AS occurrences, 0::bigint AS cost_incurred, 0::bigint AS measured_savings,
+                   0::bigint AS estimated_savings, 0::bigint AS remedy_spend
+            FROM gaps_gap WHERE detected_on BETWEEN %(first)s AND %(last)s
+          UNION ALL
+            SELECT (closed_at AT TIME ZONE 'UTC')::date, causing_team_id, causing_role_id,
+                   category, 0, 1, 0, 0, 0, 0, 0, (remedy_cost * 100)::bigint
+            FROM gaps_gap
+            WHERE status = 'closed' AND closed_at >= {_ts(first)} AND closed_at < {_ts(end)}
+          UNION ALL
+            SELECT prevented_on, causing_team_id, causing_role_id, category,
+                   0, 0, 1, 0, 0, 0, 0, (remedy_cost * 100)::bigint
+            FROM gaps_gap
+            WHERE status = 'prevented' AND prevented_on BETWEEN %(first)s AND %(last)s
+          UNION ALL
+            SELECT {occurrence_day}, g.causing_team_id, g.causing_role_id, g.category,
+                   0, 0, 0, count(*), sum(({unit_o} * 100)::bigint)::bigint, 0, 0, 0
+            FROM gaps_occurrence o
+            JOIN gaps_gap g ON g.id = o.gap_id
+            LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
+            WHERE o.occurred_at >= {_ts(first)} AND o.occurred_at < {_ts(end)}
+            GROUP BY 1, 2, 3, 4
+          UNION ALL
+            {measured_increments}
+          UNION ALL
+            {estimated_increments}
+        ) parts
+        GROUP BY d, team_id, role_id, category
+        HAVING {nonzero}
+    """  # noqa: S608 - the inlined parts are the code's own literals and fixed names
+    cursor.execute(sql, {"first": first, "last": last})
+    written = cursor.rowcount
+    # Only new and changed rows are written (a re-run or a nightly run rewrites little), and
+    # the range's rows that are no longer computed (their gaps moved) are deleted.
+    cursor.execute(
+        f"""
+        INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
+        SELECT date, team_id, role_id, category, {columns}, %(run_at)s FROM rollup_daily
+        ON CONFLICT (date, team_id, role_id, category) DO UPDATE SET {updates}
+        WHERE ({", ".join(f"roi_dailyrollup.{name}" for name in MEASURES)})
+              IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in MEASURES)})
+        """,  # noqa: S608 - fixed names
+        {"run_at": run_at},
+    )
+    cursor.execute(
+        """
+        DELETE FROM roi_dailyrollup d
+        WHERE d.date BETWEEN %(first)s AND %(last)s
+          AND NOT EXISTS (
+              SELECT 1 FROM rollup_daily n
+              WHERE (n.date, n.team_id, n.role_id, n.category)
+                    = (d.date, d.team_id, d.role_id, d.category)
+          )
+        """,
+        {"first": first, "last": last},
+    )
+    return written
+
+
+def _month_sums(group: str) -> str:
+    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
+    return f"""
+        SELECT date_trunc('month', date)::date AS month, {group}, {sums}
+        FROM roi_dailyrollup WHERE date >= %(first_month)s AND date < %(end_month)s
+        GROUP BY 1, {group}
+    """  # noqa: S608 - fixed names
+
+
+def _write_monthly(cursor, first: date, last: date, run_at) -> None:
+    """Re-add the months holding ``[first, last]`` from their daily rows (and, per team, the
+    day counts behind the medians), upserted; the months' rows not written are deleted."""
+    first_month = first.replace(day=1)
+    end_month = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
+    params = {"first_month": first_month, "end_month": end_month, "run_at": run_at}
+    columns = ", ".join(MEASURES)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
+    measures = ", ".join(f"coalesce(d.{name}, 0)" for name in MEASURES)
+    span = (
+        "{moment} >= %(first_month)s::timestamp AT TIME ZONE 'UTC' "
+        "AND {moment} < %(end_month)s::timestamp AT TIME ZONE 'UTC'"
+    )
+    histogram = """
+        SELECT '{kind}' AS kind,
+               date_trunc('month', {moment} AT TIME ZONE 'UTC')::date AS month,
+               causing_team_id AS team_id,
+               greatest(0, ({moment} AT TIME ZONE 'UTC')::date - detected_on) AS days,
+               count(*) AS n
+        FROM gaps_gap WHERE {where} AND {span}
+        GROUP BY 1, 2, 3, 4
+    """
+    histograms = " UNION ALL ".join(
+        histogram.format(kind=kind, moment=moment, where=where, span=span.format(moment=moment))
+        for kind, moment, where in (
+            ("close", "closed_at", "status = 'closed'"),
+            ("acknowledge", "acknowledged_at", "true"),
+        )
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO roi_monthlyteamrollup
+            (month, team_id, {columns}, acknowledge_days, close_days, computed_at)
+        SELECT coalesce(d.month, h.month), coalesce(d.team_id, h.team_id), {measures},
+               coalesce(h.acknowledge_days, '{{}}'), coalesce(h.close_days, '{{}}'), %(run_at)s
+        FROM ({_month_sums("team_id")}) d
+        FULL OUTER JOIN (
+            SELECT month, team_id,
+                   jsonb_object_agg(days::text, n) FILTER (WHERE kind = 'acknowledge')
+                       AS acknowledge_days,
+                   jsonb_object_agg(days::text, n) FILTER (WHERE kind = 'close') AS close_days
+            FROM ({histograms}) counted GROUP BY 1, 2
+        ) h ON h.month = d.month AND h.team_id = d.team_id
+        ON CONFLICT (month, team_id) DO UPDATE
+            SET {updates}, acknowledge_days = EXCLUDED.acknowledge_days,
+                close_days = EXCLUDED.close_days
+        """,  # noqa: S608 - fixed names and the code's own fragments
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO roi_monthlyrolerollup (month, team_id, role_id, {columns}, computed_at)
+        SELECT d.month, d.team_id, d.role_id, {measures}, %(run_at)s
+        FROM ({_month_sums("team_id, role_id")}) d
+        ON CONFLICT (month, team_id, role_id) DO UPDATE SET {updates}
+        """,  # noqa: S608
+        params,
+    )
+    for table in ("roi_monthlyteamrollup", "roi_monthlyrolerollup"):
+        cursor.execute(
+            f"DELETE FROM {table} WHERE month >= %(first_month)s AND month < %(end_month)s "  # noqa: S608
+            "AND computed_at <> %(run_at)s",
+            params,
+        )
+
+
+def write_snapshots(*, as_of: date, timeline: CostModelTimeline) -> None:
+    """Replace every gap's snapshot (archived gaps: none) with its figures as of ``as_of``,
+    the day after the range ``write_range`` just computed (its temporary figures)."""
+    versions = Versions(timeline)
+    unit = versions.unit(_literal(as_of), "g", "tp.cost_per_contact")
+    start = as_of - timedelta(days=30)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM roi_gapsnapshot")
+        cursor.execute(
+            f"""
+            INSERT INTO roi_gapsnapshot (gap_id, team_id, status, as_of, unit_cost,
+                occurrences_last_30_days, monthly_cost, savings_kind, savings)
+            SELECT g.id, g.causing_team_id, g.status, %(as_of)s, {unit},
+                   coalesce(r.n, 0), coalesce(r.n, 0) * {unit},
+                   CASE WHEN f.gap_id IS NULL OR s.gap_id IS NOT NULL THEN 'none'
+                        ELSE f.kind END,
+                   CASE WHEN s.gap_id IS NULL THEN coalesce(f.cents, 0) / 100 ELSE 0 END
+            FROM gaps_gap g
+            LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
+            LEFT JOIN (
+                SELECT o.gap_id, count(*) AS n
+                FROM gaps_occurrence o JOIN gaps_gap og ON og.id = o.gap_id
+                WHERE og.status = ANY(%(open)s)
+                  AND o.occurred_at >= {_ts(start)} AND o.occurred_at < {_ts(as_of)}
+                GROUP BY o.gap_id
+            ) r ON r.gap_id = g.id
+            LEFT JOIN rollup_figures f ON f.gap_id = g.id
+            LEFT JOIN rollup_skipped s ON s.gap_id = g.id
+            WHERE g.status <> 'archived'
+            """,  # noqa: S608 - the code's own literals
+            {"as_of": as_of, "open": list(OPEN)},
+        )
+
+
+def analyze(*, first: date, last: date) -> None:
+    """Fresh statistics for the rewritten tables after a big run (a long range)."""
+    if (last - first).days < ANALYZE_AFTER_DAYS:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE roi_dailyrollup, roi_monthlyteamrollup, roi_monthlyrolerollup, roi_gapsnapshot"
+        )

@@ -1,0 +1,77 @@
+"""A run costs a fixed number of SQL statements whatever the data size (PostgreSQL: every
+family set-based; nothing per gap, per day or per row)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gaps.models import Gap, Occurrence
+from roi import services
+from roi.models import CostModel, DailyRollup
+from tests.factories import GapFactory, RoleFactory
+
+from .conftest import T0, TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(size: int) -> None:
+    """``size`` roles, each with a closed, a prevented and an open gap and their occurrences."""
+    for n in range(size):
+        role = RoleFactory()
+        closed = GapFactory(
+            causing_role=role,
+            status=Gap.Status.CLOSED,
+            closed_at=T0 - timedelta(days=50 + n, hours=n),
+            root_cause="Fixed.",
+        )
+        GapFactory(
+            causing_role=role,
+            status=Gap.Status.PREVENTED,
+            prevented_on=TODAY - timedelta(days=30 + n),
+            expected_monthly_occurrences=Decimal("12.5"),
+        )
+        opened = GapFactory(causing_role=role, detected_on=TODAY - timedelta(days=70))
+        Occurrence.objects.bulk_create(
+            Occurrence(
+                gap=gap,
+                occurred_at=closed.closed_at + timedelta(days=day, hours=3),
+                source="q",
+                external_id=f"{gap.pk}-{day}",
+            )
+            for gap in (closed, opened)
+            for day in range(-60, 45, 3)
+        )
+
+
+def statements_of_a_full_run() -> int:
+    with CaptureQueriesContext(connection) as queries:
+        services.rollup_run(first=services.first_data_day(), last=TODAY - timedelta(days=1))
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_a_run_takes_a_fixed_number_of_statements(size, django_assert_max_num_queries):
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based rollup is PostgreSQL's; SQLite loops in Python")
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=400))
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=40), baseline_window_days=30)
+    grow(size)
+    with django_assert_max_num_queries(35):
+        services.rollup_run(first=services.first_data_day(), last=TODAY - timedelta(days=1))
+    assert DailyRollup.objects.filter(measured_savings__gt=0).exists()
+    assert DailyRollup.objects.filter(estimated_savings__gt=0).exists()
+
+
+def test_the_count_is_the_same_at_two_sizes():
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based rollup is PostgreSQL's; SQLite loops in Python")
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=400))
+    grow(2)
+    small = statements_of_a_full_run()
+    grow(10)
+    assert statements_of_a_full_run() == small
+    assert DailyRollup.objects.count() > 0
