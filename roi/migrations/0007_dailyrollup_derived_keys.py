@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gaps', '0004_gap_event_rollup_skipped'),
+        ('gaps', '0005_gap_event_rollup_skipped'),
         ('roi', '0006_money_limits'),
     ]
 

@@ -45,7 +45,7 @@ def clamp_to_limits(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gaps', '0002_groups'),
+        ('gaps', '0003_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gaps', '0003_money_limits'),
+        ('gaps', '0004_money_limits'),
     ]
 
     operations = [
