@@ -20,7 +20,7 @@ from . import calculations as calc
 from .costs import CostModelTimeline, cost_model_as_of, gap_savings
 from .figures import Summary, Totals, summarise, summarise_for_team
 from .models import DailyRollup, GapSnapshot, MonthlyRoleRollup, MonthlyTeamRollup, RollupRun
-from .permissions import can_read_figures
+from .permissions import can_read_api
 from .services import OPEN_STATUSES
 
 ZERO = calc.ZERO
@@ -29,10 +29,10 @@ ZERO = calc.ZERO
 def rollups_for_user(
     user: User | AnonymousUser, token: ApiToken | None = None
 ) -> QuerySet[DailyRollup]:
-    """Daily rows the person may read: all of them for figure readers and ``roi:read`` tokens,
-    none otherwise (rollups are company-wide figures, not per-role data)."""
-    allowed = token.allows("roi:read") if token is not None else can_read_figures(user)
-    if not allowed:
+    """Daily rows the person may read: all of them for API readers (``can_read_api``: the
+    user's group, and a token's ``roi:read`` scope on top), none otherwise (rollups are
+    company-wide figures, not per-role data)."""
+    if not can_read_api(user, token):
         return DailyRollup.objects.none()
     return DailyRollup.objects.select_related("team", "role").order_by(
         "-date", "team__name", "role__name", "category"
