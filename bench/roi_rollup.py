@@ -16,7 +16,7 @@ import os
 import random
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -186,14 +186,8 @@ def run(args) -> None:
     )
     timed("dashboard (one team)", lambda: selectors.dashboard(team=teams[0]))
     timed("recognition board (one year)", lambda: selectors.recognition(today.year))
-    timed("summary from gaps and occurrences (API)", lambda: _summary(today))
+    timed("summary from the rollups (API)", lambda: selectors.roi_summary(as_of=today))
     print(f"{'daily rows in total':<48} {DailyRollup.objects.count():>10,}")
-
-
-def _summary(as_of: date):
-    from roi.figures import summary_as_of
-
-    return summary_as_of(as_of)
 
 
 if __name__ == "__main__":

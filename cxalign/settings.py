@@ -270,3 +270,6 @@ CXALIGN_RECURRING_BASELINE_DAYS = 90
 # The nightly rollup treats occurrences stamped this long before the previous run started as
 # possibly late: their ingest transaction may have committed after that run read the table.
 CXALIGN_ROLLUP_LATE_MARGIN_SECONDS = env.int("CXALIGN_ROLLUP_LATE_MARGIN_SECONDS", default=900)
+# A read of the ROI summary or dashboard while the rollup is due queues at most one refresh per
+# this many seconds (with a broker; in eager mode the read brings the rollup up to date itself).
+CXALIGN_ROLLUP_REFRESH_MIN_SECONDS = env.int("CXALIGN_ROLLUP_REFRESH_MIN_SECONDS", default=120)

@@ -49,6 +49,7 @@ from .models import (
     RollupMeasures,
     RollupRun,
 )
+from .team_days import team_days_write
 
 ZERO = calc.ZERO
 ONE_DAY = timedelta(days=1)
@@ -545,6 +546,7 @@ def rollup_run(
     estimated = _add_estimated_savings(rows, first, last, timeline)
     written = _write_daily(rows, first, last, started_at)
     _write_monthly(first, last, started_at)
+    team_days_write(first=first, last=last, run_at=started_at)  # summary's day grain
     as_of = last + ONE_DAY
     newest = GapSnapshot.objects.order_by("-as_of").values_list("as_of", flat=True).first()
     if newest is None or as_of >= newest:

@@ -151,6 +151,8 @@ class Gap(models.Model):
             models.Index(fields=["closed_at"], name="gap_closed_at"),
             models.Index(fields=["prevented_on"], name="gap_prevented_on"),
             models.Index(fields=["overdue", "status"], name="gap_overdue_status"),
+            # "Is the ROI rollup due?": gaps created since the last run (roi.freshness).
+            models.Index(fields=["created_at"], name="gap_created_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -215,7 +217,11 @@ class GapEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["gap", "at"], name="gapevent_gap_at")]
+        indexes = [
+            models.Index(fields=["gap", "at"], name="gapevent_gap_at"),
+            # "Is the ROI rollup due?": history written since the last run (roi.freshness).
+            models.Index(fields=["at"], name="gapevent_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.gap_id}: {self.kind} {self.from_status}→{self.to_status}"

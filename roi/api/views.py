@@ -17,7 +17,7 @@ from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
 from gaps.csv_io import FORMULA_STARTS
 from gaps.selectors import gaps_for_user
-from roi import figures, selectors
+from roi import selectors
 from roi.costs import gap_savings
 from roi.filtersets import DailyRollupFilterSet
 from roi.permissions import ReadsRoi, request_token
@@ -34,15 +34,16 @@ def _as_of(request: Request):
 
 
 class SummaryView(APIView):
-    """The headline figures as of a day, from gaps and occurrences (exact for any day)."""
+    """The headline figures as of a day, from the precomputed rollups (``roi_summary``, the
+    dashboard's selector too), with how fresh they are."""
 
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
     permission_classes = ROI_PERMISSIONS
 
     @extend_schema(parameters=[AsOfSerializer], responses=SummarySerializer)
     def get(self, request: Request) -> Response:
-        summary = figures.summary_as_of(_as_of(request))
-        return Response(SummarySerializer.shape(summary))
+        reading = selectors.roi_summary(as_of=_as_of(request))
+        return Response(SummarySerializer.shape(reading))
 
 
 class GapSavingsView(APIView):
