@@ -215,3 +215,20 @@ def test_cx_day_links_only_to_years_that_exist(exec_client, year, offered, not_o
     assert f'href="/roi/cx-day/{offered}/"' in page
     assert f'href="/roi/cx-day/{not_offered}/"' not in page
     assert exec_client.get(f"/roi/cx-day/{not_offered}/").status_code == 404
+
+
+def test_recognition_and_cx_day_queries_do_not_grow_with_the_data(
+    exec_client, rolled, django_assert_max_num_queries
+):
+    urls = ("/roi/recognition/?year=2026", "/roi/cx-day/2026/")
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert exec_client.get(url).status_code == 200
+        small[url] = len(captured.captured_queries)
+    grow(rolled, 12)
+    services.rollup_since(since=services.first_data_day(), today=TODAY)
+    for url in urls:
+        with django_assert_max_num_queries(small[url]) as large:
+            assert exec_client.get(url).status_code == 200
+        assert not [q for q in large.captured_queries if "gaps_occurrence" in q["sql"]]
