@@ -10,6 +10,7 @@ from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -267,15 +268,25 @@ def top_snapshots(
     the ``(key, amount)`` index backwards and stopping after ten (``gapsnapshot_status_cost``,
     ``gapsnapshot_kind_savings``); only those are joined to their gaps. Joining every snapshot
     to its gap before keeping ten, and sorting the lot, is what made the dashboard slow at
-    tens of thousands of gaps. SQLite runs the same statements.
+    tens of thousands of gaps. SQLite, which allows no ``LIMIT`` inside a ``UNION``, sorts
+    the matching snapshots in one query instead (demo-sized data).
     """
-    firsts = [
-        snapshots.filter(**{key: value})
-        .order_by(f"-{amount}", "gap_id")
-        .values_list("pk", amount, "gap_id")[:limit]
-        for value in values
-    ]
-    candidates = list(firsts[0].union(*firsts[1:], all=True)) if firsts else []
+    ordered = (f"-{amount}", "gap_id")
+    if connection.features.supports_slicing_ordering_in_compound:
+        firsts = [
+            snapshots.filter(**{key: value})
+            .order_by(*ordered)
+            .values_list("pk", amount, "gap_id")[:limit]
+            for value in values
+        ]
+        candidates = list(firsts[0].union(*firsts[1:], all=True))
+    else:
+        # SQLite (the embedded default) has no LIMIT inside UNION: one sorted query.
+        candidates = list(
+            snapshots.filter(**{f"{key}__in": values})
+            .order_by(*ordered)
+            .values_list("pk", amount, "gap_id")[:limit]
+        )
     ids = [pk for pk, _, _ in sorted(candidates, key=lambda c: (-c[1], c[2]))[:limit]]
     chosen = GapSnapshot.objects.filter(pk__in=ids).select_related(
         "gap", "gap__causing_role", "team"
