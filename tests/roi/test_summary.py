@@ -202,3 +202,30 @@ def test_summary_reads_a_constant_number_of_small_queries(
         assert api.get(SUMMARY, params).status_code == 200
     occurrence_reads = [q["sql"] for q in large.captured_queries if "gaps_occurrence" in q["sql"]]
     assert all("occurrences_since" in sql for sql in occurrence_reads)
+
+
+def test_the_failed_run_banner_names_the_error():
+    """The banner's own wording, whatever branch records failures (a rendered template)."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    from roi.freshness import Freshness
+
+    now = timezone.now()
+    run = SimpleNamespace(finished_at=now)
+    state = Freshness(
+        rolled_through=TODAY,
+        computed_at=now - timedelta(hours=3),
+        due=True,
+        last_run=run,
+        failed=True,
+        error="numeric field overflow (gap #12)",
+    )
+    html = render_to_string(
+        "roi/_run.html", {"board": SimpleNamespace(last_run=run, as_of=TODAY, freshness=state)}
+    )
+    assert 'id="rollup-failed"' in html
+    assert "The last rollup run failed" in html
+    assert "numeric field overflow (gap #12)" in html
+    assert 'id="rollup-refreshing"' not in html
