@@ -16,7 +16,7 @@ import os
 import random
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +62,7 @@ def run(args) -> None:
     from gaps.models import Gap, Occurrence, Role, Team
     from roi import selectors, services
     from roi.models import CostModel, DailyRollup, MonthlyRoleRollup, MonthlyTeamRollup
+    from roi.team_days import team_days_write
 
     rng = random.Random(7)
     today = datetime.now(UTC).date()
@@ -162,6 +163,10 @@ def run(args) -> None:
         "month aggregates over all days (one-off)",
         lambda: services._write_monthly(first, yesterday, run_at),
     )
+    timed(
+        "team days over all days (one-off)",
+        lambda: team_days_write(first=first, last=yesterday, run_at=run_at),
+    )
     print(
         f"{'  months × teams rows / months × roles rows':<48} "
         f"{MonthlyTeamRollup.objects.count():>10,}    {MonthlyRoleRollup.objects.count():>9,}"
@@ -186,14 +191,12 @@ def run(args) -> None:
     )
     timed("dashboard (one team)", lambda: selectors.dashboard(team=teams[0]))
     timed("recognition board (one year)", lambda: selectors.recognition(today.year))
-    timed("summary from gaps and occurrences (API)", lambda: _summary(today))
+    timed("summary from the rollups (API)", lambda: selectors.roi_summary(as_of=today))
+    timed(
+        "summary mid-month (months + days)",
+        lambda: selectors.roi_summary(as_of=today - timedelta(days=today.day // 2 + 20)),
+    )
     print(f"{'daily rows in total':<48} {DailyRollup.objects.count():>10,}")
-
-
-def _summary(as_of: date):
-    from roi.figures import summary_as_of
-
-    return summary_as_of(as_of)
 
 
 if __name__ == "__main__":

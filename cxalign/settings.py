@@ -214,6 +214,7 @@ AUDITLOG_NOT_TRACKED = (
     "roi.monthlyrolerollup",
     "roi.gapsnapshot",
     "roi.rolluprun",
+    "roi.dailyteamrollup",
     # Task hand-off bookkeeping: the change it carries is logged where it was made.
     "outbox.outboxmessage",
 )
@@ -422,3 +423,6 @@ CXALIGN_OUTBOX_RESEND_AFTER_SECONDS = env.int(
     "CXALIGN_OUTBOX_RESEND_AFTER_SECONDS", default=60 * 30
 )
 CXALIGN_OUTBOX_KEEP_DAYS = env.int("CXALIGN_OUTBOX_KEEP_DAYS", default=7)
+# A read of the ROI summary or dashboard while the rollup is due queues at most one refresh per
+# this many seconds (with a broker; in eager mode the read brings the rollup up to date itself).
+CXALIGN_ROLLUP_REFRESH_MIN_SECONDS = env.int("CXALIGN_ROLLUP_REFRESH_MIN_SECONDS", default=120)

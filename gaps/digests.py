@@ -34,6 +34,9 @@ class DigestSection:
 SectionProvider = Callable[[User, datetime | None, datetime], DigestSection | None]
 
 _sections: dict[str, SectionProvider] = {}
+# Apps may widen who is asked for a digest (``roi`` adds the CX team and administrators, who
+# hear of a failed rollup); a provider returns the ``Q`` on ``User`` of the people it adds.
+_recipients: dict[str, Callable[[], Q]] = {}
 
 
 def register_section(key: str, provider: SectionProvider) -> None:
@@ -45,11 +48,21 @@ def registered_sections() -> dict[str, SectionProvider]:
     return dict(_sections)
 
 
+def register_recipients(key: str, provider: Callable[[], Q]) -> None:
+    """Add (or replace, by key) people a digest can concern; they get one only when a
+    section has something for them, as everyone else."""
+    _recipients[key] = provider
+
+
 def digest_recipients():
-    """Everyone who owns a role or was escalated to: the people a digest can concern."""
+    """Everyone who owns a role or was escalated to, and whoever apps registered: the people a
+    digest can concern."""
+    concerned = Q(owned_roles__isnull=False) | Q(escalations__isnull=False)
+    for provider in _recipients.values():
+        concerned |= provider()
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(owned_roles__isnull=False) | Q(escalations__isnull=False))
+        .filter(concerned)
         .exclude(email="")
         .distinct()
         .annotate(last_digest_at=Max("digests__sent_at"))

@@ -1,9 +1,11 @@
 """The headline ROI figures as of a day, each with its formula and inputs.
 
-Two sources feed the same assembly (``summarise``): ``totals_as_of`` counts straight from gaps
-and occurrences (the API's summary, and the reference the rollups are tested against), and
-``roi.selectors`` adds up the rollups (the dashboard). Because each gap's savings are rounded
-to cents before they are added — in both — the two agree to the cent.
+The figures shown anywhere (summary API, dashboard, printable summary) come from one
+selector, ``roi.selectors.roi_summary``, which adds up the precomputed rollups and assembles
+them here (``summarise``). ``totals_as_of`` counts the same totals straight from gaps and
+occurrences: it is the reference the tests hold the rollups to, not a second way to answer.
+Because each gap's savings are rounded to cents before they are added — in both — the two
+agree to the cent.
 """
 
 from dataclasses import dataclass, fields
@@ -257,9 +259,3 @@ def totals_as_of(as_of: date, timeline: CostModelTimeline | None = None) -> Tota
         estimated_savings=estimated,
         remedy_spend=sum((g.remedy_cost for g in closed + prevented), ZERO),
     )
-
-
-def summary_as_of(as_of: date) -> Summary:
-    """DESIGN.md's summary as of ``as_of``, computed from gaps and occurrences."""
-    timeline = CostModelTimeline()
-    return summarise(as_of=as_of, totals=totals_as_of(as_of, timeline), timeline=timeline)

@@ -142,6 +142,25 @@ class DailyRollup(RollupMeasures):
         return f"{self.date} {self.team_id}/{self.role_id}/{self.category}"
 
 
+class DailyTeamRollup(RollupMeasures):
+    """The daily rows of one team summed per day (``roi.team_days``): with the months × teams
+    aggregate, the totals as of any day T read at most a few thousand rows — months fully
+    before T from ``MonthlyTeamRollup``, the days of T's month before T from here."""
+
+    date = models.DateField()
+    team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["date", "team_id"]
+        constraints = [
+            # Also the index the summary's date-range read uses.
+            models.UniqueConstraint(fields=["date", "team"], name="dailyteamrollup_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.team_id}"
+
+
 class MonthlyTeamRollup(RollupMeasures):
     """The daily rows of one team summed per month: what the dashboard draws (months × teams).
 

@@ -10,7 +10,8 @@ from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -19,8 +20,17 @@ from gaps.models import ApiToken, Gap, Occurrence, Team
 from . import calculations as calc
 from .costs import CostModelTimeline, cost_model_as_of, gap_savings
 from .figures import Summary, Totals, summarise, summarise_for_team
-from .models import DailyRollup, GapSnapshot, MonthlyRoleRollup, MonthlyTeamRollup, RollupRun
-from .permissions import can_read_figures
+from .freshness import Freshness, ensure_fresh
+from .models import (
+    DailyRollup,
+    DailyTeamRollup,
+    GapSnapshot,
+    MonthlyRoleRollup,
+    MonthlyTeamRollup,
+    RollupMeasures,
+    RollupRun,
+)
+from .permissions import can_read_api
 from .services import OPEN_STATUSES
 
 ZERO = calc.ZERO
@@ -29,33 +39,70 @@ ZERO = calc.ZERO
 def rollups_for_user(
     user: User | AnonymousUser, token: ApiToken | None = None
 ) -> QuerySet[DailyRollup]:
-    """Daily rows the person may read: all of them for figure readers and ``roi:read`` tokens,
-    none otherwise (rollups are company-wide figures, not per-role data)."""
-    allowed = token.allows("roi:read") if token is not None else can_read_figures(user)
-    if not allowed:
+    """Daily rows the person may read: all of them for API readers (``can_read_api``: the
+    user's group, and a token's ``roi:read`` scope on top), none otherwise (rollups are
+    company-wide figures, not per-role data)."""
+    if not can_read_api(user, token):
         return DailyRollup.objects.none()
     return DailyRollup.objects.select_related("team", "role").order_by(
         "-date", "team__name", "role__name", "category"
     )
 
 
-def last_run() -> RollupRun | None:
-    """The latest finished run, whatever it recomputed: "rollup last ran at"."""
-    return RollupRun.objects.order_by("-finished_at", "-id").first()
-
-
-def rolled_through() -> date | None:
-    """The last day the rollups cover (figures are "as of" the day after)."""
-    return (
-        RollupRun.objects.filter(last_day__isnull=False)
-        .order_by("-last_day")
-        .values_list("last_day", flat=True)
-        .first()
-    )
-
-
 def today() -> date:
     return timezone.now().astimezone(UTC).date()
+
+
+def totals_from_rollups(as_of: date, team: Team | None = None) -> Totals:
+    """The totals as of ``as_of`` (00:00 UTC) from the precomputed rows, in two queries that
+    read at most months × teams + 30 × teams rows whatever the data: the months fully before
+    ``as_of``'s month from ``MonthlyTeamRollup`` (unique index on (month, team)), and the days
+    of its month before it from ``DailyTeamRollup`` (unique index on (date, team)).
+
+    Equal to ``roi.figures.totals_as_of`` (gaps and occurrences) for any day the rollups
+    cover; the tests hold the two together.
+    """
+    month = as_of.replace(day=1)
+    sums = {name: Sum(name) for name in RollupMeasures.MEASURES}
+    months = MonthlyTeamRollup.objects.filter(month__lt=month)
+    days = DailyTeamRollup.objects.filter(date__gte=month, date__lt=as_of)
+    if team is not None:
+        months, days = months.filter(team=team), days.filter(team=team)
+    return Totals.from_row(months.aggregate(**sums)) + Totals.from_row(days.aggregate(**sums))
+
+
+def figures_day(as_of: date, state: Freshness) -> date:
+    """The day the figures are as of: ``as_of``, but never after the day following the last
+    covered day (nothing after it has been rolled up; ``rolled_through`` tells the client).
+    Before any run covered a day, ``as_of`` itself (and the totals are empty)."""
+    if state.rolled_through is None:
+        return as_of
+    return min(as_of, state.rolled_through + timedelta(days=1))
+
+
+@dataclass
+class RoiSummary:
+    """The headline figures and how fresh the rows behind them are: what the summary API,
+    the dashboard and the printable summary all show (one answer per figure)."""
+
+    summary: Summary
+    freshness: Freshness
+    requested: date
+
+
+def _summary_at(as_of: date, team: Team | None, state: Freshness) -> Summary:
+    day = figures_day(as_of, state)
+    assemble = summarise if team is None else summarise_for_team
+    return assemble(as_of=day, totals=totals_from_rollups(day, team), timeline=CostModelTimeline())
+
+
+def roi_summary(*, as_of: date | None = None, team: Team | None = None) -> RoiSummary:
+    """DESIGN.md's summary as of ``as_of`` (default today, UTC) from the rollups, brought up
+    to date first when they are due (``roi.freshness``)."""
+    current = today()
+    state = ensure_fresh(today=current)
+    as_of = as_of or current
+    return RoiSummary(summary=_summary_at(as_of, team, state), freshness=state, requested=as_of)
 
 
 def cx_day(year: int) -> date:
@@ -105,7 +152,7 @@ class Dashboard:
     """Everything the dashboard and the executive summary draw, already added up."""
 
     as_of: date | None
-    last_run: RollupRun | None
+    freshness: Freshness
     start: date
     end: date
     team: Team | None
@@ -119,6 +166,10 @@ class Dashboard:
     @property
     def currency(self) -> str:
         return self.summary.currency if self.summary else "EUR"
+
+    @property
+    def last_run(self) -> RollupRun | None:
+        return self.freshness.last_run
 
     def chart_data(self) -> dict:
         """What the charts plot, as plain JSON numbers (the figures themselves stay exact)."""
@@ -139,29 +190,34 @@ class Dashboard:
 
 
 def dashboard(*, start: date | None = None, end: date | None = None, team: Team | None = None):
-    """The executive dashboard from rollups only, in a fixed number of queries.
+    """The executive dashboard from the precomputed tables only, in a fixed number of queries.
 
-    Period figures add the months ``start``..``end`` (default: the twelve months up to the
-    last rolled-up day); totals and ROI are as of the day after the last rolled-up day.
+    Brought up to date first when the rollup is due (``roi.freshness``). Totals and ROI are
+    ``roi_summary``'s as of the day after the last rolled-up day; period figures add the
+    months ``start``..``end`` (default: the twelve months up to the last rolled-up day).
     """
-    through = rolled_through()
+    state = ensure_fresh(today=today())
+    through = state.rolled_through
     as_of = through + timedelta(days=1) if through else None
     end = end or month_of(through or today())
     start = start or add_months(end, -11)
-    board = Dashboard(as_of=as_of, last_run=last_run(), start=start, end=end, team=team)
+    board = Dashboard(as_of=as_of, freshness=state, start=start, end=end, team=team)
     if as_of is None:
         return board
 
-    monthly = MonthlyTeamRollup.objects.select_related("team").order_by("month", "team__name")
-    snapshots = GapSnapshot.objects.select_related("gap", "gap__causing_role", "team")
+    board.summary = _summary_at(as_of, team, state)
+    quarter_from = quarter_start(through)
+    # Only the months drawn and the quarter's: at most (months + 3) × teams rows.
+    monthly = (
+        MonthlyTeamRollup.objects.filter(Q(month__range=(start, end)) | Q(month__gte=quarter_from))
+        .select_related("team")
+        .order_by("month", "team__name")
+    )
+    snapshots = GapSnapshot.objects.all()
     if team is not None:
         monthly = monthly.filter(team=team)
         snapshots = snapshots.filter(team=team)
     rows = list(monthly)
-
-    timeline = CostModelTimeline()
-    assemble = summarise if team is None else summarise_for_team
-    board.summary = assemble(as_of=as_of, totals=_totals(rows), timeline=timeline)
 
     in_period = [row for row in rows if start <= row.month <= end]
     by_month: dict[date, Totals] = defaultdict(Totals)
@@ -187,21 +243,56 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
         key=lambda pair: -(pair[1].measured_savings + pair[1].estimated_savings),
     )
     period = sum(by_month.values(), Totals())
-    quarter_from = quarter_start(through)
     quarter = _totals(row for row in rows if row.month >= quarter_from)
 
-    open_rows = snapshots.filter(status__in=OPEN_STATUSES)
-    open_cost = open_rows.aggregate(total=Sum("monthly_cost"), gaps=Count("pk"))
-    board.top_open = list(open_rows.order_by("-monthly_cost", "gap_id")[:10])
-    board.top_savers = list(
-        snapshots.filter(savings_kind__in=["measured", "estimated"]).order_by("-savings", "gap_id")[
-            :10
-        ]
+    open_cost = snapshots.filter(status__in=OPEN_STATUSES).aggregate(
+        total=Sum("monthly_cost"), gaps=Count("pk")
+    )
+    board.top_open = top_snapshots(snapshots, "status", OPEN_STATUSES, "monthly_cost")
+    board.top_savers = top_snapshots(
+        snapshots, "savings_kind", ("measured", "estimated"), "savings"
     )
     board.period = _period_figures(
         board, period, quarter, quarter_from, open_cost, acknowledge, close
     )
     return board
+
+
+def top_snapshots(
+    snapshots: QuerySet[GapSnapshot], key: str, values, amount: str, limit: int = 10
+) -> list[GapSnapshot]:
+    """The ``limit`` snapshots with the largest ``amount`` among those whose ``key`` is one of
+    ``values``, with their gap, role and team: two small queries whatever the gaps.
+
+    The ten are chosen on the snapshot table alone, one index scan per value, each walking
+    the ``(key, amount)`` index backwards and stopping after ten (``gapsnapshot_status_cost``,
+    ``gapsnapshot_kind_savings``); only those are joined to their gaps. Joining every snapshot
+    to its gap before keeping ten, and sorting the lot, is what made the dashboard slow at
+    tens of thousands of gaps. SQLite, which allows no ``LIMIT`` inside a ``UNION``, sorts
+    the matching snapshots in one query instead (demo-sized data).
+    """
+    ordered = (f"-{amount}", "gap_id")
+    if connection.features.supports_slicing_ordering_in_compound:
+        firsts = [
+            snapshots.filter(**{key: value})
+            .order_by(*ordered)
+            .values_list("pk", amount, "gap_id")[:limit]
+            for value in values
+        ]
+        candidates = list(firsts[0].union(*firsts[1:], all=True))
+    else:
+        # SQLite (the embedded default) has no LIMIT inside UNION: one sorted query.
+        candidates = list(
+            snapshots.filter(**{f"{key}__in": values})
+            .order_by(*ordered)
+            .values_list("pk", amount, "gap_id")[:limit]
+        )
+    ids = [pk for pk, _, _ in sorted(candidates, key=lambda c: (-c[1], c[2]))[:limit]]
+    chosen = GapSnapshot.objects.filter(pk__in=ids).select_related(
+        "gap", "gap__causing_role", "team"
+    )
+    by_pk = {snapshot.pk: snapshot for snapshot in chosen}
+    return [by_pk[pk] for pk in ids]
 
 
 def month_of(day: date) -> date:

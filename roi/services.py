@@ -52,6 +52,7 @@ from .models import (
     RollupMeasures,
     RollupRun,
 )
+from .team_days import team_days_write
 
 logger = logging.getLogger(__name__)
 ZERO = calc.ZERO
@@ -642,6 +643,7 @@ def _rollup_run(attempt: _Attempt) -> RollupResult:
         rollup_sql.analyze(first=first, last=last)
     else:
         written, skipped = _rollup_in_python(first, last, started_at, timeline, snapshots_due)
+    team_days_write(first=first, last=last, run_at=started_at)  # the summary's day grain
     _record_skipped(skipped)
     run = RollupRun.objects.create(
         trigger=trigger,

@@ -178,6 +178,8 @@ class Gap(models.Model):
             models.Index(fields=["-detected_on", "-id"], name="gap_detected_id"),
             # max(updated_at): the table version that keys the lists' cached counts.
             models.Index(fields=["updated_at"], name="gap_updated_at"),
+            # "Is the ROI rollup due?": gaps created since the last run (roi.freshness).
+            models.Index(fields=["created_at"], name="gap_created_at"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -253,7 +255,11 @@ class GapEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["gap", "at"], name="gapevent_gap_at")]
+        indexes = [
+            models.Index(fields=["gap", "at"], name="gapevent_gap_at"),
+            # "Is the ROI rollup due?": history written since the last run (roi.freshness).
+            models.Index(fields=["at"], name="gapevent_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.gap_id}: {self.kind} {self.from_status}→{self.to_status}"

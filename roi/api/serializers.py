@@ -7,8 +7,8 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from roi import calculations as calc
-from roi.figures import Summary
 from roi.models import DailyRollup
+from roi.selectors import RoiSummary
 
 # Inputs of a figure that are money (shown to the cent); other decimals are rates and months.
 MONEY_INPUTS = frozenset(
@@ -50,8 +50,10 @@ class AsOfSerializer(serializers.Serializer):
 
 
 class SummarySerializer(serializers.Serializer):
-    """``GET /api/v1/roi/summary/``: exactly DESIGN.md's fields, no more (clients compare the
-    whole object)."""
+    """``GET /api/v1/roi/summary/``: DESIGN.md's fields, then (an extension, nothing renamed)
+    how fresh the rollups behind them are: ``rolled_through`` (the last day covered; figures
+    are never as of a day after the next one), ``computed_at`` (when the last successful run
+    finished) and ``stale`` (the rollup is due or its last run failed)."""
 
     currency = serializers.CharField()
     measured_savings = serializers.CharField()
@@ -62,15 +64,26 @@ class SummarySerializer(serializers.Serializer):
     cost_incurred = serializers.CharField()
     gaps_closed = serializers.IntegerField()
     gaps_prevented = serializers.IntegerField()
+    rolled_through = serializers.DateField(allow_null=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField()
 
     @staticmethod
-    def shape(summary: Summary) -> dict:
+    def shape(reading: RoiSummary) -> dict:
+        summary, state = reading.summary, reading.freshness
         money = {name: calc.money_str(summary.amount(name)) for name in summary.figures}
         return {
             "currency": summary.currency,
             **money,
             "gaps_closed": summary.totals.gaps_closed,
             "gaps_prevented": summary.totals.gaps_prevented,
+            "rolled_through": state.rolled_through.isoformat() if state.rolled_through else None,
+            "computed_at": (
+                serializers.DateTimeField().to_representation(state.computed_at)
+                if state.computed_at
+                else None
+            ),
+            "stale": state.stale,
         }
 
 

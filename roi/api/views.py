@@ -16,11 +16,11 @@ from rest_framework.views import APIView
 from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
 from gaps.csv_io import FORMULA_STARTS
-from gaps.models import ApiToken, Gap
-from roi import figures, selectors
+from gaps.selectors import gaps_for_user
+from roi import selectors
 from roi.costs import gap_savings
 from roi.filtersets import DailyRollupFilterSet
-from roi.permissions import ReadsRoi
+from roi.permissions import ReadsRoi, request_token
 
 from .serializers import AsOfSerializer, DailyRollupSerializer, SavingsSerializer, SummarySerializer
 
@@ -34,15 +34,16 @@ def _as_of(request: Request):
 
 
 class SummaryView(APIView):
-    """The headline figures as of a day, from gaps and occurrences (exact for any day)."""
+    """The headline figures as of a day, from the precomputed rollups (``roi_summary``, the
+    dashboard's selector too), with how fresh they are."""
 
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
     permission_classes = ROI_PERMISSIONS
 
     @extend_schema(parameters=[AsOfSerializer], responses=SummarySerializer)
     def get(self, request: Request) -> Response:
-        summary = figures.summary_as_of(_as_of(request))
-        return Response(SummarySerializer.shape(summary))
+        reading = selectors.roi_summary(as_of=_as_of(request))
+        return Response(SummarySerializer.shape(reading))
 
 
 class GapSavingsView(APIView):
@@ -57,7 +58,9 @@ class GapSavingsView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         as_of = _as_of(request)
-        gap = get_object_or_404(Gap.objects.select_related("touchpoint"), pk=pk)
+        # The gap detail's own scoped queryset: a gap whose detail is a 404 is a 404 here.
+        visible = gaps_for_user(request.user).prefetch_related(None).select_related("touchpoint")
+        gap = get_object_or_404(visible, pk=pk)
         return Response(SavingsSerializer.shape(gap_savings(gap, as_of)))
 
 
@@ -85,8 +88,7 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["date", "occurrences", "cost_incurred", "measured_savings"]
 
     def get_queryset(self):
-        token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
-        return selectors.rollups_for_user(self.request.user, token)
+        return selectors.rollups_for_user(self.request.user, request_token(self.request))
 
     @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="CSV rows.")})
     @action(detail=False, methods=["get"], url_path="export", url_name="export")

@@ -107,3 +107,56 @@ def api(exec_user) -> APIClient:
     client = APIClient()
     client.force_authenticate(exec_user)
     return client
+
+
+@pytest.fixture
+def pinned_today(monkeypatch):
+    """Today is ``TODAY`` for the reads (``roi.selectors.today``): a history rolled up to
+    ``TODAY - 1`` is then up to date, and a read does not roll it up to the real yesterday."""
+    from roi import selectors
+
+    monkeypatch.setattr(selectors, "today", lambda: TODAY)
+    return TODAY
+
+
+FRESHNESS_FIELDS = ("rolled_through", "computed_at", "stale")
+
+
+def figures_only(body: dict) -> dict:
+    """A summary body without the freshness extension, to compare with DESIGN.md's shape."""
+    return {name: value for name, value in body.items() if name not in FRESHNESS_FIELDS}
+
+
+class BrokerMode:
+    """Celery with a real broker (the shared Redis) on a throwaway queue no worker reads."""
+
+    def __init__(self, redis_url: str, queue: str) -> None:
+        import redis
+
+        self.queue = queue
+        self.redis = redis.Redis.from_url(redis_url)
+
+    def queued(self) -> int:
+        """Messages waiting on the throwaway queue: refreshes this test queued."""
+        return self.redis.llen(self.queue)
+
+
+@pytest.fixture
+def broker_mode(redis_url):
+    """Eager mode off, tasks to a throwaway queue on the real Redis; cleaned up after."""
+    import uuid
+
+    from django.core.cache import cache
+
+    from cxalign.celery import app
+    from roi.freshness import REFRESH_LOCK
+
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    mode = BrokerMode(redis_url, f"cxalign-test-void-{uuid.uuid4().hex[:8]}")
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
+    app.conf["CELERY_TASK_DEFAULT_QUEUE"] = mode.queue
+    cache.delete(REFRESH_LOCK)
+    yield mode
+    app.conf["CELERY_TASK_ALWAYS_EAGER"], app.conf["CELERY_TASK_DEFAULT_QUEUE"] = saved
+    mode.redis.delete(mode.queue)
+    cache.delete(REFRESH_LOCK)

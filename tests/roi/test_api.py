@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from rest_framework.test import APIClient
@@ -17,7 +17,7 @@ from roi.api.views import GapSavingsView
 from roi.models import CostModel, DailyRollup
 from tests.factories import GapFactory, OccurrenceFactory, RoleFactory
 
-from .conftest import T0, TODAY
+from .conftest import T0, TODAY, figures_only
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +33,15 @@ def token_client(user, scopes) -> APIClient:
     return client
 
 
-def test_summary_is_the_worked_example_to_the_cent(api, history):
+def test_summary_is_the_worked_example_to_the_cent(api, history, pinned_today):
     response = api.get(SUMMARY, {"as_of": TODAY.isoformat()})
     assert response.status_code == 200
-    # Exactly DESIGN.md's fields: nothing added, nothing renamed.
-    assert response.json() == {
+    body = response.json()
+    # DESIGN.md's fields, nothing renamed; then the freshness extension (docs/roi.md).
+    assert list(body)[-3:] == ["rolled_through", "computed_at", "stale"]
+    assert body["rolled_through"] == (TODAY - timedelta(days=1)).isoformat()
+    assert body["stale"] is False
+    assert figures_only(body) == {
         "currency": "EUR",
         "measured_savings": "2100.00",
         "estimated_savings": "750.00",
@@ -207,7 +211,9 @@ def grow(history, gaps: int) -> None:
             OccurrenceFactory(gap=gap, occurred_at=gap.closed_at - timedelta(days=day * 7 + 1))
 
 
-def test_api_query_counts_do_not_grow_with_the_data(api, history, django_assert_max_num_queries):
+def test_api_query_counts_do_not_grow_with_the_data(
+    api, history, pinned_today, django_assert_max_num_queries
+):
     services.rollup_nightly(today=TODAY)
     urls = [
         (SUMMARY, {"as_of": TODAY.isoformat()}),
@@ -244,17 +250,22 @@ def test_rollups_csv_export_does_not_hand_spreadsheets_formulas(api, history):
 
 
 def test_summary_queries_do_not_grow_with_cost_model_versions(
-    api, history, django_assert_max_num_queries
+    api, history, pinned_today, django_assert_max_num_queries
 ):
     params = {"as_of": TODAY.isoformat()}
-    api.get(SUMMARY, params)
+    api.get(SUMMARY, params)  # rolls up (eager mode): the rollup is due
+    reset_queries()  # a full query log (9,000 entries) would capture nothing
     with CaptureQueriesContext(connection) as before:
         assert api.get(SUMMARY, params).json()["cost_incurred"] == "4548.00"
+    small = len(before.captured_queries)
     for days in (250, 200, 150, 100):  # the first version's costs again: same figures
         CostModel.objects.create(
             effective_from=TODAY - timedelta(days=days),
             cost_per_contact=Decimal("5.00"),
             revenue_at_risk_per_occurrence=Decimal("10.00"),
         )
-    with django_assert_max_num_queries(len(before.captured_queries)):
+    # New cost model versions make the rollup due: this read rolls up again (eager mode).
+    assert api.get(SUMMARY, params).json()["cost_incurred"] == "4548.00"
+    reset_queries()
+    with django_assert_max_num_queries(small):
         assert api.get(SUMMARY, params).json()["cost_incurred"] == "4548.00"

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rolled(history) -> dict:
+def rolled(history, pinned_today) -> dict:
     services.rollup_nightly(today=TODAY)
     return history
 
@@ -76,9 +76,19 @@ def test_dashboard_bad_filters_show_errors_beside_the_fields(exec_client, rolled
     assert "Enter a valid date" in response.content.decode()
 
 
-def test_dashboard_before_the_first_rollup_says_so(exec_client, history):
+def test_dashboard_before_the_first_rollup_rolls_up_in_eager_mode(
+    exec_client, history, pinned_today
+):
+    page = exec_client.get("/roi/").content.decode()
+    assert "has not run yet" not in page
+    assert "figures as of 2026-06-01" in page
+    assert "EUR 2,100.00" in page
+
+
+def test_dashboard_before_the_first_rollup_says_so_with_a_broker(exec_client, history, broker_mode):
     page = exec_client.get("/roi/").content.decode()
     assert "has not run yet" in page
+    assert broker_mode.queued() == 1
 
 
 def test_dashboard_reads_rollups_only_and_a_constant_number_of_queries(
@@ -97,7 +107,9 @@ def test_dashboard_reads_rollups_only_and_a_constant_number_of_queries(
             with CaptureQueriesContext(connection) as large:
                 assert exec_client.get(url).status_code == 200
         statements = [q["sql"] for q in large.captured_queries]
-        assert not [sql for sql in statements if "gaps_occurrence" in sql]
+        # The one statement naming occurrences is the freshness check's indexed EXISTS.
+        scans = [s for s in statements if "gaps_occurrence" in s and "occurrences_since" not in s]
+        assert not scans
 
 
 def test_executive_summary_is_printable(exec_client, rolled):
@@ -207,3 +219,20 @@ def test_cx_day_links_only_to_years_that_exist(exec_client, year, offered, not_o
     assert f'href="/roi/cx-day/{offered}/"' in page
     assert f'href="/roi/cx-day/{not_offered}/"' not in page
     assert exec_client.get(f"/roi/cx-day/{not_offered}/").status_code == 404
+
+
+def test_recognition_and_cx_day_queries_do_not_grow_with_the_data(
+    exec_client, rolled, django_assert_max_num_queries
+):
+    urls = ("/roi/recognition/?year=2026", "/roi/cx-day/2026/")
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert exec_client.get(url).status_code == 200
+        small[url] = len(captured.captured_queries)
+    grow(rolled, 12)
+    services.rollup_since(since=services.first_data_day(), today=TODAY)
+    for url in urls:
+        with django_assert_max_num_queries(small[url]) as large:
+            assert exec_client.get(url).status_code == 200
+        assert not [q for q in large.captured_queries if "gaps_occurrence" in q["sql"]]
