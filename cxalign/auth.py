@@ -23,3 +23,12 @@ class SignInLockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def stamp_session_on_sign_in(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """A fresh sign-in starts the idle timeout: the session needs no renewal on its first
+    request (``cxalign.middleware.SessionRenewalMiddleware``)."""
+    if request is not None and hasattr(request, "session"):
+        from cxalign.middleware import renew_session
+
+        renew_session(request)

@@ -1,8 +1,10 @@
 """Project-wide request guards that belong to no single app."""
 
+import time
 from collections.abc import Callable
 
 from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
@@ -80,3 +82,33 @@ class AuditActorMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_actor(request: HttpRequest):
         return SimpleLazyObject(lambda: AuditlogMiddleware._get_actor(request))
+
+
+RENEWED_AT = "_renewed_at"
+
+
+def renew_session(request: HttpRequest) -> None:
+    """Push the session's expiry a full idle timeout ahead, and remember when."""
+    request.session[RENEWED_AT] = int(time.time())
+
+
+class SessionRenewalMiddleware:
+    """The idle timeout: a signed-in session is renewed (its expiry pushed a full
+    ``SESSION_COOKIE_AGE`` ahead) at most once per ``SESSION_RENEW_SECONDS``.
+
+    Saving the session on every request (``SESSION_SAVE_EVERY_REQUEST``) would do the same at
+    the price of a write per request; renewing every few minutes ends an idle session at most
+    that much earlier than the timeout says. Sign-in stamps the session (``renew_session`` from
+    the ``user_logged_in`` receiver in ``cxalign.auth``), so its first request writes nothing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and "_auth_user_id" in session:
+            renewed_at = session.get(RENEWED_AT, 0)
+            if time.time() - renewed_at >= settings.SESSION_RENEW_SECONDS:
+                renew_session(request)
+        return self.get_response(request)

@@ -13,3 +13,10 @@ class GapsConfig(AppConfig):
         from .escalation import escalation_digest_section
 
         register_section("escalations", escalation_digest_section)
+
+        # The project's sessions: sign-in starts the idle timeout (cxalign.middleware).
+        from django.contrib.auth.signals import user_logged_in
+
+        from cxalign.auth import stamp_session_on_sign_in
+
+        user_logged_in.connect(stamp_session_on_sign_in, dispatch_uid="cxalign-session-stamp")

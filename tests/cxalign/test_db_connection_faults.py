@@ -24,7 +24,7 @@ import pytest
 from django.db import connection, transaction
 
 from gaps.models import ApiToken, Gap, GapEvent
-from tests.conftest import _database_url_for_worker
+from tests.conftest import database_url_for_worker
 from tests.cxalign.support import logged_gap
 from tests.factories import RoleFactory, TeamFactory, UserFactory
 
@@ -62,7 +62,7 @@ def app_server(transactional_db):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cxalign.test_settings",
-        "DATABASE_URL": f"{_database_url_for_worker()}?application_name={app_name}",
+        "DATABASE_URL": f"{database_url_for_worker()}?application_name={app_name}",
         "CONN_MAX_AGE": "600",
         "ALLOWED_HOSTS": "127.0.0.1",
     }

@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_cool_off_limit_and_idle_timeout_come_from_the_environment():
         "import json, django; from django.conf import settings; django.setup();"
         "print(json.dumps([settings.AXES_COOLOFF_TIME.total_seconds(),"
         " settings.AXES_FAILURE_LIMIT, settings.SESSION_COOKIE_AGE,"
-        " settings.SESSION_SAVE_EVERY_REQUEST]))"
+        " settings.SESSION_RENEW_SECONDS]))"
     )
     result = run_django(
         code,
@@ -110,11 +111,12 @@ def test_cool_off_limit_and_idle_timeout_come_from_the_environment():
         AXES_COOLOFF_MINUTES="45",
         AXES_FAILURE_LIMIT="7",
         SESSION_IDLE_TIMEOUT_SECONDS="3600",
+        SESSION_RENEW_SECONDS="60",
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [45 * 60, 7, 3600, True]
+    assert json.loads(result.stdout) == [45 * 60, 7, 3600, 60]
     default = run_django(code, DEBUG="0", SECRET_KEY=STRONG_KEY)
-    assert json.loads(default.stdout) == [15 * 60, 5, 8 * 60 * 60, True]
+    assert json.loads(default.stdout) == [15 * 60, 5, 8 * 60 * 60, 5 * 60]
 
 
 # --- token failures -------------------------------------------------------------------------
@@ -183,11 +185,21 @@ def test_signed_in_pages_and_api_answers_are_never_stored(client):
     assert "no-store" in anonymous_api["Cache-Control"]
 
 
-def test_each_request_renews_the_session_so_it_ends_after_idle_time(client, settings):
+def test_requests_renew_the_session_so_it_ends_after_idle_time(client, settings):
     client.force_login(UserFactory(username="carla", groups=["cx_team"]))
     session = Session.objects.get(session_key=client.session.session_key)
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=1))
 
+    # Signed in just now: the session was stamped at sign-in and is not written again yet.
+    assert client.get("/gaps/").status_code == 200
+    near = Session.objects.get(pk=session.pk).expire_date
+    assert near < timezone.now() + timedelta(minutes=2)
+
+    # Once SESSION_RENEW_SECONDS have passed since the last renewal, a request renews it.
+    stamped = client.session
+    stamped["_renewed_at"] = int(time.time()) - settings.SESSION_RENEW_SECONDS - 1
+    stamped.save()
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=1))
     assert client.get("/gaps/").status_code == 200
 
     renewed = Session.objects.get(pk=session.pk).expire_date

@@ -24,7 +24,7 @@ from roi import calculations as calc
 from roi import figures, selectors
 from roi.models import DailyRollup, RollupRun
 from roi.tasks import rollup_nightly
-from tests.conftest import ROOT, _database_url_for_worker
+from tests.conftest import ROOT, database_url_for_worker
 
 from .conftest import make_history
 from .test_rollup import assert_same, rolled_totals
@@ -56,7 +56,7 @@ WHERE o.occurred_at < %s
 def start_worker(redis_url, celery_worker_app) -> Callable[[], tuple[subprocess.Popen, str]]:
     """``start_worker()``: a real ``celery worker`` process on its own queue (stopped after)."""
     processes: list[subprocess.Popen] = []
-    database_url = _database_url_for_worker()
+    database_url = database_url_for_worker()
 
     def start() -> tuple[subprocess.Popen, str]:
         queue = f"cxalign-fault-{uuid.uuid4().hex[:8]}"
@@ -109,7 +109,7 @@ def wait_for(condition: Callable[[], object], seconds: float, what: str):
 
 def test_a_worker_killed_mid_rollup_leaves_nothing_and_the_rerun_is_exact(start_worker):
     make_history()
-    dsn = _database_url_for_worker()
+    dsn = database_url_for_worker()
     with psycopg.connect(dsn, autocommit=True) as watcher, psycopg.connect(dsn) as blocker:
         blocker.execute("LOCK TABLE roi_gapsnapshot IN SHARE MODE")
         worker, queue = start_worker()
