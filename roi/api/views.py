@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
-from gaps.csv_io import FORMULA_STARTS
+from gaps.csv_io import BOM, CONTENT_TYPE, FORMULA_STARTS
 from gaps.selectors import gaps_for_user
 from roi import selectors
 from roi.costs import gap_savings
@@ -94,7 +94,7 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path="export", url_name="export")
     def export(self, request: Request) -> StreamingHttpResponse:
         rows = self.filter_queryset(self.get_queryset())
-        response = StreamingHttpResponse(self._csv(rows), content_type="text/csv")
+        response = StreamingHttpResponse(self._csv(rows), content_type=CONTENT_TYPE)
         response["Content-Disposition"] = 'attachment; filename="roi-rollups.csv"'
         return response
 
@@ -102,7 +102,8 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def _csv(rows) -> Iterator[str]:
         writer = csv.writer(Echo())
         names = ["date", "team", "role", "category", *DailyRollupSerializer.Meta.model.MEASURES]
-        yield writer.writerow(names)
+        # The byte-order mark tells spreadsheets the file is UTF-8 (team and role names).
+        yield BOM + writer.writerow(names)
         for row in rows.iterator(chunk_size=2000):
             yield writer.writerow(
                 [row.date.isoformat(), _text(row.team.name), _text(row.role.name), row.category]

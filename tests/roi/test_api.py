@@ -187,8 +187,10 @@ def test_rollups_csv_export(api, history):
     services.rollup_nightly(today=TODAY)
     response = api.get(EXPORT, {"team": history["billing"].pk})
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv"
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode()
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0][:4] == ["date", "team", "role", "category"]
     assert len(rows) - 1 == DailyRollup.objects.filter(team=history["billing"]).count()
     assert {row[1] for row in rows[1:]} == {"Billing"}
