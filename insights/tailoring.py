@@ -155,6 +155,12 @@ class TailoringContext:
     gap_lines: dict[int, str] = field(default_factory=dict)
     # Relevance's gap part (severity, cost score) per team: routing.relevance fills it.
     gap_scores: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # Relevance per (team, match strength) and the insight's recency: routing.relevance fills
+    # them, so that the roles of a team reached alike share one computation.
+    relevances: dict[tuple[int, float], Decimal] = field(default_factory=dict)
+    recency: float | None = None
+    # Each reading's text by (reading, team), joined once (``tailored_text``).
+    texts: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, insight: Insight, as_of: date | None = None) -> "TailoringContext":
@@ -284,23 +290,41 @@ def top_open_gaps_by_team_and_theme(theme_ids: set[int]) -> dict[tuple[int, int]
     return top
 
 
+def _reading(level: str):
+    """The reading a level gets (money, gaps or words) and the function that writes it."""
+    if level in MONEY_LEVELS:
+        return "money", _for_money
+    if level in GAP_LEVELS:
+        return "gaps", _for_gaps
+    return "words", _for_words
+
+
 def tailor(context: TailoringContext, *, level: str, team: Team | None = None) -> Tailoring:
     """How a role of ``level`` in ``team`` reads the insight (``team=None``: a preview).
 
     Written once per reading and team in a context: the roles of a team at levels sharing a
     reading (say, its two managers) get the same text, and routing reaches hundreds of roles.
     """
-    if level in MONEY_LEVELS:
-        reading, write = "money", _for_money
-    elif level in GAP_LEVELS:
-        reading, write = "gaps", _for_gaps
-    else:
-        reading, write = "words", _for_words
+    reading, write = _reading(level)
     key = (reading, team.pk if team is not None else 0)
     if key not in context.readings:
         context.readings[key] = write(context, level, team)
     written = context.readings[key]
     return written if written.level == level else replace(written, level=level)
+
+
+def tailored_text(context: TailoringContext, *, level: str, team: Team | None = None) -> str:
+    """``tailor(...).as_text()``, joined once per reading and team and shared by their roles.
+
+    The text never names the level, so the roles of a team that share a reading (an executive
+    and a director, a contributor and a partner) share the very same string: routing writes it
+    to hundreds of feeds per insight without joining it again.
+    """
+    key = (_reading(level)[0], team.pk if team is not None else 0)
+    text = context.texts.get(key)
+    if text is None:
+        text = context.texts[key] = tailor(context, level=level, team=team).as_text()
+    return text
 
 
 def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
