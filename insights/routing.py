@@ -100,7 +100,7 @@ class RuleSpec:
         return [
             role
             for role in roles
-            if role.pk in self.target_role_ids
+            if role.id in self.target_role_ids
             or (
                 role.level in self.target_levels
                 and (self.team_id is None or role.team_id == self.team_id)
@@ -158,9 +158,9 @@ def insight_targets(
     targets: dict[int, Target] = {}
 
     def offer(role: Role, strength: float, reason: str, rule_id: int | None) -> None:
-        target = targets.get(role.pk)
+        target = targets.get(role.id)
         if target is None:
-            targets[role.pk] = Target(role, strength, reason, rule_id, [reason])
+            targets[role.id] = Target(role, strength, reason, rule_id, [reason])
             return
         target.reasons.append(reason)
         if strength > target.strength:
@@ -193,7 +193,8 @@ def relevance(context: TailoringContext, target: Target) -> Decimal:
     roles per insight, in a handful of teams and strengths). Recency is taken once per context:
     it moves by a millionth a minute, far below the three decimals stored.
     """
-    key = (target.role.team_id, target.strength)
+    # A team causing none of the linked gaps scores on all of them, like every such team.
+    key = (context.reading_team("money", target.role.team), target.strength)
     score = context.relevances.get(key)
     if score is None:
         score = context.relevances[key] = _relevance(context, target)

@@ -20,7 +20,7 @@ from outbox.services import enqueue
 
 from . import routing
 from .models import FEED_TRANSITIONS, FeedItem, FeedState, Insight, InsightStatus, RoutingRule
-from .tailoring import TailoringContext, tailored_text
+from .tailoring import TailoringCache, TailoringContext, tailored_text
 
 INSIGHT_FIELDS = (
     "title",
@@ -176,12 +176,14 @@ def insights_route(
     insight_ids: Iterable[int],
     rules: list[routing.RuleSpec] | None = None,
     roles: list[Role] | None = None,
+    cache: TailoringCache | None = None,
 ) -> RouteResult:
     """``insight_route`` for many insights at once, set-based: a fixed number of queries.
 
     Rules are matched in memory, tailoring inputs (gaps, their costs, each team's open gaps)
     are loaded once for the batch, and all feed items are written by one upsert and one delete.
-    Insights are locked in id order, so two batches never deadlock.
+    Insights are locked in id order, so two batches never deadlock. ``cache`` may be shared
+    by the batches of one re-route (``insights_route_published``).
     """
     insights = list(
         Insight.objects.select_for_update(of=("self",))
@@ -198,7 +200,7 @@ def insights_route(
     published = [i for i in insights if i.status == InsightStatus.PUBLISHED]
     rules = routing.active_rule_specs() if rules is None else rules
     roles = routing.all_roles() if roles is None else roles
-    contexts = TailoringContext.load_many(published) if published else {}
+    contexts = TailoringContext.load_many(published, cache=cache) if published else {}
     reach = routing.rule_reach(rules, roles)
     targets = {
         insight.pk: routing.insight_targets(insight, contexts[insight.pk].gaps, rules, roles, reach)
@@ -342,7 +344,9 @@ def insights_route_published() -> int:
     """Route every published insight again (after rules change), in batches; returns how many.
 
     Rules and roles are read once, at the start: an edit committed after that queues a
-    re-route of its own (see ``_enqueue_reroute_all``).
+    re-route of its own (see ``_enqueue_reroute_all``). So are each team's open gaps on a
+    theme (``TailoringCache``, read when a batch first names the theme): a manager's reading
+    lists the open gaps as the re-route found them.
     """
     rules, roles = routing.active_rule_specs(), routing.all_roles()
     ids = list(
@@ -350,8 +354,10 @@ def insights_route_published() -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    cache = TailoringCache(timezone.now().date())
     for start in range(0, len(ids), ROUTE_BATCH_SIZE):
-        insights_route(insight_ids=ids[start : start + ROUTE_BATCH_SIZE], rules=rules, roles=roles)
+        batch = ids[start : start + ROUTE_BATCH_SIZE]
+        insights_route(insight_ids=batch, rules=rules, roles=roles, cache=cache)
     return len(ids)
 
 
