@@ -7,6 +7,7 @@
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import models
 from django.utils import timezone
@@ -107,7 +108,7 @@ class RuleSpec:
             )
         ]
 
-    @property
+    @cached_property  # Asked for every role a rule reaches: tens of thousands per batch.
     def strength(self) -> float:
         conditions = sum(
             bool(value) for value in (self.theme_ids, self.gap_category, self.region, self.kind)

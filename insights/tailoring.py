@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
@@ -179,6 +180,11 @@ class TailoringContext:
             currency=cost_model_as_of(as_of).currency,
         )
 
+    @cached_property
+    def gap_team_ids(self) -> frozenset[int]:
+        """The teams causing the linked gaps (asked once per role reached)."""
+        return frozenset(g.causing_team_id for g in self.gaps)
+
     def gaps_of_team(self, team: Team | None) -> list[Gap]:
         """The linked gaps a team causes; with no team (a preview) all linked gaps."""
         if team is None:
@@ -194,7 +200,7 @@ class TailoringContext:
         """
         if team is None:
             return 0
-        if reading != "gaps" and not any(g.causing_team_id == team.id for g in self.gaps):
+        if reading != "gaps" and team.id not in self.gap_team_ids:
             return 0
         return team.id
 
