@@ -155,7 +155,7 @@ def insight_targets(
     reach = rule_reach(rules, roles) if reach is None else reach
     theme_ids = {t.pk for t in insight.themes.all()}
     categories = {gap.category for gap in gaps}
-    by_id = {role.pk: role for role in roles}
+    by_id = {role.id: role for role in roles}
     targets: dict[int, Target] = {}
 
     def offer(role: Role, strength: float, reason: str, rule_id: int | None) -> None:
