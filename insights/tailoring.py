@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
@@ -155,6 +156,12 @@ class TailoringContext:
     gap_lines: dict[int, str] = field(default_factory=dict)
     # Relevance's gap part (severity, cost score) per team: routing.relevance fills it.
     gap_scores: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # Relevance per (team, match strength) and the insight's recency: routing.relevance fills
+    # them, so that the roles of a team reached alike share one computation.
+    relevances: dict[tuple[int, float], Decimal] = field(default_factory=dict)
+    recency: float | None = None
+    # Each reading's text by (reading, team), joined once (``tailored_text``).
+    texts: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, insight: Insight, as_of: date | None = None) -> "TailoringContext":
@@ -173,23 +180,47 @@ class TailoringContext:
             currency=cost_model_as_of(as_of).currency,
         )
 
+    @cached_property
+    def gap_team_ids(self) -> frozenset[int]:
+        """The teams causing the linked gaps (asked once per role reached)."""
+        return frozenset(g.causing_team_id for g in self.gaps)
+
     def gaps_of_team(self, team: Team | None) -> list[Gap]:
         """The linked gaps a team causes; with no team (a preview) all linked gaps."""
         if team is None:
             return self.gaps
-        return [g for g in self.gaps if g.causing_team_id == team.pk]
+        return [g for g in self.gaps if g.causing_team_id == team.id]
+
+    def reading_team(self, reading: str, team: Team | None) -> int:
+        """Whose reading a team gets: its own (its id), or the one for all teams (0).
+
+        The money and words readings of a team causing none of the linked gaps speak of all
+        linked gaps and never name the team: one text serves every such team (most of the
+        hundreds of roles an insight reaches) and the preview. The gaps reading names the team.
+        """
+        if team is None:
+            return 0
+        if reading != "gaps" and team.id not in self.gap_team_ids:
+            return 0
+        return team.id
 
     @classmethod
     def load_many(
-        cls, insights: list[Insight], as_of: date | None = None
+        cls,
+        insights: list[Insight],
+        as_of: date | None = None,
+        cache: "TailoringCache | None" = None,
     ) -> dict[int, "TailoringContext"]:
         """The contexts of many insights (themes prefetched) in a fixed number of queries.
 
         Linked gaps, their monthly costs and the currency are read once for the whole batch,
         and every team's open gaps on the batch's themes in one ranked query, instead of one
-        query per insight and per team.
+        query per insight and per team. A ``cache`` shared by the batches of one re-route
+        keeps what does not depend on the insight (each team's open gaps per theme, the
+        currency, the managers' gap lines), so later batches read only themes not seen yet.
         """
-        as_of = as_of or timezone.now().date()
+        cache = cache if cache is not None else TailoringCache(as_of or timezone.now().date())
+        as_of = cache.as_of
         links = Insight.related_gaps.through.objects.filter(
             insight_id__in=[insight.pk for insight in insights]
         ).values_list("insight_id", "gap_id")
@@ -199,19 +230,19 @@ class TailoringContext:
         gaps = Gap.objects.filter(pk__in={g for ids in gap_ids.values() for g in ids})
         by_id = {g.pk: g for g in gaps.select_related("touchpoint", "causing_role", "causing_team")}
         costs = gap_monthly_costs(by_id.values(), as_of)
-        currency = cost_model_as_of(as_of).currency
+        if cache.currency is None:
+            cache.currency = cost_model_as_of(as_of).currency
         theme_ids = {insight.pk: [t.pk for t in insight.themes.all()] for insight in insights}
-        top = top_open_gaps_by_team_and_theme({t for ids in theme_ids.values() for t in ids})
-        gap_lines: dict[int, str] = {}
+        cache.load_themes({t for ids in theme_ids.values() for t in ids})
         return {
             insight.pk: cls(
                 insight=insight,
                 gaps=[by_id[pk] for pk in sorted(gap_ids.get(insight.pk, ()))],
                 costs=costs,
                 theme_ids=theme_ids[insight.pk],
-                currency=currency,
-                top_open_gaps=top,
-                gap_lines=gap_lines,
+                currency=cache.currency,
+                top_open_gaps=cache.top_open_gaps,
+                gap_lines=cache.gap_lines,
             )
             for insight in insights
         }
@@ -221,20 +252,20 @@ class TailoringContext:
 
         One query per team, or none when the context was loaded for a batch (``load_many``).
         """
-        key = team.pk if team else 0
+        key = team.id if team else 0
         if key not in self.team_open_gaps and self.top_open_gaps is not None:
             candidates = {
-                g.pk: g
+                g.id: g
                 for g in self.gaps
-                if g.status in OPEN_STATUSES and (team is None or g.causing_team_id == team.pk)
+                if g.status in OPEN_STATUSES and (team is None or g.causing_team_id == team.id)
             }
             if team is not None:
                 for theme_id in self.theme_ids:
                     candidates.update(
-                        (g.pk, g) for g in self.top_open_gaps.get((team.pk, theme_id), ())
+                        (g.id, g) for g in self.top_open_gaps.get((team.id, theme_id), ())
                     )
             self.team_open_gaps[key] = sorted(
-                candidates.values(), key=lambda g: (g.severity, g.detected_on, g.pk), reverse=True
+                candidates.values(), key=lambda g: (g.severity, g.detected_on, g.id), reverse=True
             )[:TEAM_GAPS_SHOWN]
         if key not in self.team_open_gaps:
             linked = [g.pk for g in self.gaps]
@@ -250,6 +281,30 @@ class TailoringContext:
                 .order_by("-severity", "-detected_on", "-id")[:TEAM_GAPS_SHOWN]
             )
         return self.team_open_gaps[key]
+
+
+@dataclass
+class TailoringCache:
+    """What tailoring reads that is the same for every insight, shared by a re-route's batches.
+
+    A full re-route reads rules and roles once at its start; this keeps, the same way, each
+    team's open gaps per theme (loaded the first time a batch names the theme), the currency
+    and each open gap's line in a manager's reading. Without it every batch of 50 reloaded
+    the same few thousand gaps. Monthly costs stay per batch: they are the linked gaps'.
+    """
+
+    as_of: date
+    top_open_gaps: dict[tuple[int, int], list[Gap]] = field(default_factory=dict)
+    themes_loaded: set[int] = field(default_factory=set)
+    currency: str | None = None
+    gap_lines: dict[int, str] = field(default_factory=dict)
+
+    def load_themes(self, theme_ids: set[int]) -> None:
+        """Read the open gaps of the themes not read yet (two queries, none if all were)."""
+        missing = theme_ids - self.themes_loaded
+        if missing:
+            self.top_open_gaps.update(top_open_gaps_by_team_and_theme(missing))
+            self.themes_loaded |= missing
 
 
 def top_open_gaps_by_team_and_theme(theme_ids: set[int]) -> dict[tuple[int, int], list[Gap]]:
@@ -284,23 +339,42 @@ def top_open_gaps_by_team_and_theme(theme_ids: set[int]) -> dict[tuple[int, int]
     return top
 
 
+def _reading(level: str):
+    """The reading a level gets (money, gaps or words) and the function that writes it."""
+    if level in MONEY_LEVELS:
+        return "money", _for_money
+    if level in GAP_LEVELS:
+        return "gaps", _for_gaps
+    return "words", _for_words
+
+
 def tailor(context: TailoringContext, *, level: str, team: Team | None = None) -> Tailoring:
     """How a role of ``level`` in ``team`` reads the insight (``team=None``: a preview).
 
     Written once per reading and team in a context: the roles of a team at levels sharing a
     reading (say, its two managers) get the same text, and routing reaches hundreds of roles.
     """
-    if level in MONEY_LEVELS:
-        reading, write = "money", _for_money
-    elif level in GAP_LEVELS:
-        reading, write = "gaps", _for_gaps
-    else:
-        reading, write = "words", _for_words
-    key = (reading, team.pk if team is not None else 0)
+    reading, write = _reading(level)
+    key = (reading, context.reading_team(reading, team))
     if key not in context.readings:
         context.readings[key] = write(context, level, team)
     written = context.readings[key]
     return written if written.level == level else replace(written, level=level)
+
+
+def tailored_text(context: TailoringContext, *, level: str, team: Team | None = None) -> str:
+    """``tailor(...).as_text()``, joined once per reading and team and shared by their roles.
+
+    The text never names the level, so the roles of a team that share a reading (an executive
+    and a director, a contributor and a partner) share the very same string: routing writes it
+    to hundreds of feeds per insight without joining it again.
+    """
+    reading = _reading(level)[0]
+    key = (reading, context.reading_team(reading, team))
+    text = context.texts.get(key)
+    if text is None:
+        text = context.texts[key] = tailor(context, level=level, team=team).as_text()
+    return text
 
 
 def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tailoring:
@@ -342,11 +416,11 @@ def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailo
     else:
         result.lines.append(f"{who} open gaps on these themes: {len(gaps)}.")
     for gap in gaps:
-        line = context.gap_lines.get(gap.pk)
+        line = context.gap_lines.get(gap.id)
         if line is None:
             step = gap.get_journey_stage_display() or "step not recorded"
             where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
-            line = context.gap_lines[gap.pk] = (
+            line = context.gap_lines[gap.id] = (
                 f"- {gap.title} (severity {gap.severity}, {gap.get_status_display().lower()}): "
                 f"process step {step}{where}"
             )
