@@ -124,7 +124,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cxalign.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
         }
     }

@@ -28,7 +28,6 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -47,19 +46,9 @@ OUTDATED_AFTER = timedelta(hours=25)
 REFRESH_LOCK = "roi:rollup-refresh-queued"
 
 
-def _has_status() -> bool:
-    """Whether ``RollupRun`` records failures (``status``/``error``, from the rollup branch)."""
-    try:
-        RollupRun._meta.get_field("status")
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
 def succeeded_runs() -> QuerySet[RollupRun]:
-    """Runs that committed their rows (every run, until runs record failures)."""
-    runs = RollupRun.objects.all()
-    return runs.filter(status="succeeded") if _has_status() else runs
+    """Runs that committed their rows (a failed run is recorded but covers no days)."""
+    return RollupRun.objects.filter(status=RollupRun.Status.SUCCEEDED)
 
 
 @dataclass(frozen=True)
@@ -104,8 +93,8 @@ def freshness(*, today: date) -> Freshness:
         )
         .first()
     )
-    failed = bool(last_run is not None and getattr(last_run, "status", "") == "failed")
-    error = getattr(last_run, "error", "") if failed else ""
+    failed = last_run is not None and last_run.status == RollupRun.Status.FAILED
+    error = last_run.error if failed else ""
     if good is None:
         return Freshness(
             rolled_through=None,

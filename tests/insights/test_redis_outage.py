@@ -101,7 +101,7 @@ def worker_on_own_redis(own_redis, settings):
     )
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cxalign.cache.ForgivingRedisCache",
             "LOCATION": own_redis.url,
         }
     }

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gaps.models import Gap
 from roi import calculations as calc
-from roi import selectors, services
+from roi import freshness, services
 from roi.costs import CostModelTimeline, cost_model_as_of, gap_unit_cost
 from roi.figures import totals_as_of
 from roi.models import CostModel, DailyRollup, RollupRun
@@ -104,7 +104,7 @@ def test_a_failed_run_is_recorded_and_the_next_run_redoes_its_days(history):
     assert f"{services.first_data_day()}..{TODAY - timedelta(days=1)}" in failed.error
     assert (failed.first_day, failed.last_day) == (None, None)
     assert not DailyRollup.objects.exists()
-    assert selectors.last_run() == failed
+    assert freshness.freshness(today=TODAY).last_run == failed
     _refuse_daily_rows(False)
     # The failed run covered nothing: the next one starts where the data starts.
     result = services.rollup_nightly(today=TODAY)

@@ -13,7 +13,6 @@ from django.utils import timezone
 from gaps.digests import digests_send
 from roi import figures, selectors, services
 from roi.costs import CostModelTimeline
-from roi.freshness import _has_status
 from roi.models import RollupRun
 from tests.factories import OccurrenceFactory
 
@@ -147,7 +146,6 @@ def test_figures_older_than_a_day_are_flagged_on_the_pages(
         assert "These figures are more than a day old" in page
 
 
-@pytest.mark.skipif(not _has_status(), reason="RollupRun records failures on the rollup branch")
 def test_a_failed_run_is_flagged_on_the_pages(client, exec_user, history, pinned_today):
     services.rollup_nightly(today=TODAY)
     now = timezone.now()

@@ -1,0 +1,27 @@
+"""A cache that is down is a miss, never an error (cxalign.cache.ForgivingRedisCache)."""
+
+import pytest
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+from cxalign.cache import ForgivingRedisCache
+from tests.conftest import free_port
+
+
+def test_a_dead_redis_is_a_miss_and_writes_are_dropped():
+    location = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    cache = ForgivingRedisCache(location, {})
+    assert cache.get("k") is None
+    assert cache.get("k", "fallback") == "fallback"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("lock", 1) is False  # a lock that could not be taken
+    cache.set("k", 1)
+    cache.set_many({"a": 1})
+    cache.delete("k")
+    assert cache.has_key("k") is False
+
+
+def test_djangos_own_backend_would_have_raised():
+    location = f"redis://127.0.0.1:{free_port()}/0"
+    with pytest.raises(RedisError):
+        RedisCache(location, {}).get("k")
