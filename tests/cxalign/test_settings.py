@@ -95,7 +95,7 @@ def test_production_reads_database_redis_and_hosts_from_environment():
     parsed = json.loads(result.stdout)
     assert parsed["engine"] == "django.db.backends.postgresql"
     assert parsed["db_name"] == "cxalign"
-    assert parsed["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert parsed["cache"] == "cxalign.cache.ForgivingRedisCache"
     assert parsed["eager"] is False
     assert parsed["broker"] == "redis://cache.internal:6379/2"
     assert parsed["debug"] is False
