@@ -36,7 +36,7 @@ COMPOSE = harness.ROOT / "docker-compose.yml"
 LOGS = harness.ROOT / "var" / "topology"
 PASSWORD = "topology-smoke-password"  # noqa: S105 - scratch database only
 ONE_OFF = "migrate"
-LONG_RUNNING = ("web", "worker", "beat")
+LONG_RUNNING = ("web", "worker", "worker-reroute", "beat")
 SETUP = """
 from django.contrib.auth.models import Group, User
 from gaps.models import Role, Team, Touchpoint
@@ -114,8 +114,23 @@ def service_env(service: dict, overrides: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def command_of(service: dict, port: int) -> list[str]:
-    """The service's command, run with this interpreter's tools and a local bind address."""
+# The compose file's queue names, and this run's own in their place (``-Q celery,reroute``).
+QUEUES = {"celery": "CELERY_TASK_DEFAULT_QUEUE", "reroute": "CELERY_REROUTE_QUEUE"}
+
+
+def own_queues(argv: list[str], overrides: dict[str, str]) -> list[str]:
+    """``-Q`` names of the compose file swapped for this run's queues (a shared Redis)."""
+    swapped = list(argv)
+    for index, arg in enumerate(argv[:-1]):
+        if arg in ("-Q", "--queues"):
+            names = swapped[index + 1].split(",")
+            swapped[index + 1] = ",".join(overrides.get(QUEUES.get(n, ""), n) for n in names)
+    return swapped
+
+
+def command_of(service: dict, port: int, overrides: dict[str, str] | None = None) -> list[str]:
+    """The service's command, run with this interpreter's tools, a local bind address and
+    this run's queues."""
     argv = (
         shlex.split(service["command"])
         if isinstance(service["command"], str)
@@ -126,6 +141,7 @@ def command_of(service: dict, port: int) -> list[str]:
         argv[0] = sys.executable
     elif (tools / argv[0]).exists():
         argv[0] = str(tools / argv[0])
+    argv = own_queues(argv, overrides or {})
     return [f"127.0.0.1:{port}" if re.fullmatch(r"0\.0\.0\.0:\d+", a) else a for a in argv]
 
 
@@ -234,6 +250,7 @@ def main() -> None:
         "DATABASE_URL": db_url,
         "REDIS_URL": broker,
         "CELERY_TASK_DEFAULT_QUEUE": f"topology-{os.getpid()}",  # tasks of this run only
+        "CELERY_REROUTE_QUEUE": f"topology-reroute-{os.getpid()}",
         "PYTHONPATH": str(harness.ROOT),
         "STATIC_ROOT": str(harness.ROOT / "var" / "bench-static"),
         "LOG_LEVEL": "INFO",
@@ -268,7 +285,7 @@ def main() -> None:
             log(f"{name}: {service['command']}")
             with (LOGS / f"{name}.log").open("w") as sink:
                 started[name] = subprocess.Popen(
-                    command_of(service, port),
+                    command_of(service, port, overrides),
                     env=service_env(service, overrides),
                     cwd=harness.ROOT,
                     stdout=sink,
