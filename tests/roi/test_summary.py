@@ -199,7 +199,7 @@ def test_summary_reads_a_constant_number_of_small_queries(
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
         assert api.get(SUMMARY, params).status_code == 200
     occurrence_reads = [q["sql"] for q in large.captured_queries if "gaps_occurrence" in q["sql"]]
-    assert all("occurrences_since" in sql for sql in occurrence_reads)
+    assert all("newest_occurrence" in sql for sql in occurrence_reads)
 
 
 def test_the_failed_run_banner_names_the_error():
