@@ -3,8 +3,9 @@
 ``queries``: SQL statements per request of the gap list (API), the gap page, the dashboard, the
 feed and a 1,000-row ingest batch, through Django's test client with ``CaptureQueriesContext``
 (the same settings as gunicorn; the ingest batch is rolled back). ``routing``: insights routed
-per second through ``insights.services.insight_route`` (their feed items removed first, all
-rolled back). Each prints one JSON object; a missing entry point prints ``null`` with a note.
+per second through ``insights.services.insights_route`` in batches of 50 (their feed items
+removed first, all rolled back). Each prints one JSON object; a missing entry point prints
+``null`` with a note.
 
     DATABASE_URL=postgres://…/cx_bench_bench python bench/probes.py queries --seed 13
 """
@@ -105,20 +106,29 @@ def routing(count: int, budget_s: float) -> dict:
     from django.db import transaction
 
     try:
+        from insights import routing as rules_of
         from insights.models import FeedItem, Insight
-        from insights.services import insight_route
+        from insights.services import insights_route
+        from insights.tailoring import TailoringCache
     except ImportError as error:
         return {"value": None, "note": f"no routing entry point: {error}"}
     insights = list(Insight.objects.filter(status="published").order_by("pk")[:count])
     routed = 0
     elapsed = 0.0
+    batch = 50  # as insights_route_published routes them
     try:
         with transaction.atomic():
             FeedItem.objects.filter(insight__in=insights).delete()
             started = time.perf_counter()
-            for insight in insights:
-                insight_route(insight=insight)
-                routed += 1
+            rules, roles, cache = (
+                rules_of.active_rule_specs(),
+                rules_of.all_roles(),
+                TailoringCache(),
+            )
+            for index in range(0, len(insights), batch):
+                ids = [insight.pk for insight in insights[index : index + batch]]
+                insights_route(insight_ids=ids, rules=rules, roles=roles, cache=cache)
+                routed += len(ids)
                 if time.perf_counter() - started > budget_s:
                     break
             elapsed = time.perf_counter() - started

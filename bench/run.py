@@ -3,7 +3,7 @@
 Builds (or, with ``--keep``, reuses) the dataset of ``bench/dataset.py`` in a scratch database of
 its own (``<name>_bench`` beside ``DATABASE_URL``), then measures through the app's public entry
 points only: ``manage.py rollup`` in a child process, the HTTP API and pages of a gunicorn with
-DEBUG off and 2 workers, ``insights.services.insight_route``, and the test client for SQL counts
+DEBUG off and 2 workers, ``insights.services.insights_route``, and the test client for SQL counts
 (``bench/probes.py``). Each figure is printed as one JSON line (``name``, ``value``, ``unit``, and a
 ``note`` where it needs one) and all of them are written to ``bench/results.json``. A figure
 whose entry point is missing or failed is ``null`` with a note: the run goes on.
@@ -222,7 +222,7 @@ def measure_probes(figures: Figures, env: dict[str, str], seed: int) -> None:
 
 def measure_routing(figures: Figures, env: dict[str, str], count: int) -> None:
     script = str(Path(__file__).resolve().parent / "probes.py")
-    log(f"routing up to {count} published insights (insights.services.insight_route)")
+    log(f"routing up to {count} published insights (insights.services.insights_route, by 50)")
     _s, _rss, out = harness.run_child(
         [harness.PYTHON, script, "routing", "--count", str(count)], env
     )
