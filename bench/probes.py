@@ -104,6 +104,7 @@ def queries(seed: int) -> dict:
 
 def routing(count: int, budget_s: float) -> dict:
     from django.db import transaction
+    from django.utils import timezone
 
     try:
         from insights import routing as rules_of
@@ -123,7 +124,7 @@ def routing(count: int, budget_s: float) -> dict:
             rules, roles, cache = (
                 rules_of.active_rule_specs(),
                 rules_of.all_roles(),
-                TailoringCache(),
+                TailoringCache(timezone.now().date()),
             )
             for index in range(0, len(insights), batch):
                 ids = [insight.pk for insight in insights[index : index + batch]]
