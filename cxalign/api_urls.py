@@ -6,13 +6,14 @@ from rest_framework.routers import APIRootView
 from gaps.api.urls import router as gaps_router
 from insights.api.urls import router as insights_router
 from roi.api.urls import router as roi_router
+from webhooks.api.urls import router as webhooks_router
 
 
 def _root_entries() -> dict[str, str]:
     """Every router's list endpoints (prefix → URL name), plus the ROI summary."""
     entries = {
         prefix: f"{basename}-list"
-        for router in (gaps_router, insights_router, roi_router)
+        for router in (gaps_router, insights_router, roi_router, webhooks_router)
         for prefix, _viewset, basename in router.registry
     }
     entries["roi/summary"] = "roi-summary"
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", include("gaps.api.urls")),
     path("", include("insights.api.urls")),
     path("", include("roi.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "insights",
     "roi",
     "outbox",
+    "webhooks",
+    "cxalign.idempotency",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "cxalign.middleware.NoStoreForSignedInMiddleware",
+    # After authentication (keys are kept per user or token) and inside the no-store header,
+    # so that a replayed answer carries it too.
+    "cxalign.idempotency.middleware.IdempotencyKeyMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -200,6 +205,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "insights.feeditem", "exclude_fields": ["updated_at"]},
     {"model": "roi.costmodel", "exclude_fields": ["updated_at"]},
     {
+        "model": "webhooks.webhooksubscription",
+        "mask_fields": ["secret"],
+        "exclude_fields": ["updated_at", "failing_since"],
+    },
+    {
         "model": "auth.user",
         "m2m_fields": {"groups", "user_permissions"},
         "mask_fields": ["password"],
@@ -220,6 +230,9 @@ AUDITLOG_NOT_TRACKED = (
     "roi.dailyteamrollup",
     # Task hand-off bookkeeping: the change it carries is logged where it was made.
     "outbox.outboxmessage",
+    # Append-only records the system writes: the delivery log and replayable API answers.
+    "webhooks.webhookdelivery",
+    "idempotency.idempotencykey",
 )
 
 # --- Internationalisation ---------------------------------------------------------------------
@@ -281,8 +294,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "gaps.api.exceptions.exception_handler",
     # Bad "Authorization: Token …" headers per client address (gaps.api.authentication); past
     # the rate, that client's token requests are answered 429 until the window passes.
+    # Requests per token and per signed-in user (cxalign.throttling), answered 429 with
+    # Retry-After past the rate; counted in the cache (Redis in production).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cxalign.throttling.TokenRateThrottle",
+        "cxalign.throttling.UserRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "token_failures": env.str("CXALIGN_TOKEN_FAILURE_RATE", default="10/min"),
+        "token": env.str("CXALIGN_API_TOKEN_RATE", default="600/min"),
+        "user": env.str("CXALIGN_API_USER_RATE", default="1200/min"),
     },
     "NUM_PROXIES": env.int("PROXY_COUNT", default=0) or None,
 }
@@ -321,7 +342,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 # Project-level tasks (cxalign is not an app, so autodiscovery does not reach it).
-CELERY_IMPORTS = ["cxalign.tasks"]
+CELERY_IMPORTS = ["cxalign.tasks", "cxalign.idempotency.tasks"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Full re-routes of every published insight run on a queue of their own, served by their own
 # worker (docker-compose.yml's ``worker-reroute``), so that however long they take they never
@@ -359,6 +380,16 @@ CELERY_BEAT_SCHEDULE = {
     "daily-digest": {
         "task": "gaps.tasks.send_daily_digests",
         "schedule": crontab(minute=30, hour=6),
+    },
+    # Every minute: webhook deliveries whose retry is due (and first attempts a broker lost).
+    "webhooks-deliver-due": {
+        "task": "webhooks.tasks.deliver_due",
+        "schedule": crontab(),
+    },
+    # Hourly at :25: forget Idempotency-Key answers past their keeping time (24 h).
+    "idempotency-purge": {
+        "task": "cxalign.idempotency.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=25),
     },
 }
 
@@ -429,3 +460,14 @@ CXALIGN_OUTBOX_KEEP_DAYS = env.int("CXALIGN_OUTBOX_KEEP_DAYS", default=7)
 # A read of the ROI summary or dashboard while the rollup is due queues at most one refresh per
 # this many seconds (with a broker; in eager mode the read brings the rollup up to date itself).
 CXALIGN_ROLLUP_REFRESH_MIN_SECONDS = env.int("CXALIGN_ROLLUP_REFRESH_MIN_SECONDS", default=120)
+
+# --- Webhooks and idempotent writes -------------------------------------------------------
+
+# Where people open cxalign: links in Slack and Teams messages and in mails point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Connect and read limit of one webhook attempt: a hanging receiver releases the worker.
+CXALIGN_WEBHOOK_TIMEOUT_SECONDS = env.float("CXALIGN_WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Finished deliveries are kept this long in the log.
+CXALIGN_WEBHOOK_KEEP_DAYS = env.int("CXALIGN_WEBHOOK_KEEP_DAYS", default=30)
+# An Idempotency-Key's first answer is replayed for this long.
+CXALIGN_IDEMPOTENCY_KEEP_HOURS = env.int("CXALIGN_IDEMPOTENCY_KEEP_HOURS", default=24)

@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict:
             "insights": cx or permissions.is_executive(user),
             # The ROI pages are for executives, the CX team and role owners (roi.permissions).
             "dashboard": cx or owner or permissions.is_executive(user),
+            "webhooks": cx,  # subscriptions are the CX team's (webhooks.selectors)
             "admin": user.is_staff,
         }
     }

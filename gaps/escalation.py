@@ -25,6 +25,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from webhooks.events import emit_many
+
 from .digests import DigestSection
 from .models import Escalation, Gap, GapEvent, Role
 from .models.gaps import GapStatus as S
@@ -233,6 +235,12 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
         Gap.objects.filter(pk__in=pks).update(overdue=True, escalation_level=target, **stamp)
     Escalation.objects.bulk_create(new_rows, ignore_conflicts=True)
     GapEvent.objects.bulk_create(events)
+    # One webhook message for the run's escalated gaps, however many.
+    emit_many(
+        "gap.escalated",
+        "gaps.gap",
+        [pk for (_, escalated), pks in updates.items() if escalated for pk in pks],
+    )
     return EscalationRun(flagged=flagged, cleared=cleared, escalations=len(new_rows))
 
 

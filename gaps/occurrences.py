@@ -24,6 +24,8 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Value
 from django.utils import timezone
 
+from webhooks.events import emit_many
+
 from .models import Gap, GapEvent, Occurrence, Touchpoint
 from .models.gaps import GapStatus as S
 
@@ -322,6 +324,7 @@ def gaps_check_recurring(*, gap_ids: Iterable[int], now: datetime | None = None)
         GapEvent(gap_id=gap_id, kind=GapEvent.Kind.RECURRING, note=due[gap_id].note(), at=now)
         for gap_id in sorted(flagged)
     )
+    emit_many("gap.recurring", "gaps.gap", flagged)
     return flagged
 
 

@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from webhooks.events import emit
+
 from . import transitions
 from .models import Gap, GapEvent, Role, Theme
 from .models.gaps import GapStatus as S
@@ -244,6 +246,7 @@ def gap_create(
     if themes:
         gap.themes.set(themes)
     _record(gap, kind=GapEvent.Kind.CREATED, actor=actor, to_status=status)
+    emit("gap.created", gap)
     return gap
 
 
@@ -410,4 +413,5 @@ def gap_transition(
         to_status=to,
         changes=changes,
     )
+    emit("gap.status_changed", gap)
     return gap

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from gaps.models import Gap, Role, Team, Theme
 from outbox.services import enqueue
+from webhooks.events import emit, emit_many, wanted_events
 
 from . import routing
 from .models import FEED_TRANSITIONS, FeedItem, FeedState, Insight, InsightStatus, RoutingRule
@@ -125,10 +126,13 @@ def insight_publish(*, insight: Insight, actor: User | None) -> Insight:
         errors["kind"] = "Say whether this is an expectation or an experience."
     if errors:
         raise ValidationError(errors)
+    newly_published = insight.status != InsightStatus.PUBLISHED
     insight.status = InsightStatus.PUBLISHED
     insight.published_at = insight.published_at or timezone.now()
     insight.save(update_fields=["status", "published_at", "updated_at"])
     _enqueue_route(insight.pk)
+    if newly_published:
+        emit("insight.published", insight)
     return insight
 
 
@@ -238,7 +242,9 @@ def insights_route(
         for insight in published
         for role_id, target in sorted(targets[insight.pk].items())
     ]
-    _feed_items_upsert(rows)
+    created = _feed_items_upsert(rows, report_new="feed_item.created" in wanted_events())
+    # One webhook message for the batch's new items, however many (no query per item).
+    emit_many("feed_item.created", "insights.feeditem", created)
     # Unpublished insights leave every feed; published ones leave feeds no longer reached,
     # unless someone already worked on the item.
     gone = [
@@ -272,7 +278,7 @@ class FeedRow(NamedTuple):
     relevance: Decimal
 
 
-def _feed_items_upsert(rows: list[FeedRow]) -> None:
+def _feed_items_upsert(rows: list[FeedRow], *, report_new: bool = False) -> list[int]:
     """Insert or refresh one feed item per row, keyed on (role, insight), in one statement.
 
     PostgreSQL: one ``INSERT … SELECT FROM jsonb_to_recordset ON CONFLICT DO UPDATE``, so that tens
@@ -282,19 +288,42 @@ def _feed_items_upsert(rows: list[FeedRow]) -> None:
     rule edit writes only what changed. Elsewhere (SQLite, the embedded default) the same upsert
     through ``bulk_create``, rewriting every item. A refreshed item keeps its state and
     creation time.
+
+    With ``report_new`` it returns the ids of the items it inserted (not those refreshed), for
+    the ``feed_item.created`` webhook: one ``RETURNING`` on PostgreSQL, two queries elsewhere.
+    Without it (no subscription listens) it returns nothing and costs nothing more.
     """
     if not rows:
-        return
+        return []
     now = timezone.now()
     if connection.vendor != "postgresql":
-        FeedItem.objects.bulk_create(
+        existing = (
+            set(
+                FeedItem.objects.filter(
+                    role_id__in={row.role_id for row in rows},
+                    insight_id__in={row.insight_id for row in rows},
+                ).values_list("pk", flat=True)
+            )
+            if report_new
+            else set()
+        )
+        items = FeedItem.objects.bulk_create(
             [FeedItem(**row._asdict(), created_at=now) for row in rows],
             update_conflicts=True,
             unique_fields=["role", "insight"],
             update_fields=["reason", "rule", "tailored_summary", "relevance", "updated_at"],
             batch_size=500,
         )
-        return
+        if not report_new:
+            return []
+        keys = {(item.role_id, item.insight_id) for item in items}
+        return sorted(
+            pk
+            for pk, role_id, insight_id in FeedItem.objects.filter(
+                role_id__in={key[0] for key in keys}, insight_id__in={key[1] for key in keys}
+            ).values_list("pk", "role_id", "insight_id")
+            if (role_id, insight_id) in keys and pk not in existing
+        )
     # COPY into a session-local staging table, then one INSERT … SELECT: COPY streams rows
     # without quoting them into SQL or parsing a JSON document of 16 MB per batch server-side
     # (jsonb_to_recordset). The table is emptied at each commit and reused by the next batch.
@@ -332,12 +361,16 @@ def _feed_items_upsert(rows: list[FeedRow]) -> None:
             WHERE (item.reason, item.rule_id, item.tailored_summary, item.relevance)
                 IS DISTINCT FROM (EXCLUDED.reason, EXCLUDED.rule_id, EXCLUDED.tailored_summary,
                                   EXCLUDED.relevance)
-            """,  # noqa: S608 - the table names are ours; every value is a parameter.
+            """  # noqa: S608 - the table names are ours; every value is a parameter.
+            # A row just inserted has no xmax; one updated by ON CONFLICT has.
+            + (" RETURNING item.id, (item.xmax = 0)" if report_new else ""),
             [FeedState.NEW, now, now],
         )
+        created = sorted(pk for pk, inserted in cursor.fetchall() if inserted) if report_new else []
         # ON COMMIT DELETE ROWS empties it at the end of the transaction; a caller routing
         # twice in one transaction (tests, nested atomic blocks) must not upsert rows twice.
         cursor.execute(f"TRUNCATE {FEED_STAGE_TABLE}")
+    return created
 
 
 def insights_route_published() -> int:

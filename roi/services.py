@@ -35,9 +35,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 
 from gaps.models import Gap, GapEvent, Occurrence
+from webhooks.events import emit
 
 from . import calculations as calc
 from . import rollup_sql
@@ -653,6 +655,19 @@ def _rollup_run(attempt: _Attempt) -> RollupResult:
         finished_at=timezone.now(),
         daily_rows=written,
         skipped_gaps=skipped,
+    )
+    emit(
+        "rollup.completed",
+        {
+            "id": run.pk,
+            "title": f"ROI rollup of {first:%Y-%m-%d} to {last:%Y-%m-%d}",
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "daily_rows": written,
+            "trigger": trigger,
+            "finished_at": run.finished_at.isoformat(),
+            "path": reverse("roi:dashboard"),
+        },
     )
     return RollupResult(run=run, first_day=first, last_day=last, daily_rows=written)
 

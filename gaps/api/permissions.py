@@ -11,8 +11,8 @@ class TokenScopePermission(permissions.BasePermission):
     """A token may only use the scopes it was issued with; session users are not scoped.
 
     A view names its family in ``token_scope`` (``"gaps"``, ``"insights"``, ``"roi"``) and
-    may override the scope of writes with ``token_write_scope``. Safe methods need
-    ``<family>:read``, others ``<family>:write``.
+    may override the scope of reads with ``token_read_scope`` and of writes with
+    ``token_write_scope``. Safe methods need ``<family>:read``, others ``<family>:write``.
     """
 
     message = "This token lacks the scope this endpoint needs."
@@ -25,7 +25,7 @@ class TokenScopePermission(permissions.BasePermission):
         if family is None:
             return False
         if request.method in permissions.SAFE_METHODS:
-            needed = f"{family}:read"
+            needed = getattr(view, "token_read_scope", None) or f"{family}:read"
         else:
             needed = getattr(view, "token_write_scope", None) or f"{family}:write"
         self.message = f"This token lacks the '{needed}' scope."

@@ -12,8 +12,9 @@ class ApiToken(models.Model):
     """A token for an integration. The key is shown once at creation; only its hash is kept.
 
     Scopes name a resource family and an access: ``gaps:read``, ``gaps:write``,
-    ``occurrences:write``, ``insights:read``, ``insights:write``, ``roi:read``. A token acts
-    as its user, so the user's group permissions still apply on top of the scopes.
+    ``occurrences:write``, ``insights:read``, ``insights:write``, ``roi:read``,
+    ``webhooks:write``. A token acts as its user, so the user's group permissions still apply
+    on top of the scopes.
     """
 
     class Scope(models.TextChoices):
@@ -23,6 +24,7 @@ class ApiToken(models.Model):
         INSIGHTS_READ = "insights:read", "Read insights and feeds"
         INSIGHTS_WRITE = "insights:write", "Write and publish insights"
         ROI_READ = "roi:read", "Read ROI figures and rollups"
+        WEBHOOKS_WRITE = "webhooks:write", "Manage webhook subscriptions"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"

@@ -1,0 +1,1 @@
+"""``Idempotency-Key`` on the API's POSTs: a retried request gets the first answer back."""

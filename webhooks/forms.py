@@ -1,0 +1,37 @@
+"""The subscription form of the CX team's pages (validation lives in the services)."""
+
+from django import forms
+
+from gaps.models import Role, Team
+
+from .models import WebhookEvent, WebhookFormat, WebhookSubscription
+
+
+class SubscriptionForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+    format = forms.ChoiceField(choices=WebhookFormat.choices)
+    secret = forms.CharField(
+        required=False,
+        max_length=128,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave blank to generate one (shown once) or to keep the current one.",
+    )
+    role = forms.ModelChoiceField(
+        queryset=Role.objects.select_related("team").order_by("team__name", "name"),
+        required=False,
+        help_text="Only this role's events (escalations of its gaps, its new feed items).",
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        help_text="Only this team's events.",
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        # ``secret`` is declared above but not a model field here: a blank one must never
+        # be written onto the subscription (the service keeps or generates it).
+        fields = ["url", "description", "events", "format", "role", "team", "active"]
+        labels = {"url": "Receiver URL", "active": "Active (deliver events)"}

@@ -1,0 +1,160 @@
+"""What an event says about its object: the API's detail representation, a link, and who it
+concerns (for subscriptions narrowed to a role or team).
+
+One renderer per model the domain emits events for, each reading any number of objects in a
+fixed number of queries and serialising them with the serializer of the API's detail endpoint,
+so a webhook's ``data`` is exactly what ``GET /api/v1/<resource>/{id}/`` shows (with no user:
+fields that depend on the reader, such as a gap's allowed moves, are empty).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One object of one event, ready to become deliveries."""
+
+    data: dict[str, Any]
+    path: str = ""  # the object's page, made absolute with settings.SITE_URL
+    title: str = ""
+    facts: tuple[tuple[str, str], ...] = ()
+    role_ids: frozenset[int] = field(default_factory=frozenset)
+    team_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+def _gaps(ids: Iterable[int]) -> list[Rendered]:
+    from gaps.api.serializers import GapSerializer
+    from gaps.models import Gap, Theme
+
+    gaps = (
+        Gap.objects.filter(pk__in=list(ids))
+        .select_related(
+            "causing_role__team", "causing_team", "touchpoint", "remedy_owner", "created_by"
+        )
+        .prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
+        .order_by("pk")
+    )
+    return [
+        Rendered(
+            data=GapSerializer(gap).data,
+            path=gap.get_absolute_url(),
+            title=gap.title,
+            facts=(
+                ("Status", gap.get_status_display()),
+                ("Severity", str(gap.severity)),
+                ("Causing role", str(gap.causing_role)),
+                ("Team", str(gap.causing_team or "")),
+            ),
+            role_ids=frozenset({gap.causing_role_id} - {None}),
+            team_ids=frozenset({gap.causing_team_id} - {None}),
+        )
+        for gap in gaps
+    ]
+
+
+def _insights(ids: Iterable[int]) -> list[Rendered]:
+    from gaps.models import Gap
+    from insights.api.serializers import InsightSerializer
+    from insights.models import Insight
+
+    insights = (
+        Insight.objects.filter(pk__in=list(ids))
+        .defer("search_vector")
+        .prefetch_related(
+            "themes",
+            Prefetch(
+                "related_gaps",
+                queryset=Gap.objects.only("id", "causing_role_id", "causing_team_id"),
+            ),
+        )
+        .order_by("pk")
+    )
+    return [
+        Rendered(
+            data=InsightSerializer(insight).data,
+            path=insight.get_absolute_url(),
+            title=insight.title,
+            facts=(
+                ("Kind", insight.get_kind_display()),
+                ("Source", insight.get_source_display() if insight.source else "—"),
+                ("Finding", insight.finding[:300]),
+            ),
+            role_ids=frozenset(g.causing_role_id for g in insight.related_gaps.all()) - {None},
+            team_ids=frozenset(g.causing_team_id for g in insight.related_gaps.all()) - {None},
+        )
+        for insight in insights
+    ]
+
+
+def _feed_items(ids: Iterable[int]) -> list[Rendered]:
+    from gaps.models import Gap
+    from insights.api.serializers import FeedItemSerializer
+    from insights.models import FeedItem
+
+    items = (
+        FeedItem.objects.filter(pk__in=list(ids))
+        .select_related("role__team", "insight", "rule")
+        .defer("insight__search_vector")
+        .prefetch_related(
+            "insight__themes",
+            Prefetch(
+                "insight__related_gaps",
+                queryset=Gap.objects.only("id", "title", "severity", "status"),
+            ),
+        )
+        .order_by("pk")
+    )
+    return [
+        Rendered(
+            data=FeedItemSerializer(item).data,
+            path=item.insight.get_absolute_url(),
+            title=item.insight.title,
+            facts=(
+                ("Role", item.role.name),
+                ("Team", item.role.team.name),
+                ("Why", item.reason),
+                ("Summary", item.tailored_summary[:300]),
+            ),
+            role_ids=frozenset({item.role_id}),
+            team_ids=frozenset({item.role.team_id}),
+        )
+        for item in items
+    ]
+
+
+RENDERERS: dict[str, Callable[[Iterable[int]], list[Rendered]]] = {
+    "gaps.gap": _gaps,
+    "insights.insight": _insights,
+    "insights.feeditem": _feed_items,
+}
+
+
+def render_objects(model: str, ids: Iterable[int]) -> list[Rendered]:
+    """The objects of ``model`` (a label such as ``"gaps.gap"``) still there, rendered."""
+    return RENDERERS[model](ids)
+
+
+def render_data(
+    data: dict[str, Any], *, role_id: int | None = None, team_id: int | None = None
+) -> Rendered:
+    """A payload given as a dict (a rollup run, a change review), as it came; a ``path`` key
+    (the page to link to) is taken out of it for the link."""
+    data = dict(data)
+    path = str(data.pop("path", "") or "")
+    title = str(data.get("title") or "")
+    return Rendered(
+        data=data,
+        path=path,
+        title=title,
+        facts=tuple(
+            (name.replace("_", " ").capitalize(), str(value))
+            for name, value in data.items()
+            if name not in ("title", "path") and isinstance(value, str | int | float)
+        )[:6],
+        role_ids=frozenset({role_id} - {None}),
+        team_ids=frozenset({team_id} - {None}),
+    )
