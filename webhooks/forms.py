@@ -8,6 +8,7 @@ from .models import WebhookEvent, WebhookFormat, WebhookSubscription
 
 
 class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(label="Receiver URL", max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -264,7 +264,8 @@ def delivery_attempt(*, delivery_id: str, now: datetime | None = None) -> Webhoo
         delivery_headers(delivery, body, subscription.secret),
         timeout=timeout,
     )
-    _record(delivery, outcome, now=timezone.now())
+    # Retries are scheduled from the attempt's start: the schedule does not drift by timeouts.
+    _record(delivery, outcome, now=now)
     return delivery
 
 
