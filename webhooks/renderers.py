@@ -46,8 +46,8 @@ def _gaps(ids: Iterable[int]) -> list[Rendered]:
             facts=(
                 ("Status", gap.get_status_display()),
                 ("Severity", str(gap.severity)),
-                ("Causing role", str(gap.causing_role)),
-                ("Team", str(gap.causing_team or "")),
+                ("Causing role", gap.causing_role.name if gap.causing_role else ""),
+                ("Team", gap.causing_team.name if gap.causing_team else ""),
             ),
             role_ids=frozenset({gap.causing_role_id} - {None}),
             team_ids=frozenset({gap.causing_team_id} - {None}),
