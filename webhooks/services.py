@@ -35,7 +35,6 @@ from .renderers import Rendered, render_data, render_objects
 logger = logging.getLogger(__name__)
 
 SUBSCRIPTION_FIELDS = ("url", "events", "format", "active", "description", "role", "team")
-DELIVER_TASK = "webhooks.tasks.deliver"
 # Wait before each retry after a failed attempt (DESIGN.md: about 1 min, 5 min, 30 min, 2 h,
 # 6 h, 12 h); after the last one the delivery has failed.
 RETRY_DELAYS = (
@@ -140,11 +139,12 @@ def _hand_over(delivery_ids: Sequence[str]) -> None:
         return
     from celery import current_app
 
+    from .tasks import deliver  # tasks.py imports this module
+
     def send() -> None:
-        task = current_app.tasks.get(DELIVER_TASK) or current_app.signature(DELIVER_TASK)
         for delivery_id in delivery_ids:
             try:
-                task.apply_async(args=[delivery_id], ignore_result=True, retry=False)
+                deliver.apply_async(args=[delivery_id], ignore_result=True, retry=False)
             except Exception as exc:
                 if current_app.conf.task_always_eager:
                     raise

@@ -114,9 +114,7 @@ def test_anonymous_is_401(receiver):
     assert APIClient().post(URL, _body(receiver), format="json").status_code in (401, 403)
 
 
-def test_send_test_event_pings_the_receiver(
-    cx_user, receiver, django_capture_on_commit_callbacks
-):
+def test_send_test_event_pings_the_receiver(cx_user, receiver, django_capture_on_commit_callbacks):
     client = _session(cx_user)
     subscription = services.subscription_create(
         actor=cx_user, url=receiver.url, events=["gap.created"]
