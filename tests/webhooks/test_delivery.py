@@ -1,5 +1,6 @@
 """Delivery to a real local receiver: signature, headers, retries, timeouts, switch-off."""
 
+import itertools
 import json
 from datetime import timedelta
 
@@ -94,7 +95,7 @@ def test_retries_back_off_exponentially_then_the_delivery_fails(receiver, subscr
         # Keep the subscription from being switched off: this test is about one delivery.
         type(subscription).objects.filter(pk=subscription.pk).update(failing_since=None)
 
-    gaps = [later - earlier for earlier, later in zip(waits, waits[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(waits)]
     assert [round(gap.total_seconds() / 60) for gap in gaps] == [1, 5, 30, 120, 360, 720]
     assert (delivery.status, delivery.attempt) == ("failed", 7)
     assert len(receiver.requests) == 7
@@ -122,7 +123,8 @@ def test_a_day_of_failures_switches_the_subscription_off_and_tells_its_creator(
     receiver.status = 500
     log_gap()  # fails once: failing since now
     subscription.refresh_from_db()
-    assert subscription.active and subscription.failing_since is not None
+    assert subscription.active
+    assert subscription.failing_since is not None
     # A day later the retry fails too (time travel: the failure started 25 hours ago).
     type(subscription).objects.filter(pk=subscription.pk).update(
         failing_since=timezone.now() - timedelta(hours=25)
@@ -164,7 +166,8 @@ def test_failures_for_less_than_a_day_leave_it_on_and_a_success_clears_them(
     receiver.status = 200
     log_gap(title="Next one")
     subscription.refresh_from_db()
-    assert subscription.active and subscription.failing_since is None
+    assert subscription.active
+    assert subscription.failing_since is None
 
 
 def test_nothing_is_sent_for_a_rolled_back_change(
@@ -174,8 +177,8 @@ def test_nothing_is_sent_for_a_rolled_back_change(
 
     subscribe(["gap.created"])
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def log_then_fail() -> None:
+        with transaction.atomic():
             gap_services.gap_create(
                 actor=cx_user,
                 title="Never committed",
@@ -186,6 +189,10 @@ def test_nothing_is_sent_for_a_rolled_back_change(
                 severity=3,
             )
             raise RuntimeError("the request failed after logging the gap")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError):
+            log_then_fail()
 
     assert callbacks == []
     assert receiver.requests == []
