@@ -323,6 +323,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GapStatusEnum": "gaps.models.gaps.GapStatus",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Every POST documents the Idempotency-Key header and its 409.
+        "cxalign.idempotency.schema.add_idempotency_key",
+    ],
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -169,3 +169,16 @@ def test_concurrent_requests_with_one_key_create_one_object(cx_user, role):
     assert {answer.status_code for answer in answers} == {201}
     assert len({answer.content for answer in answers}) == 1
     assert sum(1 for answer in answers if answer.has_header("Idempotent-Replayed")) == 3
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_header_and_its_conflict(cx_user):
+    client = _session(cx_user)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path in ("/api/v1/gaps/", "/api/v1/occurrences/", "/api/v1/webhooks/{id}/test/"):
+        post = schema["paths"][path]["post"]
+        names = [(p["in"], p["name"]) for p in post["parameters"]]
+        assert ("header", "Idempotency-Key") in names, path
+        assert "409" in post["responses"], path
+    listing = schema["paths"]["/api/v1/gaps/"]["get"]["parameters"]
+    assert all(p["name"] != "Idempotency-Key" for p in listing)
