@@ -27,11 +27,19 @@ class Rendered:
 
 
 def _gaps(ids: Iterable[int]) -> list[Rendered]:
+    """Gaps concern their causing role and team, and the roles they were escalated to (a
+    director's channel hears of the overdue gaps of its team that reached it)."""
     from gaps.api.serializers import GapSerializer
-    from gaps.models import Gap, Theme
+    from gaps.models import Escalation, Gap, Theme
 
+    ids = list(ids)
+    escalated_to: dict[int, set[int]] = {}
+    for gap_id, role_id in Escalation.objects.filter(gap_id__in=ids).values_list(
+        "gap_id", "role_id"
+    ):
+        escalated_to.setdefault(gap_id, set()).add(role_id)
     gaps = (
-        Gap.objects.filter(pk__in=list(ids))
+        Gap.objects.filter(pk__in=ids)
         .select_related(
             "causing_role__team", "causing_team", "touchpoint", "remedy_owner", "created_by"
         )
@@ -49,7 +57,7 @@ def _gaps(ids: Iterable[int]) -> list[Rendered]:
                 ("Causing role", gap.causing_role.name if gap.causing_role else ""),
                 ("Team", gap.causing_team.name if gap.causing_team else ""),
             ),
-            role_ids=frozenset({gap.causing_role_id} - {None}),
+            role_ids=frozenset(({gap.causing_role_id} | escalated_to.get(gap.pk, set())) - {None}),
             team_ids=frozenset({gap.causing_team_id} - {None}),
         )
         for gap in gaps

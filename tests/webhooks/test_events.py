@@ -94,24 +94,26 @@ def test_a_roles_channel_gets_only_that_roles_feed_items(
     assert "Invoicing Specialist" in delivery.payload["text"]
 
 
-def test_escalated_gaps_of_one_run_are_one_message(
+def test_escalated_gaps_of_one_run_are_one_message_to_the_managers_channel(
     routed_org, receiver, subscribe, django_capture_on_commit_callbacks
 ):
     from gaps.escalation import gaps_escalate_overdue
     from tests.factories import UserFactory
 
     team, roles = routed_org
-    roles[1].owners.add(UserFactory(username="manager"))
+    cfo, manager, specialist = roles
+    manager.owners.add(UserFactory(username="manager"))
     overdue = [
         GapFactory(
-            causing_role=roles[1],
+            causing_role=specialist,
             causing_team=team,
             severity=5,
             acknowledge_due_on=timezone.localdate() - timezone.timedelta(days=3),
         )
         for _ in range(2)
     ]
-    subscribe(["gap.escalated"], team=team)
+    managers_channel = subscribe(["gap.escalated"], role=manager, format="slack")
+    cfo_channel = subscribe(["gap.escalated"], role=cfo, format="slack")
 
     with django_capture_on_commit_callbacks(execute=True):
         gaps_escalate_overdue()
@@ -119,7 +121,10 @@ def test_escalated_gaps_of_one_run_are_one_message(
     (message,) = OutboxMessage.objects.filter(task=FAN_OUT_TASK)
     assert message.kwargs["event"] == "gap.escalated"
     assert sorted(message.kwargs["ids"]) == sorted(gap.pk for gap in overdue)
-    assert len(receiver.requests) == 2
+    # Escalated to the manager role (not caused by it): its channel hears of both.
+    assert WebhookDelivery.objects.filter(subscription=managers_channel).count() == 2
+    assert not WebhookDelivery.objects.filter(subscription=cfo_channel).exists()
+    assert all(r.body.startswith(b'{"text":"Overdue gap escalated') for r in receiver.requests)
 
 
 def test_emit_takes_a_ready_payload_for_other_features(
