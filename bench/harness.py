@@ -113,6 +113,10 @@ def app_environment(db_url: str, *, redis_url: str | None = None, **extra: str) 
         STATIC_ROOT=str(ROOT / "var" / "bench-static"),
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        # The bench measures capacity: a few demo accounts carry every simulated user, which
+        # the per-token and per-user rates (cxalign.throttling) would answer with 429s.
+        CXALIGN_API_TOKEN_RATE="1000000/min",  # noqa: S106 - a rate, not a secret
+        CXALIGN_API_USER_RATE="1000000/min",
     )
     # Redis: a database number and a queue of the bench's own, so that no task it queues reaches
     # anyone else's worker (and it never takes theirs).
