@@ -68,6 +68,8 @@ def test_no_csp_violation_on_the_cx_teams_pages(page, sign_in, history):
         "/insights/new/",
         "/insights/rules/",
         "/insights/rules/new/",
+        "/webhooks/",
+        "/webhooks/new/",
     ]
     rule = RoutingRule.objects.create(name="Billing to managers", target_levels=["manager"])
     assert _visit_all(page, sign_in, user, urls) == []
