@@ -5,12 +5,14 @@ of wanted events is cached and dropped whenever a subscription changes). Otherwi
 message is written in the caller's transaction (``outbox.services.enqueue``): a rolled-back
 change sends nothing, and the fan-out to subscriptions (payloads, delivery rows, HTTP) runs in
 a Celery task once it commits. A batch (feed items routed in bulk, gaps escalated by the
-hourly job) is one message, whatever its size.
+hourly job) is one message, whatever its size. Each message carries an ``emission`` id from
+which the deliveries' ids derive, so a fan-out the outbox runs twice creates no second delivery.
 
 This module imports no other app, so that ``gaps`` can call it and still know nothing of
 ``insights`` or ``roi``: objects travel as (model label, ids) and are read back by the task.
 """
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,7 +72,13 @@ def emit(
         return
     enqueue(
         FAN_OUT_TASK,
-        kwargs={"event": event, "data": obj_or_data, "role_id": role_id, "team_id": team_id},
+        kwargs={
+            "event": event,
+            "data": obj_or_data,
+            "role_id": role_id,
+            "team_id": team_id,
+            "emission": str(uuid.uuid4()),
+        },
     )
 
 
@@ -80,4 +88,7 @@ def emit_many(event: str, model: str, ids: Iterable[int]) -> None:
         return
     ids = sorted(set(ids))
     if ids:
-        enqueue(FAN_OUT_TASK, kwargs={"event": event, "model": model, "ids": ids})
+        enqueue(
+            FAN_OUT_TASK,
+            kwargs={"event": event, "model": model, "ids": ids, "emission": str(uuid.uuid4())},
+        )

@@ -19,6 +19,7 @@ class Rendered:
     """One object of one event, ready to become deliveries."""
 
     data: dict[str, Any]
+    key: str = ""  # the object's identity within one emission ("gaps.gap:12")
     path: str = ""  # the object's page, made absolute with settings.SITE_URL
     title: str = ""
     facts: tuple[tuple[str, str], ...] = ()
@@ -49,6 +50,7 @@ def _gaps(ids: Iterable[int]) -> list[Rendered]:
     return [
         Rendered(
             data=GapSerializer(gap).data,
+            key=f"gaps.gap:{gap.pk}",
             path=gap.get_absolute_url(),
             title=gap.title,
             facts=(
@@ -84,6 +86,7 @@ def _insights(ids: Iterable[int]) -> list[Rendered]:
     return [
         Rendered(
             data=InsightSerializer(insight).data,
+            key=f"insights.insight:{insight.pk}",
             path=insight.get_absolute_url(),
             title=insight.title,
             facts=(
@@ -119,6 +122,7 @@ def _feed_items(ids: Iterable[int]) -> list[Rendered]:
     return [
         Rendered(
             data=FeedItemSerializer(item).data,
+            key=f"insights.feeditem:{item.pk}",
             path=item.insight.get_absolute_url(),
             title=item.insight.title,
             facts=(
@@ -156,6 +160,7 @@ def render_data(
     title = str(data.get("title") or "")
     return Rendered(
         data=data,
+        key="data",
         path=path,
         title=title,
         facts=tuple(

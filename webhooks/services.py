@@ -7,6 +7,7 @@ with per-field messages (forms show them beside the field, the API answers 400).
 import ipaddress
 import json
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -155,8 +156,15 @@ def _hand_over(delivery_ids: Sequence[str]) -> None:
 
 
 def _deliveries_for(
-    event: str, rendered: Iterable[Rendered], subscriptions: Sequence[WebhookSubscription]
+    event: str,
+    rendered: Iterable[Rendered],
+    subscriptions: Sequence[WebhookSubscription],
+    *,
+    emission: str | None = None,
 ) -> list[WebhookDelivery]:
+    """One delivery per (object, subscription) that wants it. With an ``emission`` id the
+    deliveries' ids derive from it, so building them again for one emission gives the same
+    rows (and the insert ignores them)."""
     now = timezone.now()
     rows = []
     for item in rendered:
@@ -168,6 +176,8 @@ def _deliveries_for(
             delivery = WebhookDelivery(
                 subscription=subscription, event=event, created_at=now, next_attempt_at=now
             )
+            if emission:
+                delivery.id = uuid.uuid5(uuid.UUID(emission), f"{subscription.pk}:{item.key}")
             delivery.payload = messages.body_for(
                 format=subscription.format,
                 delivery_id=str(delivery.id),
@@ -188,11 +198,13 @@ def webhook_fan_out(
     data: dict | None = None,
     role_id: int | None = None,
     team_id: int | None = None,
+    emission: str | None = None,
 ) -> int:
-    """One delivery per subscription wanting ``event`` per object; the number created.
+    """One delivery per subscription wanting ``event`` per object; the number built.
 
     Objects are read back now (the change they record has committed) and rendered as the
-    API's detail endpoint shows them; the body stored is what every attempt sends.
+    API's detail endpoint shows them; the body stored is what every attempt sends. Run again
+    for one ``emission`` (the outbox delivers at least once) it adds no delivery.
     """
     subscriptions = [
         s for s in WebhookSubscription.objects.filter(active=True).order_by("pk") if s.wants(event)
@@ -203,8 +215,8 @@ def webhook_fan_out(
         rendered = render_objects(model, ids)
     else:
         rendered = [render_data(data or {}, role_id=role_id, team_id=team_id)]
-    rows = _deliveries_for(event, rendered, subscriptions)
-    WebhookDelivery.objects.bulk_create(rows)
+    rows = _deliveries_for(event, rendered, subscriptions, emission=emission)
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     _hand_over([str(row.pk) for row in rows])
     return len(rows)
 

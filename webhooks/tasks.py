@@ -13,9 +13,16 @@ def fan_out(
     data: dict | None = None,
     role_id: int | None = None,
     team_id: int | None = None,
+    emission: str | None = None,
 ) -> int:
     return services.webhook_fan_out(
-        event=event, model=model, ids=ids or (), data=data, role_id=role_id, team_id=team_id
+        event=event,
+        model=model,
+        ids=ids or (),
+        data=data,
+        role_id=role_id,
+        team_id=team_id,
+        emission=emission,
     )
 
 

@@ -248,3 +248,16 @@ def test_the_test_event_pings_one_subscription(
     assert request.headers["X-Cxalign-Event"] == "ping"
     assert signing.verify("ping-secret", request.body, request.headers["X-Cxalign-Signature"])
     assert json.loads(request.body)["data"]["subscription"] == subscription.pk
+
+
+def test_a_fan_out_run_twice_sends_once(receiver, subscribe, log_gap):
+    """The outbox delivers at least once: the same emission makes the same deliveries."""
+    subscribe(["gap.created"])
+    gap = log_gap()
+    (message,) = OutboxMessage.objects.filter(task=FAN_OUT_TASK)
+
+    assert services.webhook_fan_out(**message.kwargs) == 1
+
+    assert WebhookDelivery.objects.count() == 1
+    assert len(receiver.requests) == 1
+    assert message.kwargs["ids"] == [gap.pk]
