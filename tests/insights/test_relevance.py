@@ -1,0 +1,226 @@
+"""Relevance and match strength as docs/insights.md explains them, figure by figure.
+
+relevance = 0.35 × severity ÷ 5 (worst of the role's team's linked gaps, else all linked gaps)
+          + 0.25 × min(1, log10(1 + their monthly cost) ÷ 4)
+          + 0.25 × match strength (causing role 1.0; a rule 0.4 + 0.15 per condition it names)
+          + 0.15 × recency (1 when published, 0 after 90 days), to three decimals.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from insights import routing
+from insights.models import Insight
+from insights.tailoring import TailoringContext
+from tests.factories import GapFactory, OccurrenceFactory, RoleFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.now().date()
+
+
+def costing(role, *, severity: int, monthly: str, **fields):
+    """A gap of ``role`` costing ``monthly`` in the last 30 days (one occurrence at that cost)."""
+    gap = GapFactory(
+        causing_role=role,
+        severity=severity,
+        cost_to_serve=Decimal(monthly),
+        revenue_at_risk=Decimal(0),
+        **fields,
+    )
+    OccurrenceFactory(gap=gap, occurred_at=timezone.now() - timedelta(days=2))
+    return gap
+
+
+def published(make_insight, gaps, *, days_ago: float) -> Insight:
+    insight = make_insight(related_gaps=gaps)
+    Insight.objects.filter(pk=insight.pk).update(
+        status=Insight.Status.PUBLISHED,
+        published_at=timezone.now() - timedelta(days=days_ago),
+    )
+    insight.refresh_from_db()
+    return insight
+
+
+def scores(insight: Insight, rules=()) -> dict[str, Decimal]:
+    """Role name → relevance for every role the insight reaches."""
+    context = TailoringContext.load(insight, TODAY)
+    roles = routing.all_roles()
+    targets = routing.insight_targets(insight, context.gaps, list(rules), roles)
+    return {t.role.name: routing.relevance(context, t) for t in targets.values()}
+
+
+def test_the_worst_costliest_own_gap_published_45_days_ago(org, make_insight):
+    # 0.35 × 5/5 + 0.25 × log10(10,000)/4 + 0.25 × 1.0 + 0.15 × 0.5 = 0.925
+    gap = costing(org.billing_manager, severity=5, monthly="9999.00")
+    insight = published(make_insight, [gap], days_ago=45)
+    assert scores(insight) == {"Billing Ops Manager": Decimal("0.925")}
+
+
+@pytest.mark.parametrize(
+    ("monthly", "expected"),
+    [
+        ("99.00", "0.800"),  # log10(100)/4 = 0.5 of the cost weight
+        ("0.00", "0.675"),  # no cost, no cost weight
+        ("999999.00", "0.925"),  # beyond 10,000 a month the cost weight is full, no more
+    ],
+)
+def test_monthly_cost_counts_on_a_log_scale(org, make_insight, monthly, expected):
+    gap = costing(org.billing_manager, severity=5, monthly=monthly)
+    insight = published(make_insight, [gap], days_ago=45)
+    assert scores(insight)["Billing Ops Manager"] == Decimal(expected)
+
+
+@pytest.mark.parametrize(("severity", "expected"), [(1, "0.645"), (3, "0.785")])
+def test_severity_counts_in_fifths(org, make_insight, severity, expected):
+    gap = costing(org.billing_manager, severity=severity, monthly="9999.00")
+    insight = published(make_insight, [gap], days_ago=45)
+    assert scores(insight)["Billing Ops Manager"] == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "expected"),
+    [
+        (0, "1.000"),  # fresh: every weight full
+        (90, "0.850"),  # a quarter old: recency has faded to nothing
+        (400, "0.850"),  # and never below nothing
+    ],
+)
+def test_recency_fades_over_ninety_days(org, make_insight, days_ago, expected):
+    gap = costing(org.billing_manager, severity=5, monthly="9999.00")
+    insight = published(make_insight, [gap], days_ago=days_ago)
+    assert scores(insight)["Billing Ops Manager"] == Decimal(expected)
+
+
+def test_an_unpublished_insight_counts_as_fresh(org, make_insight):
+    gap = costing(org.billing_manager, severity=5, monthly="9999.00")
+    insight = make_insight(related_gaps=[gap])  # a draft: no publication date yet
+    assert scores(insight)["Billing Ops Manager"] == Decimal("1.000")
+
+
+def test_a_role_scores_on_its_own_teams_gaps_others_on_all(org, cx_user, make_insight):
+    mild_billing = costing(org.billing_manager, severity=2, monthly="0.00")
+    severe_logistics = costing(org.dispatcher, severity=5, monthly="9999.00")
+    insight = published(make_insight, [mild_billing, severe_logistics], days_ago=45)
+    outside = RoleFactory(name="Counsel", team=TeamFactory(name="Legal"))
+    bare = routing.RuleSpec(name="Everyone in Legal", target_role_ids=frozenset({outside.pk}))
+    assert scores(insight, [bare]) == {
+        # Billing's own gap only: 0.35 × 2/5 + 0 + 0.25 + 0.075
+        "Billing Ops Manager": Decimal("0.465"),
+        # Logistics' own gap only: 0.35 + 0.25 + 0.25 + 0.075
+        "Dispatcher": Decimal("0.925"),
+        # A team causing neither scores on both (worst severity, summed cost), bare rule 0.4.
+        "Counsel": Decimal("0.775"),
+    }
+
+
+def test_summed_cost_of_the_teams_gaps(org, make_insight):
+    # Two Billing gaps of 4,999.50 a month each: 9,999 together, the full cost weight.
+    gaps = [costing(org.billing_manager, severity=5, monthly="4999.50") for _ in range(2)]
+    insight = published(make_insight, gaps, days_ago=45)
+    assert scores(insight)["Billing Ops Manager"] == Decimal("0.925")
+
+
+@pytest.mark.parametrize(
+    ("conditions", "strength"),
+    [
+        ({}, 0.4),
+        ({"theme_ids": frozenset({1})}, 0.55),
+        ({"theme_ids": frozenset({1}), "gap_category": "process"}, 0.7),
+        ({"gap_category": "process", "region": "DACH", "kind": "experience"}, 0.85),
+        (
+            {
+                "theme_ids": frozenset({1}),
+                "gap_category": "process",
+                "region": "DACH",
+                "kind": "expectation",
+            },
+            1.0,
+        ),
+    ],
+)
+def test_a_rule_grows_stronger_with_each_condition_it_names(conditions, strength):
+    # Targets are not conditions: they say whom, not when.
+    spec = routing.RuleSpec(name="r", team_id=3, target_levels=("manager",), **conditions)
+    assert spec.strength == pytest.approx(strength)
+
+
+def test_causing_a_linked_gap_is_the_strongest_match(org, make_insight):
+    gap = costing(org.billing_manager, severity=3, monthly="0.00")
+    insight = published(make_insight, [gap], days_ago=45)
+    narrow = routing.RuleSpec(
+        name="Process gaps to Billing managers",
+        gap_category="process",
+        target_role_ids=frozenset({org.billing_manager.pk, org.invoicing.pk}),
+    )
+    context = TailoringContext.load(insight, TODAY)
+    targets = routing.insight_targets(insight, context.gaps, [narrow], routing.all_roles())
+    manager, specialist = targets[org.billing_manager.pk], targets[org.invoicing.pk]
+    assert (manager.strength, manager.rule_id) == (1.0, None)
+    assert manager.reason == f'Your role causes gap #{gap.pk} "{gap.title}"; and 1 more reason(s)'
+    assert specialist.strength == pytest.approx(0.55)
+    # Same team, same gaps: the causing role ranks above the rule's target by 0.25 × 0.45.
+    assert routing.relevance(context, manager) - routing.relevance(context, specialist) == Decimal(
+        "0.113"
+    )
+
+
+def test_a_reason_is_cut_to_what_a_feed_item_holds(org, make_insight):
+    rules = [routing.RuleSpec(name="y" * 300, target_role_ids=frozenset({org.courier.pk}))]
+    insight = published(make_insight, [], days_ago=1)
+    targets = routing.insight_targets(insight, [], rules, routing.all_roles())
+    reason = targets[org.courier.pk].reason
+    assert reason == 'Rule "' + "y" * 294
+    assert len(reason) == 300
+
+
+def test_the_rule_preview_counts_published_insights_only(org, make_insight, publish):
+    def on_theme(title: str) -> Insight:
+        return make_insight(title=title, themes=[org.invoice_clarity])
+
+    on_theme("A draft")
+    archived = publish(on_theme("Archived"))
+    Insight.objects.filter(pk=archived.pk).update(status=Insight.Status.ARCHIVED)
+    older = publish(on_theme("Older"))
+    newer = publish(on_theme("Newer"))
+    Insight.objects.filter(pk=older.pk).update(published_at=timezone.now() - timedelta(days=3))
+    publish(make_insight(title="Off the theme", themes=[org.delivery_time]))
+    spec = routing.RuleSpec(name="Invoices", theme_ids=frozenset({org.invoice_clarity.pk}))
+    count, shown = routing.matching_insights(spec)
+    assert count == 2
+    assert [i.title for i in shown] == ["Newer", "Older"]
+    count, shown = routing.matching_insights(spec, limit=1)
+    assert (count, [i.pk for i in shown]) == (2, [newer.pk])
+
+
+def test_an_unsaved_rule_reads_its_conditions_and_targets(org):
+    spec = routing.RuleSpec.from_data(
+        {
+            "name": "",
+            "themes": [org.invoice_clarity],
+            "gap_category": "policy",
+            "region": "  Nordics ",
+            "kind": "experience",
+            "team": org.billing,
+            "target_levels": ["manager"],
+            "target_roles": [org.courier],
+        }
+    )
+    assert spec == routing.RuleSpec(
+        name="this rule",
+        theme_ids=frozenset({org.invoice_clarity.pk}),
+        gap_category="policy",
+        region="Nordics",
+        kind="experience",
+        team_id=org.billing.pk,
+        target_levels=("manager",),
+        target_role_ids=frozenset({org.courier.pk}),
+    )
+    assert [r.name for r in spec.targets(routing.all_roles())] == [
+        "Billing Ops Manager",
+        "Courier",
+    ]
+    assert routing.RuleSpec.from_data({}) == routing.RuleSpec(name="this rule")
