@@ -187,7 +187,22 @@ def insight_targets(
 
 
 def relevance(context: TailoringContext, target: Target) -> Decimal:
-    """From 0 to 1: severity and monthly cost of the role's linked gaps, match strength, recency.
+    """How much an insight concerns a role, from 0 to 1 (three decimals); feeds sort by it.
+
+    ==============  ======  =================================================================
+    part            weight  score from 0 to 1
+    ==============  ======  =================================================================
+    severity        35 %    worst severity ÷ 5 of the linked gaps the role's team causes (a
+                            team causing none of them: of all linked gaps)
+    monthly cost    25 %    log10(1 + those gaps' cost in the last 30 days) ÷ 4, at most 1
+                            (10,000 a month is full)
+    match strength  25 %    ``target.strength``: 1.0 for a causing role; a rule 0.4 + 0.15 per
+                            condition it names (``RuleSpec.strength``)
+    recency         15 %    1 − days since publication ÷ 90, at least 0 (a draft: fresh)
+    ==============  ======  =================================================================
+
+    docs/insights.md explains it with a worked example; tests/insights/test_relevance.py pins
+    each line.
 
     Of a target only its team and match strength count, so the score is worked out once per
     (team, strength) in a context and shared by every role alike (routing reaches hundreds of
