@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from insights import routing
-from insights.models import Insight
+from insights import routing, services
+from insights.models import FeedItem, Insight
 from insights.tailoring import TailoringContext
 from tests.factories import GapFactory, OccurrenceFactory, RoleFactory, TeamFactory
 
@@ -224,3 +224,77 @@ def test_an_unsaved_rule_reads_its_conditions_and_targets(org):
         "Courier",
     ]
     assert routing.RuleSpec.from_data({}) == routing.RuleSpec(name="this rule")
+
+
+def test_saved_rules_are_read_with_their_conditions_targets_and_id(
+    org, cx_user, django_assert_num_queries
+):
+    made = [
+        services.routing_rule_create(
+            actor=cx_user,
+            name=f"Rule {n}",
+            themes=[org.invoice_clarity, org.delivery_time],
+            gap_category="process",
+            region=" DACH ",
+            kind="experience",
+            team=org.billing,
+            target_levels=["manager"],
+            target_roles=[org.courier, org.dispatcher],
+        )
+        for n in range(3)
+    ]
+    services.routing_rule_create(
+        actor=cx_user, name="Off", target_roles=[org.courier], active=False
+    )
+    with django_assert_num_queries(3):  # rules, their themes, their target roles
+        specs = routing.active_rule_specs()
+    assert [spec.rule_id for spec in specs] == [rule.pk for rule in made]
+    assert specs[0] == routing.RuleSpec(
+        name="Rule 0",
+        theme_ids=frozenset({org.invoice_clarity.pk, org.delivery_time.pk}),
+        gap_category="process",
+        region="DACH",
+        kind="experience",
+        team_id=org.billing.pk,
+        target_levels=("manager",),
+        target_role_ids=frozenset({org.courier.pk, org.dispatcher.pk}),
+        rule_id=made[0].pk,
+    )
+
+
+def test_a_feed_item_names_the_rule_that_put_it_there(org, cx_user, make_insight, publish):
+    added = services.routing_rule_create(
+        actor=cx_user, name="To the courier", target_roles=[org.courier]
+    )
+    insight = publish(make_insight())
+    assert FeedItem.objects.get(insight=insight, role=org.courier).rule == added
+
+
+def test_an_unsaved_rule_keeps_the_name_it_is_given():
+    assert routing.RuleSpec.from_data({"name": "Invoices"}).name == "Invoices"
+
+
+def test_the_rule_preview_checks_every_condition_and_shows_ten(
+    org, make_insight, publish, django_assert_max_num_queries
+):
+    policy_gap = GapFactory(causing_role=org.courier, category="policy")
+    for n in range(12):
+        publish(
+            make_insight(
+                title=f"Match {n}",
+                region="Nordics",
+                kind=Insight.Kind.EXPERIENCE,
+                related_gaps=[policy_gap],
+                themes=[org.delivery_time],
+            )
+        )
+    publish(make_insight(title="Other region", region="DACH", kind=Insight.Kind.EXPERIENCE))
+    publish(make_insight(title="Other kind", region="Nordics", kind=Insight.Kind.EXPECTATION))
+    spec = routing.RuleSpec(
+        name="Nordic policy experiences", gap_category="policy", region="nordics", kind="experience"
+    )
+    with django_assert_max_num_queries(3):  # insights, their themes, their gaps' categories
+        count, shown = routing.matching_insights(spec)
+    assert count == 12
+    assert len(shown) == 10
+    assert {i.title for i in shown} <= {f"Match {n}" for n in range(12)}
