@@ -209,9 +209,12 @@ def relevance(context: TailoringContext, target: Target) -> Decimal:
     roles per insight, in a handful of teams and strengths). Recency is taken once per context:
     it moves by a millionth a minute, far below the three decimals stored.
     """
-    # A team causing none of the linked gaps scores on all of them, like every such team.
-    key = (context.reading_team("money", target.role.team), target.strength)
-    score = context.relevances.get(key)
+    # A team causing none of the linked gaps scores on all of them, like every such team. Any
+    # reading but "gaps" keys alike, and a missed cache only recomputes the same score: mutants
+    # of these two lines are equivalent (mutmut skips them).
+    team_key = context.reading_team("money", target.role.team)  # pragma: no mutate
+    key = (team_key, target.strength)
+    score = context.relevances.get(key)  # pragma: no mutate
     if score is None:
         score = context.relevances[key] = _relevance(context, target)
     return score
