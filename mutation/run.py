@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +87,7 @@ TARGETS: tuple[Target, ...] = (
 class Score:
     target: Target
     statuses: dict[str, str]  # mutant name → mutmut's status
+    seconds: float
 
     @property
     def total(self) -> int:
@@ -160,12 +162,13 @@ def run(target: Target, *, max_children: int) -> Score:
     work = prepare(target)
     log = work / "mutmut.log"
     print(f"== {target.path}: mutating against {', '.join(target.tests)}", flush=True)
+    started = time.monotonic()
     done = mutmut(work, "run", "--max-children", str(max_children), target.pattern, log=log)
     meta = work / "mutants" / f"{target.path}.meta"
     if not meta.exists():
         sys.stdout.write(log.read_text()[-4000:])
         raise SystemExit(f"mutmut did not run on {target.path} (exit {done.returncode})")
-    return Score(target, statuses(work, target))
+    return Score(target, statuses(work, target), time.monotonic() - started)
 
 
 def report(score: Score) -> None:
