@@ -121,14 +121,18 @@ def pyproject(target: Target) -> str:
     return (ROOT / "pyproject.toml").read_text() + "\n".join(lines) + "\n"
 
 
-def prepare(target: Target) -> Path:
-    """A fresh working copy: links to the sources and tests, and its own pyproject.toml."""
+def prepare(target: Target, *, resume: bool = False) -> Path:
+    """A working copy: links to the sources and tests, and its own pyproject.toml.
+
+    Made afresh unless ``resume``: then the last run's copy and results are kept.
+    """
     work = WORK / target.slug
-    if work.exists():
+    if work.exists() and not resume:
         shutil.rmtree(work)
-    work.mkdir(parents=True)
-    for name in LINKED:
-        (work / name).symlink_to(ROOT / name)
+    if not work.exists():
+        work.mkdir(parents=True)
+        for name in LINKED:
+            (work / name).symlink_to(ROOT / name)
     (work / "pyproject.toml").write_text(pyproject(target))
     return work
 
@@ -158,13 +162,25 @@ def statuses(work: Path, target: Target) -> dict[str, str]:
     }
 
 
-def run(target: Target, *, max_children: int) -> Score:
-    work = prepare(target)
+def run(target: Target, *, max_children: int, resume: bool = False) -> Score:
+    """Mutate ``target`` afresh; or, with ``resume``, run again only what the last run left:
+    the mutants of functions changed since (mutmut resets those) and the ones not killed."""
+    meta = WORK / target.slug / "mutants" / f"{target.path}.meta"
+    resume = resume and meta.exists()
+    work = prepare(target, resume=resume)
     log = work / "mutmut.log"
     print(f"== {target.path}: mutating against {', '.join(target.tests)}", flush=True)
     started = time.monotonic()
-    done = mutmut(work, "run", "--max-children", str(max_children), target.pattern, log=log)
-    meta = work / "mutants" / f"{target.path}.meta"
+    children = ("--max-children", str(max_children))
+    if not resume:
+        done = mutmut(work, "run", *children, target.pattern, log=log)
+    else:
+        # Without names mutmut runs only mutants without a result (of changed functions).
+        if target.functions == "*":
+            done = mutmut(work, "run", *children, log=log)
+        missed = list(Score(target, statuses(work, target), 0).missed)
+        if missed:  # Named, they run again, with the tests as they are now.
+            done = mutmut(work, "run", *children, *missed, log=log)
     if not meta.exists():
         sys.stdout.write(log.read_text()[-4000:])
         raise SystemExit(f"mutmut did not run on {target.path} (exit {done.returncode})")
@@ -186,13 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", help="modules to mutate (default: all)")
     parser.add_argument("--min-score", type=float, default=90.0, help="percent killed per module")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the last run's results; run only changed functions' and surviving mutants",
+    )
     args = parser.parse_args(argv)
     by_path = {t.path: t for t in TARGETS}
     unknown = [p for p in args.paths if p not in by_path]
     if unknown:
         parser.error(f"not a mutated module: {', '.join(unknown)} (known: {', '.join(by_path)})")
     targets = [by_path[p] for p in args.paths] or list(TARGETS)
-    scores = [run(t, max_children=args.max_children) for t in targets]
+    scores = [run(t, max_children=args.max_children, resume=args.resume) for t in targets]
     print(f"\nMutation scores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (minimum {args.min_score} %)")
     for score in scores:
         report(score)
