@@ -225,7 +225,7 @@ def _relevance(context: TailoringContext, target: Target) -> Decimal:
     if team_id not in context.gap_scores:  # Computed once per team and insight.
         gaps = context.gaps_of_team(target.role.team) or context.gaps
         severity = max((g.severity for g in gaps), default=0) / 5
-        cost = float(sum(context.costs[g.pk].current for g in gaps)) if gaps else 0.0
+        cost = float(sum(context.costs[g.pk].current for g in gaps))
         context.gap_scores[team_id] = (severity, min(1.0, math.log10(1 + cost) / COST_SCALE))
     severity, cost_score = context.gap_scores[team_id]
     if context.recency is None:

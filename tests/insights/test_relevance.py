@@ -117,6 +117,13 @@ def test_a_role_scores_on_its_own_teams_gaps_others_on_all(org, cx_user, make_in
     }
 
 
+def test_an_insight_without_gaps_scores_on_match_and_recency_alone(org, make_insight):
+    insight = published(make_insight, [], days_ago=45)
+    bare = routing.RuleSpec(name="All couriers", target_role_ids=frozenset({org.courier.pk}))
+    # No severity, no cost: 0.25 × 0.4 + 0.15 × 0.5
+    assert scores(insight, [bare]) == {"Courier": Decimal("0.175")}
+
+
 def test_summed_cost_of_the_teams_gaps(org, make_insight):
     # Two Billing gaps of 4,999.50 a month each: 9,999 together, the full cost weight.
     gaps = [costing(org.billing_manager, severity=5, monthly="4999.50") for _ in range(2)]
