@@ -45,11 +45,12 @@ def test_the_current_month_includes_its_start_and_excludes_its_end(org):
     assert (cost.occurrences, cost.previous_occurrences) == (2, 2)
 
 
-def test_a_gap_with_no_occurrences_costs_nothing(org):
+def test_a_gap_with_no_occurrences_costs_nothing(org, django_assert_num_queries):
     gap = GapFactory(causing_role=org.billing_manager)
     cost = gap_monthly_costs([gap], TODAY)[gap.pk]
     assert (cost.occurrences, cost.previous_occurrences, cost.current) == (0, 0, Decimal(0))
-    assert gap_monthly_costs([], TODAY) == {}
+    with django_assert_num_queries(0):
+        assert gap_monthly_costs([], TODAY) == {}
 
 
 @pytest.mark.parametrize(
@@ -271,3 +272,54 @@ def test_the_preview_is_labelled_by_the_levels_each_reading_serves(org, make_ins
         ("Managers", "manager"),
         ("Individual contributors and partners", "individual_contributor"),
     ]
+
+
+def test_a_reading_as_text_is_its_headline_then_its_lines(org, make_insight):
+    gap = GapFactory(causing_role=org.dispatcher, expectation="On time.", delivery="Late.")
+    insight = make_insight(finding="Parcels come late.", related_gaps=[gap])
+    reading = tailor(TailoringContext.load(insight, TODAY), level="partner", team=org.logistics)
+    assert reading.as_text() == "Parcels come late.\nThey expect: On time. They get: Late."
+    assert tailoring.tailored_text(
+        TailoringContext.load(insight, TODAY), level="partner", team=org.logistics
+    ) == ("Parcels come late.\nThey expect: On time. They get: Late.")
+
+
+def test_readings_use_what_the_context_loaded(org, make_insight, django_assert_num_queries):
+    gaps = [*costly_gaps(org, 2), GapFactory(causing_role=org.dispatcher, journey_stage="get")]
+    insight = make_insight(related_gaps=gaps, themes=[org.invoice_clarity])
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    # The linked gaps with their touchpoints, roles and teams; occurrence counts; unit costs'
+    # cost model; the currency's.
+    with django_assert_num_queries(4):
+        context = TailoringContext.load(insight, TODAY)
+    with django_assert_num_queries(0):
+        tailor(context, level="executive", team=org.billing)
+        tailor(context, level="partner", team=org.logistics)
+    for team in (None, org.logistics):
+        with django_assert_num_queries(1):  # the open gaps on the themes, touchpoints joined
+            tailor(context, level="manager", team=team)
+
+
+def test_a_batch_reads_each_theme_once_for_all_its_insights(
+    org, make_insight, django_assert_num_queries
+):
+    GapFactory.create_batch(3, causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    first = make_insight(themes=[org.invoice_clarity])
+    second = make_insight(themes=[org.invoice_clarity])
+    cache = tailoring.TailoringCache(TODAY)
+    load = TailoringContext.load_many
+    with django_assert_num_queries(6):  # links, gaps, counts, cost model, currency, top gaps x2
+        contexts = load(
+            [type(first).objects.prefetch_related("themes").get(pk=first.pk)], TODAY, cache
+        )
+    with django_assert_num_queries(3):  # the theme is read: links, gaps' counts and cost model
+        contexts.update(
+            load([type(second).objects.prefetch_related("themes").get(pk=second.pk)], TODAY, cache)
+        )
+    with django_assert_num_queries(0):
+        for context in contexts.values():
+            assert len(tailor(context, level="manager", team=org.billing).gaps) == 3
+
+
+def test_no_gaps_no_queries():
+    assert tailoring.top_open_gaps_by_team_and_theme(set()) == {}
