@@ -51,7 +51,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     # A session before this one (same process) left NAME pointing at its test database.
     _pristine.setdefault("NAME", database["NAME"])
-    slot = _slot(session.config.rootpath / ".db-slots")
+    # The driver shares one slot directory between the working copies of all modules.
+    slots = os.environ.get("CXALIGN_MUTATION_SLOTS") or session.config.rootpath / ".db-slots"
+    slot = _slot(Path(slots))
     database["NAME"] = _pristine["NAME"]
     database.setdefault("TEST", {})["NAME"] = f"test_{_pristine['NAME']}_mutmut{slot}"
     # A connection inherited from the parent process belongs to the parent: never reuse it.

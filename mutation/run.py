@@ -139,7 +139,12 @@ def prepare(target: Target, *, resume: bool = False) -> Path:
 
 def mutmut(work: Path, *args: str, log: Path | None = None) -> subprocess.CompletedProcess:
     command = [str(Path(sys.executable).with_name("mutmut")), *args]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        # One set of test database slots for every module's runs (mutation/db_slots.py).
+        "CXALIGN_MUTATION_SLOTS": str(WORK / ".db-slots"),
+    }
     if log is None:
         return subprocess.run(  # noqa: S603 - our own mutmut, fixed arguments.
             command, cwd=work, env=env, capture_output=True, text=True, check=False
