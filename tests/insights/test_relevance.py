@@ -305,3 +305,58 @@ def test_the_rule_preview_checks_every_condition_and_shows_ten(
     assert count == 12
     assert len(shown) == 10
     assert {i.title for i in shown} <= {f"Match {n}" for n in range(12)}
+
+
+def test_roles_are_read_with_their_teams(org, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert {role.team.name for role in routing.all_roles()} == {"Billing", "Logistics"}
+
+
+def test_every_matching_rule_is_offered_and_the_strongest_wins(org, make_insight):
+    insight = published(make_insight, [], days_ago=1)
+    Insight.objects.filter(pk=insight.pk).update(region="DACH")
+    insight.refresh_from_db()
+    courier = frozenset({org.courier.pk})
+    rules = [
+        routing.RuleSpec(name="A bare", target_role_ids=courier, rule_id=1),
+        routing.RuleSpec(name="B elsewhere", region="Nordics", target_role_ids=courier, rule_id=2),
+        routing.RuleSpec(
+            name="C strong", kind="expectation", region="dach", target_role_ids=courier, rule_id=3
+        ),
+        routing.RuleSpec(
+            name="D as strong",
+            kind="expectation",
+            region="DACH",
+            target_role_ids=courier,
+            rule_id=4,
+        ),
+    ]
+    target = routing.insight_targets(insight, [], rules, routing.all_roles())[org.courier.pk]
+    # B fails its region and is skipped, not the end: C, stronger than A, wins; D only ties.
+    assert (target.strength, target.rule_id) == (pytest.approx(0.7), 3)
+    assert target.reason == (
+        'Rule "C strong" (region DACH, expectation insight); and 2 more reason(s)'
+    )
+
+
+def test_a_causing_role_keeps_its_reason_against_an_equally_strong_rule(org, make_insight):
+    gap = costing(org.billing_manager, severity=3, monthly="0.00", themes=[org.invoice_clarity])
+    insight = published(make_insight, [gap], days_ago=1)
+    Insight.objects.filter(pk=insight.pk).update(region="DACH")
+    insight = Insight.objects.prefetch_related("themes").get(pk=insight.pk)
+    insight.themes.add(org.invoice_clarity)
+    insight = Insight.objects.prefetch_related("themes").get(pk=insight.pk)
+    every_condition = routing.RuleSpec(
+        name="Everything",
+        theme_ids=frozenset({org.invoice_clarity.pk}),
+        gap_category="process",
+        region="DACH",
+        kind="expectation",
+        target_role_ids=frozenset({org.billing_manager.pk}),
+        rule_id=9,
+    )
+    target = routing.insight_targets(insight, [gap], [every_condition], routing.all_roles())[
+        org.billing_manager.pk
+    ]
+    assert (target.strength, target.rule_id) == (1.0, None)
+    assert target.reason.startswith(f"Your role causes gap #{gap.pk}")
