@@ -323,3 +323,12 @@ def test_a_batch_reads_each_theme_once_for_all_its_insights(
 
 def test_no_gaps_no_queries():
     assert tailoring.top_open_gaps_by_team_and_theme(set()) == {}
+
+
+def test_the_preview_reads_the_money_as_of_the_day_asked(org, make_insight):
+    gap = costly_gaps(org, 1)[0]  # one occurrence yesterday, 10.00
+    occur(gap, MIDNIGHT - timedelta(days=40))
+    readings = dict(tailoring.preview(make_insight(related_gaps=[gap]), TODAY - timedelta(days=30)))
+    # As of 30 days ago: only the occurrence 40 days ago is in that month.
+    assert readings["Executives and directors"].monthly_cost == Decimal(10)
+    assert readings["Executives and directors"].previous_monthly_cost == Decimal(0)
