@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "auditlog",
     "gaps",
     "insights",
+    # Before roi: its demo's rollup then counts the reviews' prevented gaps.
+    "reviews",
     "roi",
     "outbox",
 ]
@@ -91,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gaps.context_processors.navigation",
                 "insights.context_processors.feed_counts",
+                "reviews.context_processors.overdue_reviews",
             ],
         },
     },
@@ -429,3 +432,6 @@ CXALIGN_OUTBOX_KEEP_DAYS = env.int("CXALIGN_OUTBOX_KEEP_DAYS", default=7)
 # A read of the ROI summary or dashboard while the rollup is due queues at most one refresh per
 # this many seconds (with a broker; in eager mode the read brings the rollup up to date itself).
 CXALIGN_ROLLUP_REFRESH_MIN_SECONDS = env.int("CXALIGN_ROLLUP_REFRESH_MIN_SECONDS", default=120)
+# Change reviews and duplicate checks match by meaning when the `embeddings` extra is installed
+# (reviews.similarity); `CXALIGN_MATCH_BY_MEANING=0` keeps them on TF-IDF words even then.
+CXALIGN_MATCH_BY_MEANING = env.bool("CXALIGN_MATCH_BY_MEANING", default=True)
