@@ -101,6 +101,21 @@ def encode(texts: list[str]) -> np.ndarray:
     return encoder().encode(texts)
 
 
+def top_cosine(
+    query: np.ndarray, ids: np.ndarray, matrix: np.ndarray, *, limit: int, minimum: float
+) -> list[tuple[int, float]]:
+    """The ``limit`` best rows of ``matrix`` by cosine with the unit vector ``query``."""
+    if not len(ids):
+        return []
+    scores = matrix @ query
+    if len(scores) > limit:
+        best = np.argpartition(-scores, limit)[:limit]
+    else:
+        best = np.arange(len(scores))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(ids[i]), float(scores[i])) for i in best if scores[i] >= minimum]
+
+
 def to_bytes(vector: np.ndarray) -> bytes:
     """How a vector is stored: little-endian float32, 1,536 bytes for 384 dimensions."""
     return np.asarray(vector, dtype="<f4").tobytes()

@@ -31,6 +31,7 @@ from gaps.models.gaps import GapStatus
 from insights.models import Insight, InsightStatus
 
 from . import embeddings
+from .embeddings import top_cosine
 from .models import EmbeddedKind, MatchMethod, TextEmbedding
 
 TEXT_WEIGHT = 0.8
@@ -207,21 +208,6 @@ def vector_index(kind: str) -> tuple[np.ndarray, np.ndarray]:
         index = _Index(version=version, ids=np.array(ids, dtype=np.int64), matrix=matrix)
         _indexes[kind] = index
     return index.ids, index.matrix
-
-
-def top_cosine(
-    query: np.ndarray, ids: np.ndarray, matrix: np.ndarray, *, limit: int, minimum: float
-) -> list[tuple[int, float]]:
-    """The ``limit`` best rows of ``matrix`` by cosine with the unit vector ``query``."""
-    if not len(ids):
-        return []
-    scores = matrix @ query
-    if len(scores) > limit:
-        best = np.argpartition(-scores, limit)[:limit]
-    else:
-        best = np.arange(len(scores))
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return [(int(ids[i]), float(scores[i])) for i in best if scores[i] >= minimum]
 
 
 def _meaning_scores(kind: str, text: str, limit: int) -> list[tuple[int, float]]:

@@ -92,3 +92,20 @@ def test_owner_adjusts_a_change_and_sees_the_prevented_savings(page, sign_in, mo
     services.rollup_nightly(today=later)
     page.goto("/roi/")
     assert page.locator('[data-figure="estimated"]').inner_text() == "EUR 300.00"
+
+
+def test_the_gap_form_shows_the_closest_existing_gaps_as_one_types(page, sign_in, cx_user):
+    similarity._indexes.clear()
+    existing = GapFactory(
+        title="Surprise fee on the invoice",
+        expectation="Every fee is shown before the order is placed.",
+        delivery="A handling fee appears on the invoice that was never mentioned at checkout.",
+    )
+    sign_in(cx_user)
+    page.goto("/gaps/new/")
+    assert page.locator("#similar-gaps").is_hidden()
+    page.fill("#id_delivery", "They were charged a charge nobody told them about")
+    page.locator("#similar-gaps li").first.wait_for()
+    assert (
+        f"#{existing.pk} Surprise fee on the invoice" in page.locator("#similar-gaps").inner_text()
+    )
