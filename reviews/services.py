@@ -159,11 +159,17 @@ def review_assess(*, review: ChangeReview, actor: User) -> ChangeReview:
         journey_stage=review.journey_stage,
         touchpoints=frozenset(review.touchpoints.values_list("pk", flat=True)),
     )
+    # The review's own vector, computed when it was saved, if still current.
+    stored = (EmbeddedKind.REVIEW, review.pk)
     scored = [
         _Scored(MatchKind.GAP, r.object_id, r.score)
-        for r in similarity.rank(EmbeddedKind.GAP, text, facets=facets, limit=MAX_GAP_MATCHES)
+        for r in similarity.rank(
+            EmbeddedKind.GAP, text, facets=facets, limit=MAX_GAP_MATCHES, stored=stored
+        )
     ]
-    ranked = similarity.rank(EmbeddedKind.INSIGHT, text, facets=facets, limit=MAX_INSIGHT_MATCHES)
+    ranked = similarity.rank(
+        EmbeddedKind.INSIGHT, text, facets=facets, limit=MAX_INSIGHT_MATCHES, stored=stored
+    )
     insights = Insight.objects.in_bulk([r.object_id for r in ranked])
     for r in ranked:
         bonus = EXPECTATION_BONUS if insights[r.object_id].kind == InsightKind.EXPECTATION else 0

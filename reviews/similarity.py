@@ -210,9 +210,31 @@ def vector_index(kind: str) -> tuple[np.ndarray, np.ndarray]:
     return index.ids, index.matrix
 
 
-def _meaning_scores(kind: str, text: str, limit: int) -> list[tuple[int, float]]:
+def query_vector(text: str, *, stored: tuple[str, int] | None = None) -> np.ndarray:
+    """The vector of ``text``: the one stored for ``stored`` = (kind, id) when it was computed
+    from this very text (a review embedded on save), else computed now."""
+    if stored is not None:
+        kind, object_id = stored
+        row = (
+            TextEmbedding.objects.filter(
+                kind=kind,
+                object_id=object_id,
+                model_name=embeddings.MODEL_NAME,
+                text_hash=text_hash(text),
+            )
+            .values_list("vector", flat=True)
+            .first()
+        )
+        if row is not None:
+            return embeddings.from_bytes(row)
+    return embeddings.encode([text])[0]
+
+
+def _meaning_scores(
+    kind: str, text: str, limit: int, stored: tuple[str, int] | None = None
+) -> list[tuple[int, float]]:
     ids, matrix = vector_index(kind)
-    query = embeddings.encode([text])[0]
+    query = query_vector(text, stored=stored)
     return top_cosine(query, ids, matrix, limit=limit, minimum=MIN_MEANING_SCORE)
 
 
@@ -305,12 +327,23 @@ def facet_score(wanted: Facets, found: Facets, *, kind: str) -> float | None:
     return sum(parts) / len(parts) if parts else None
 
 
-def rank(kind: str, text: str, *, facets: Facets | None = None, limit: int = 10) -> list[Ranked]:
-    """The candidates of ``kind`` closest to ``text``, best first (see the module docstring)."""
+def rank(
+    kind: str,
+    text: str,
+    *,
+    facets: Facets | None = None,
+    limit: int = 10,
+    stored: tuple[str, int] | None = None,
+) -> list[Ranked]:
+    """The candidates of ``kind`` closest to ``text``, best first (see the module docstring).
+
+    ``stored`` = (kind, id) of the object ``text`` is the document of: its stored vector is
+    used when it is current, instead of embedding the text again.
+    """
     if not text.strip():
         return []
     if method() == MatchMethod.MEANING:
-        shortlist = _meaning_scores(kind, text, SHORTLIST)
+        shortlist = _meaning_scores(kind, text, SHORTLIST, stored)
     else:
         shortlist = _words_scores(kind, text, SHORTLIST)
     if not shortlist:

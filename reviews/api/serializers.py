@@ -12,7 +12,7 @@ from gaps.api.fields import IdRelatedField, SlugRefField
 from gaps.api.serializers import StrictInputMixin
 from gaps.models import Gap, Role, Theme, Touchpoint
 
-from ..models import DECIDED, ChangeReview, ReviewMatch
+from ..models import DECIDED, ChangeReview, MatchMethod, ReviewMatch
 
 
 class ChangeReviewSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -123,6 +123,13 @@ class SimilarGapSerializer(serializers.Serializer):
     delivery = serializers.CharField(source="gap.delivery")
     score = serializers.FloatField()
     url = serializers.CharField(source="gap.get_absolute_url")
+
+
+class SimilarGapsAnswerSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(
+        choices=MatchMethod.choices, help_text="meaning, or words when the model is not installed"
+    )
+    results = SimilarGapSerializer(many=True)
 
 
 class TextQuerySerializer(serializers.Serializer):

@@ -19,13 +19,13 @@ from gaps.api.exceptions import Conflict
 from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
 
-from .. import selectors, services
+from .. import selectors, services, similarity
 from ..models import ChangeReview
 from .serializers import (
     ChangeReviewSerializer,
     DecideSerializer,
     ReviewMatchSerializer,
-    SimilarGapSerializer,
+    SimilarGapsAnswerSerializer,
     TextQuerySerializer,
     ThemeSuggestionSerializer,
 )
@@ -141,18 +141,14 @@ class SimilarGapsView(APIView):
     @extend_schema(
         summary="Gaps closest in meaning to a text",
         parameters=[TEXT],
-        responses=SimilarGapSerializer(many=True),
+        responses=SimilarGapsAnswerSerializer,
     )
     def get(self, request: Request) -> Response:
         query = TextQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = selectors.similar_gaps(request.user, query.validated_data["text"])
-        return Response(
-            {
-                "method": services.similarity.method(),
-                "results": SimilarGapSerializer(found, many=True).data,
-            }
-        )
+        answer = {"method": similarity.method(), "results": found}
+        return Response(SimilarGapsAnswerSerializer(answer).data)
 
 
 class ThemeSuggestionsView(APIView):

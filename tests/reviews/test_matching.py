@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
-from reviews import embeddings, similarity
+from outbox.models import OutboxMessage
+from reviews import embeddings, services, similarity, tasks
 from reviews.models import EmbeddedKind, MatchMethod, TextEmbedding
 from tests.factories import GapFactory
 
@@ -98,3 +100,37 @@ def test_a_changed_text_gets_a_new_vector_and_an_unchanged_one_keeps_it(review_o
     assert similarity.vectors_store(EmbeddedKind.GAP, [(gap.pk, "second text")]) == 1
     stored = TextEmbedding.objects.get(kind=EmbeddedKind.GAP, object_id=gap.pk)
     assert len(embeddings.from_bytes(stored.vector)) == embeddings.DIMENSIONS
+
+
+def test_saving_a_gap_queues_its_embedding_through_the_outbox_once(review_org):
+    gap = review_org.fee_gap
+    gap.title = "Surprise handling fee on the invoice"
+    gap.save()
+    gap.save()  # a second save while the first message is pending reuses it
+    messages = OutboxMessage.objects.filter(
+        task="reviews.tasks.embed_text", args=["gap", gap.pk], started_at__isnull=True
+    )
+    assert messages.count() == 1
+    assert tasks.embed_text("gap", gap.pk) is True
+    assert tasks.embed_text("gap", gap.pk) is False  # unchanged text: kept
+    stored = TextEmbedding.objects.get(kind="gap", object_id=gap.pk)
+    assert stored.text_hash == similarity.text_hash(similarity.document_of("gap", gap))
+
+
+def test_an_assessment_uses_the_reviews_stored_vector(review_org, owner_user, monkeypatch):
+    review = services.review_create(
+        actor=owner_user,
+        title="Paper invoice fee",
+        description="A handling fee printed on paper invoices only.",
+        launch_on=timezone.localdate(),
+        role=review_org.billing_ops,
+    )
+    assert services.embedding_refresh(kind="review", object_id=review.pk)
+    for kind in (EmbeddedKind.GAP, EmbeddedKind.INSIGHT):
+        similarity.vector_index(kind)  # the candidates' vectors, stored by earlier searches
+    encoded = []
+    real = embeddings.encode
+    monkeypatch.setattr(embeddings, "encode", lambda texts: encoded.append(texts) or real(texts))
+    services.review_assess(review=review, actor=owner_user)
+    assert encoded == []
+    assert review.matches.filter(gap=review_org.fee_gap, rank=1).exists()
