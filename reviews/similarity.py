@@ -4,9 +4,9 @@
 not prevented; published insights) and returns the best, each with a score from 0 to 1:
 
 - **By meaning** (the ``embeddings`` extra installed): the cosine of the text's vector with each
-  candidate's stored vector (``TextEmbedding``), brute-forced in NumPy over a float32 matrix
-  held in the process (50,000 × 384 is 77 MB and one matrix-vector product). The matrix is
-  reloaded only when the vectors or the candidates changed (``_version``).
+  stored vector (``TextEmbedding``), brute-forced in NumPy over a float32 matrix held in the
+  process (50,000 × 384 is 77 MB and one matrix-vector product), the best then kept to the
+  candidates. The matrix follows the table incrementally (``vector_index``).
 - **By shared words** (fallback): TF-IDF cosine over the candidates' texts, the same shape of
   answer; ``method()`` says which ran, so pages can say so.
 
@@ -19,8 +19,8 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -89,6 +89,9 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+SOURCES = {EmbeddedKind.GAP: Gap, EmbeddedKind.INSIGHT: Insight}
+
+
 def candidates(kind: str) -> QuerySet:
     """What a text is matched against: gaps customers met, and published insights."""
     if kind == EmbeddedKind.GAP:
@@ -96,8 +99,8 @@ def candidates(kind: str) -> QuerySet:
     return Insight.objects.filter(status=InsightStatus.PUBLISHED)
 
 
-def _documents(kind: str, ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
-    queryset = candidates(kind) if ids is None else candidates(kind).filter(pk__in=list(ids))
+def _documents(kind: str, queryset: QuerySet) -> list[tuple[int, str]]:
+    """``(id, text)`` of each row, reading only the text columns."""
     if kind == EmbeddedKind.GAP:
         rows = queryset.order_by("pk").values_list("pk", "title", "expectation", "delivery")
         return [(pk, gap_document(*rest)) for pk, *rest in rows]
@@ -148,21 +151,34 @@ def vectors_store(kind: str, documents: list[tuple[int, str]]) -> int:
 
 
 def vectors_fill_missing(kind: str, *, limit: int | None = None) -> int:
-    """Store vectors for candidates that have none from the current model (rows written in
-    bulk, or before the model was installed); returns how many were computed."""
+    """Store vectors for rows that have none from the current model (rows written in bulk, or
+    before the model was installed); returns how many were computed. Every row of the kind
+    gets one, candidate or not, so that "is any missing?" is a comparison of two ids."""
     have = TextEmbedding.objects.filter(kind=kind, model_name=embeddings.MODEL_NAME)
-    missing = candidates(kind).exclude(pk__in=have.values("object_id")).order_by("pk")
+    missing = SOURCES[kind].objects.exclude(pk__in=have.values("object_id")).order_by("pk")
     ids = list(
         missing.values_list("pk", flat=True)[:limit]
         if limit
         else missing.values_list("pk", flat=True)
     )
-    return vectors_store(kind, _documents(kind, ids)) if ids else 0
+    if not ids:
+        return 0
+    return vectors_store(kind, _documents(kind, SOURCES[kind].objects.filter(pk__in=ids)))
+
+
+def _fill_if_new(kind: str) -> None:
+    """Rows saved without a task (bulk writes) show as a table id beyond the newest embedded
+    one: two index lookups per search, and a fill only then."""
+    newest = SOURCES[kind].objects.aggregate(m=Max("pk"))["m"]
+    embedded = TextEmbedding.objects.filter(kind=kind).aggregate(m=Max("object_id"))["m"]
+    if newest is not None and (embedded is None or newest > embedded):
+        vectors_fill_missing(kind, limit=FILL_PER_SEARCH)
 
 
 @dataclass
 class _Index:
-    version: tuple = ()
+    count: int = 0
+    last: datetime | None = None
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     matrix: np.ndarray = field(
         default_factory=lambda: np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
@@ -171,41 +187,63 @@ class _Index:
 
 _indexes: dict[str, _Index] = {}
 _index_lock = threading.Lock()
+# An incremental reload also re-reads vectors written this long before the newest one it saw:
+# a task's transaction may commit a little after a later-stamped one.
+RELOAD_MARGIN = timedelta(minutes=1)
 
 
-def _version(kind: str) -> tuple:
-    """Changes whenever a vector or a candidate is written: two aggregate queries on indexes."""
-    vectors = TextEmbedding.objects.filter(kind=kind, model_name=embeddings.MODEL_NAME).aggregate(
-        n=Count("pk"), last=Max("updated_at")
-    )
-    rows = candidates(kind).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))
-    return (vectors["n"], vectors["last"], rows["n"], rows["last"])
+def _vector_rows(kind: str, since: datetime | None = None) -> tuple[np.ndarray, np.ndarray]:
+    rows = TextEmbedding.objects.filter(kind=kind, model_name=embeddings.MODEL_NAME)
+    if since is not None:
+        rows = rows.filter(updated_at__gte=since)
+    ids, raw = [], []
+    for object_id, vector in rows.values_list("object_id", "vector").iterator(chunk_size=5000):
+        ids.append(object_id)
+        raw.append(bytes(vector))
+    matrix = np.frombuffer(b"".join(raw), dtype="<f4").reshape(len(raw), embeddings.DIMENSIONS)
+    return np.array(ids, dtype=np.int64), matrix
+
+
+def _merged(index: _Index, ids: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``index`` with the re-read rows replaced and the new ones appended (a new matrix:
+    another thread may be reading the old one)."""
+    position = {int(pk): i for i, pk in enumerate(index.ids)}
+    merged = index.matrix.copy()
+    new_ids, new_rows = [], []
+    for pk, row in zip(ids, matrix, strict=True):
+        at = position.get(int(pk))
+        if at is None:
+            new_ids.append(pk)
+            new_rows.append(row)
+        else:
+            merged[at] = row
+    if new_ids:
+        merged = np.vstack([merged, np.array(new_rows, dtype=np.float32)])
+    return np.concatenate([index.ids, np.array(new_ids, dtype=np.int64)]), merged
 
 
 def vector_index(kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """The candidates' ids and their vectors (one row each), as of now."""
-    version = _version(kind)
+    """Every stored vector of ``kind`` (ids, and one row each), as of now.
+
+    Checked on each search with one aggregate query (count and newest write, on the
+    ``embedding_version`` index); when it moved, only the vectors written since are read and
+    merged in, so a new gap costs one row, not the 77 MB of 50,000. A count that does not
+    add up (a vector deleted) reloads everything.
+    """
+    _fill_if_new(kind)
+    state = TextEmbedding.objects.filter(kind=kind, model_name=embeddings.MODEL_NAME).aggregate(
+        n=Count("pk"), last=Max("updated_at")
+    )
     index = _indexes.get(kind)
-    if index is not None and index.version == version:
+    if index is not None and (index.count, index.last) == (state["n"], state["last"]):
         return index.ids, index.matrix
     with _index_lock:
-        if vectors_fill_missing(kind, limit=FILL_PER_SEARCH):
-            version = _version(kind)
-        rows = TextEmbedding.objects.filter(
-            kind=kind,
-            model_name=embeddings.MODEL_NAME,
-            object_id__in=candidates(kind).values("pk"),
-        ).values_list("object_id", "vector")
-        ids, raw = [], []
-        for object_id, vector in rows.iterator(chunk_size=5000):
-            ids.append(object_id)
-            raw.append(bytes(vector))
-        matrix = (
-            np.frombuffer(b"".join(raw), dtype="<f4").reshape(len(raw), embeddings.DIMENSIONS)
-            if raw
-            else np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
-        )
-        index = _Index(version=version, ids=np.array(ids, dtype=np.int64), matrix=matrix)
+        ids = matrix = None
+        if index is not None and index.last is not None and state["n"] >= index.count:
+            ids, matrix = _merged(index, *_vector_rows(kind, since=index.last - RELOAD_MARGIN))
+        if ids is None or len(ids) != state["n"]:
+            ids, matrix = _vector_rows(kind)
+        index = _Index(count=len(ids), last=state["last"], ids=ids, matrix=matrix)
         _indexes[kind] = index
     return index.ids, index.matrix
 
@@ -235,7 +273,13 @@ def _meaning_scores(
 ) -> list[tuple[int, float]]:
     ids, matrix = vector_index(kind)
     query = query_vector(text, stored=stored)
-    return top_cosine(query, ids, matrix, limit=limit, minimum=MIN_MEANING_SCORE)
+    # Vectors of every row are held; the best few times ``limit`` are then kept to the
+    # candidates (gaps customers met, published insights) with one query on their ids.
+    best = top_cosine(query, ids, matrix, limit=limit * 4, minimum=MIN_MEANING_SCORE)
+    allowed = set(
+        candidates(kind).filter(pk__in=[pk for pk, _ in best]).values_list("pk", flat=True)
+    )
+    return [(pk, score) for pk, score in best if pk in allowed][:limit]
 
 
 # --- Shared words (TF-IDF), the fallback ------------------------------------------------------
@@ -287,7 +331,8 @@ def tfidf_scores(
 
 
 def _words_scores(kind: str, text: str, limit: int) -> list[tuple[int, float]]:
-    return tfidf_scores(text, _documents(kind), limit=limit, minimum=MIN_WORDS_SCORE)
+    documents = _documents(kind, candidates(kind))
+    return tfidf_scores(text, documents, limit=limit, minimum=MIN_WORDS_SCORE)
 
 
 # --- Ranking -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ TF-IDF words, run on the same set, do markedly worse (the reason for the model).
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -134,3 +135,20 @@ def test_an_assessment_uses_the_reviews_stored_vector(review_org, owner_user, mo
     services.review_assess(review=review, actor=owner_user)
     assert encoded == []
     assert review.matches.filter(gap=review_org.fee_gap, rank=1).exists()
+
+
+def test_the_in_process_matrix_follows_new_and_changed_vectors(review_org):
+    ids, matrix = similarity.vector_index(EmbeddedKind.GAP)
+    assert sorted(ids) == sorted([review_org.fee_gap.pk, review_org.late_gap.pk])
+    new = GapFactory(title="Password reset mail never arrives", causing_role=review_org.dispatch)
+    services.embedding_refresh(kind="gap", object_id=new.pk)
+    similarity.vectors_store(EmbeddedKind.GAP, [(review_org.fee_gap.pk, "parcels arrive late")])
+    ids, matrix = similarity.vector_index(EmbeddedKind.GAP)
+    assert len(ids) == len(matrix) == 3
+    rows = dict(zip(ids.tolist(), matrix, strict=True))
+    late = embeddings.encode(["parcels arrive late"])[0]
+    assert np.allclose(rows[review_org.fee_gap.pk], late, atol=1e-6)
+    # A deleted vector (its object gone) makes the count disagree: everything is read again.
+    TextEmbedding.objects.filter(kind="gap", object_id=review_org.late_gap.pk).delete()
+    ids, _matrix = similarity.vector_index(EmbeddedKind.GAP)
+    assert sorted(ids) == sorted([review_org.fee_gap.pk, new.pk])
