@@ -12,7 +12,7 @@ from gaps.api.fields import IdRelatedField, SlugRefField
 from gaps.api.serializers import StrictInputMixin
 from gaps.models import Gap, Role, Theme, Touchpoint
 
-from ..models import DECIDED, ChangeReview, MatchMethod, ReviewMatch
+from ..models import DECIDED, ChangeReview, ReviewMatch
 
 
 class ChangeReviewSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -126,8 +126,9 @@ class SimilarGapSerializer(serializers.Serializer):
 
 
 class SimilarGapsAnswerSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(
-        choices=MatchMethod.choices, help_text="meaning, or words when the model is not installed"
+    method = serializers.CharField(
+        help_text="How the gaps were matched: `meaning`, or `words` when the embedding model is "
+        "not installed (the same values as a review's `match_method`)."
     )
     results = SimilarGapSerializer(many=True)
 
