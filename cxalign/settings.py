@@ -435,3 +435,6 @@ CXALIGN_ROLLUP_REFRESH_MIN_SECONDS = env.int("CXALIGN_ROLLUP_REFRESH_MIN_SECONDS
 # Change reviews and duplicate checks match by meaning when the `embeddings` extra is installed
 # (reviews.similarity); `CXALIGN_MATCH_BY_MEANING=0` keeps them on TF-IDF words even then.
 CXALIGN_MATCH_BY_MEANING = env.bool("CXALIGN_MATCH_BY_MEANING", default=True)
+# A saved gap, insight or review queues the task that embeds its text (reviews.receivers);
+# off, vectors are computed on the next search instead (reviews.similarity._fill_if_new).
+CXALIGN_EMBED_ON_SAVE = env.bool("CXALIGN_EMBED_ON_SAVE", default=True)

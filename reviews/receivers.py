@@ -7,6 +7,7 @@ message for the same object is reused, so a burst of saves computes one vector. 
 bulk (no signal) get theirs on the next search (``similarity.vectors_fill_missing``).
 """
 
+from django.conf import settings
 from django.db.models.signals import post_save
 
 from gaps.models import Gap
@@ -21,8 +22,8 @@ KINDS = {Gap: EmbeddedKind.GAP, Insight: EmbeddedKind.INSIGHT, ChangeReview: Emb
 
 
 def queue_embedding(sender, instance, raw: bool = False, **kwargs) -> None:
-    if raw or not embeddings.available():
-        return  # Fixtures being loaded; or no model, so nothing to compute.
+    if raw or not settings.CXALIGN_EMBED_ON_SAVE or not embeddings.available():
+        return  # Fixtures being loaded; switched off; or no model, so nothing to compute.
     kind = KINDS[sender]
     enqueue(EMBED_TASK, args=[kind, instance.pk], dedupe_key=f"embed:{kind}:{instance.pk}")
 

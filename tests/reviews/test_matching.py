@@ -103,7 +103,8 @@ def test_a_changed_text_gets_a_new_vector_and_an_unchanged_one_keeps_it(review_o
     assert len(embeddings.from_bytes(stored.vector)) == embeddings.DIMENSIONS
 
 
-def test_saving_a_gap_queues_its_embedding_through_the_outbox_once(review_org):
+def test_saving_a_gap_queues_its_embedding_through_the_outbox_once(review_org, settings):
+    settings.CXALIGN_EMBED_ON_SAVE = True
     gap = review_org.fee_gap
     gap.title = "Surprise handling fee on the invoice"
     gap.save()
