@@ -8,6 +8,7 @@ afterwards, so that the story has a past. Safe to run twice: nothing is added on
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db.models import Count
 from django.utils import timezone
@@ -217,5 +218,9 @@ def _backdate(review: ChangeReview, *, days: int) -> None:
     prevented = ReviewMatch.objects.filter(review=review, prevented_gap__isnull=False)
     day = timezone.localdate(decided_at)
     Gap.objects.filter(pk__in=prevented.values("prevented_gap"), status=GapStatus.PREVENTED).update(
-        prevented_on=day, detected_on=day, created_at=decided_at
+        prevented_on=day,
+        detected_on=day,
+        created_at=decided_at,
+        # What the adjustment cost: the investment side of the demo's ROI.
+        remedy_cost=Decimal("400.00"),
     )
