@@ -1,17 +1,18 @@
 // The gap form, as one types the expectation and delivery: the closest existing gaps (so the
 // CX team records an occurrence instead of a second gap) and themes suggested by the nearest
-// neighbours. Reads GET /api/v1/gaps/similar/ and /api/v1/themes/suggestions/ (session auth).
+// neighbours; the insight form: the suggested themes. Reads GET /api/v1/gaps/similar/ and /api/v1/themes/suggestions/ (session auth).
 // Without JavaScript the form works as before.
 (function () {
   "use strict";
   var box = document.getElementById("similar-gaps");
-  if (!box) { return; }
-  var form = box.closest("form");
-  var fields = ["title", "expectation", "delivery"].map(function (name) {
+  var themesBox = document.getElementById("theme-suggestions");
+  if (!box && !themesBox) { return; }
+  var form = (box || themesBox).closest("form");
+  // A gap's title, expectation and delivery; an insight's title, finding and evidence.
+  var fields = ["title", "expectation", "delivery", "finding", "evidence"].map(function (name) {
     return form.querySelector("[name=" + name + "]");
   }).filter(Boolean);
-  var list = box.querySelector("ul");
-  var themesBox = document.getElementById("theme-suggestions");
+  var list = box && box.querySelector("ul");
   var timer = null;
   var asked = "";
 
@@ -62,10 +63,12 @@
     if (query.length < 12 || query === asked) { return; }
     asked = query;
     var params = "?text=" + encodeURIComponent(query);
-    fetch(box.dataset.url + params, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (answer) { return answer.ok ? answer.json() : { results: [] }; })
-      .then(showGaps)
-      .catch(function () { box.hidden = true; });
+    if (box) {
+      fetch(box.dataset.url + params, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (answer) { return answer.ok ? answer.json() : { results: [] }; })
+        .then(showGaps)
+        .catch(function () { box.hidden = true; });
+    }
     if (themesBox) {
       fetch(themesBox.dataset.url + params, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (answer) { return answer.ok ? answer.json() : []; })

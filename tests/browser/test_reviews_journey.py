@@ -18,6 +18,7 @@ from tests.factories import (
     OccurrenceFactory,
     RoleFactory,
     TeamFactory,
+    ThemeFactory,
     TouchpointFactory,
     UserFactory,
 )
@@ -96,16 +97,26 @@ def test_owner_adjusts_a_change_and_sees_the_prevented_savings(page, sign_in, mo
 
 def test_the_gap_form_shows_the_closest_existing_gaps_as_one_types(page, sign_in, cx_user):
     similarity._indexes.clear()
+    theme = ThemeFactory(name="Invoice clarity")
     existing = GapFactory(
         title="Surprise fee on the invoice",
         expectation="Every fee is shown before the order is placed.",
         delivery="A handling fee appears on the invoice that was never mentioned at checkout.",
+        themes=[theme],
     )
     sign_in(cx_user)
     page.goto("/gaps/new/")
     assert page.locator("#similar-gaps").is_hidden()
     page.fill("#id_delivery", "They were charged a charge nobody told them about")
     page.locator("#similar-gaps li").first.wait_for()
-    assert (
-        f"#{existing.pk} Surprise fee on the invoice" in page.locator("#similar-gaps").inner_text()
+    shown = page.locator("#similar-gaps").inner_text()
+    assert f"#{existing.pk} Surprise fee on the invoice" in shown
+    # Its theme is suggested; one click picks it in the form.
+    page.locator("#theme-suggestions button", has_text="Invoice clarity").click()
+    picked = page.evaluate(
+        "id => [...document.querySelectorAll('[name=themes]')].some("
+        "f => f.tagName === 'SELECT' ? f.querySelector(`option[value='${id}']`).selected"
+        " : f.value === String(id) && f.checked)",
+        theme.pk,
     )
+    assert picked
