@@ -3,7 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
-RUN pip install --upgrade pip && pip install .
+RUN pip install --upgrade pip && pip install '.[embeddings]'
 COPY . .
 RUN pip install --no-deps -e . \
  && SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput

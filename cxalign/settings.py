@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "auditlog",
     "gaps",
     "insights",
+    # Before roi: its demo's rollup then counts the reviews' prevented gaps.
+    "reviews",
     "roi",
     "outbox",
     "webhooks",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gaps.context_processors.navigation",
                 "insights.context_processors.feed_counts",
+                "reviews.context_processors.overdue_reviews",
             ],
         },
     },
@@ -476,3 +479,9 @@ CXALIGN_WEBHOOK_TIMEOUT_SECONDS = env.float("CXALIGN_WEBHOOK_TIMEOUT_SECONDS", d
 CXALIGN_WEBHOOK_KEEP_DAYS = env.int("CXALIGN_WEBHOOK_KEEP_DAYS", default=30)
 # An Idempotency-Key's first answer is replayed for this long.
 CXALIGN_IDEMPOTENCY_KEEP_HOURS = env.int("CXALIGN_IDEMPOTENCY_KEEP_HOURS", default=24)
+# Change reviews and duplicate checks match by meaning when the `embeddings` extra is installed
+# (reviews.similarity); `CXALIGN_MATCH_BY_MEANING=0` keeps them on TF-IDF words even then.
+CXALIGN_MATCH_BY_MEANING = env.bool("CXALIGN_MATCH_BY_MEANING", default=True)
+# A saved gap, insight or review queues the task that embeds its text (reviews.receivers);
+# off, vectors are computed on the next search instead (reviews.similarity._fill_if_new).
+CXALIGN_EMBED_ON_SAVE = env.bool("CXALIGN_EMBED_ON_SAVE", default=True)

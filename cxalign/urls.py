@@ -21,6 +21,7 @@ urlpatterns = [
     path("insights/", include("insights.urls")),
     path("roi/", include("roi.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("reviews/", include("reviews.urls")),
     path("api/v1/", include("cxalign.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP refuses inline ones.

@@ -15,7 +15,7 @@ from auditlog.context import disable_auditlog
 from django.apps import apps
 from django.core.management.base import BaseCommand
 
-PROJECT_APPS = ("gaps", "insights", "roi")
+PROJECT_APPS = ("gaps", "insights", "reviews", "roi")
 
 
 class Command(BaseCommand):

@@ -1,0 +1,33 @@
+"""The overdue-reviews section of the daily digest (``gaps.digests``)."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from gaps.digests import DigestSection
+
+from .selectors import overdue_reviews_of
+
+MAX_LINES = 15
+
+
+def overdue_reviews_section(
+    user: User, since: datetime | None, now: datetime
+) -> DigestSection | None:
+    """Reviews of the person's roles past their launch day without a decision.
+
+    Repeated every day until decided: a launch that went ahead unreviewed is the risk itself.
+    """
+    reviews = overdue_reviews_of(user, today=timezone.localdate(now))
+    count = reviews.count()
+    if not count:
+        return None
+    lines = [
+        f"{review.title} ({review.role.name}): launch day {review.launch_on:%Y-%m-%d}, "
+        f"{review.get_status_display().lower()}, no decision yet"
+        for review in reviews[:MAX_LINES]
+    ]
+    if count > MAX_LINES:
+        lines.append(f"… and {count - MAX_LINES} more.")
+    return DigestSection(title=f"Change reviews past launch ({count})", lines=lines, count=count)

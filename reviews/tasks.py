@@ -1,0 +1,10 @@
+"""Celery tasks of the reviews app: one-line wrappers around services."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="reviews.tasks.embed_text")
+def embed_text(kind: str, object_id: int) -> bool:
+    return services.embedding_refresh(kind=kind, object_id=object_id)
