@@ -21,6 +21,7 @@ from gaps.models import Gap, Role, Theme, Touchpoint
 from gaps.models.gaps import GapOrigin, GapStatus
 from gaps.services import EARLIEST_DATE, gap_create
 from insights.models import Insight, InsightKind
+from webhooks.events import emit
 
 from . import similarity
 from .models import (
@@ -201,7 +202,9 @@ def review_assess(*, review: ChangeReview, actor: User) -> ChangeReview:
     review.assessed_at = timezone.now()
     review.match_method = similarity.method()
     review.save()
-    # Webhooks (change_review.assessed) hang here: told only once the matches are committed.
+    # Subscribed webhooks hear of it through the outbox, in this transaction: nothing is sent
+    # for an assessment that rolls back.
+    emit("change_review.assessed", review)
     transaction.on_commit(lambda: change_review_assessed.send(sender=ChangeReview, review=review))
     return review
 

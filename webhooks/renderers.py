@@ -138,10 +138,41 @@ def _feed_items(ids: Iterable[int]) -> list[Rendered]:
     ]
 
 
+def _change_reviews(ids: Iterable[int]) -> list[Rendered]:
+    """Change reviews concern the role making the change (and its team)."""
+    from reviews.api.serializers import ChangeReviewSerializer
+    from reviews.models import ChangeReview
+
+    reviews = (
+        ChangeReview.objects.filter(pk__in=list(ids))
+        .select_related("role__team", "created_by")
+        .prefetch_related("touchpoints", "themes")
+        .order_by("pk")
+    )
+    return [
+        Rendered(
+            data=ChangeReviewSerializer(review).data,
+            key=f"reviews.changereview:{review.pk}",
+            path=review.get_absolute_url(),
+            title=review.title,
+            facts=(
+                ("Status", review.get_status_display()),
+                ("Role", review.role.name),
+                ("Team", review.role.team.name),
+                ("Launch", review.launch_on.isoformat()),
+            ),
+            role_ids=frozenset({review.role_id}),
+            team_ids=frozenset({review.role.team_id}),
+        )
+        for review in reviews
+    ]
+
+
 RENDERERS: dict[str, Callable[[Iterable[int]], list[Rendered]]] = {
     "gaps.gap": _gaps,
     "insights.insight": _insights,
     "insights.feeditem": _feed_items,
+    "reviews.changereview": _change_reviews,
 }
 
 

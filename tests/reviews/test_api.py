@@ -258,3 +258,36 @@ def test_the_fallback_matches_by_words_when_the_model_cannot_be_imported(
     )
     assert answer.json()["method"] == "words"
     assert answer.json()["results"][0]["id"] == review_org.fee_gap.pk
+
+
+def test_an_assessment_is_a_change_review_assessed_webhook_event(
+    review_org, owner_user, cx_user, django_capture_on_commit_callbacks
+):
+    from outbox.models import OutboxMessage
+    from webhooks import services as webhook_services
+    from webhooks.events import FAN_OUT_TASK
+    from webhooks.renderers import render_objects
+
+    webhook_services.subscription_create(
+        actor=cx_user,
+        events=["change_review.assessed"],
+        url="http://127.0.0.1:9/hooks",
+        role=review_org.billing_ops,
+    )
+    client = _client(owner_user)
+    body = {**FEE_CHANGE, "launch_on": _launch(), "role": review_org.billing_ops.pk}
+    review = client.post("/api/v1/change-reviews/", body, format="json").json()
+    assert not OutboxMessage.objects.filter(task=FAN_OUT_TASK).exists()  # a draft is no event
+
+    assert client.post(f"/api/v1/change-reviews/{review['id']}/assess/").status_code == 200
+
+    (message,) = OutboxMessage.objects.filter(task=FAN_OUT_TASK)
+    assert message.kwargs["event"] == "change_review.assessed"
+    assert (message.kwargs["model"], message.kwargs["ids"]) == (
+        "reviews.changereview",
+        [review["id"]],
+    )
+    (rendered,) = render_objects("reviews.changereview", [review["id"]])
+    detail = client.get(f"/api/v1/change-reviews/{review['id']}/").json()
+    assert rendered.data == detail
+    assert rendered.role_ids == {review_org.billing_ops.pk}
