@@ -94,10 +94,12 @@ def main() -> None:
     )
     print(f"query over {args.vectors:,} vectors (embed the query + cosine + top {SHORTLIST}):")
     print(
-        f"  p95 {p(wall, 95):7.1f} ms wall, {p(cpu_total, 95):6.1f} ms CPU; p50 {p(wall, 50):.1f} ms wall"
+        f"  p95 {p(wall, 95):7.1f} ms wall, {p(cpu_total, 95):6.1f} ms CPU; "
+        f"p50 {p(wall, 50):.1f} ms wall"
     )
     print(
-        f"  of which cosine + top {SHORTLIST}: p95 {p(wall_cosine, 95):.1f} ms wall, {p(cpu_cosine, 95):.1f} ms CPU"
+        f"  of which cosine + top {SHORTLIST}: p95 {p(wall_cosine, 95):.1f} ms wall, "
+        f"{p(cpu_cosine, 95):.1f} ms CPU"
     )
     verdict = "met" if p(cpu_total, 95) <= 50 else "MISSED"
     print(f"target p95 ≤ 50 ms (CPU time): {verdict}")
