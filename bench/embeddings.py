@@ -8,6 +8,7 @@ target for the query is at most 50 ms.
 """
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -51,44 +52,57 @@ def main() -> None:
         sys.exit("The embeddings extra is not installed: pip install '.[embeddings]'")
     rng = random.Random(13)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     embeddings.encoder()
-    load = time.perf_counter() - started
+    load = (time.perf_counter() - started, time.process_time() - cpu)
 
     texts = _texts(args.texts, rng)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     embeddings.encode(texts)
-    embed = time.perf_counter() - started
+    embed = (time.perf_counter() - started, time.process_time() - cpu)
 
     # Stored vectors: random unit vectors (the search's cost does not depend on their content).
+    generator = np.random.default_rng(13)
     matrix = embeddings.normalise(
-        np.random.default_rng(13).standard_normal(
-            (args.vectors, embeddings.DIMENSIONS), dtype=np.float32
-        )
+        generator.standard_normal((args.vectors, embeddings.DIMENSIONS), dtype=np.float32)
     )
     ids = np.arange(args.vectors, dtype=np.int64)
     queries = _texts(args.queries, rng)
-    cosine, total = [], []
+    wall, wall_cosine, cpu_total, cpu_cosine = [], [], [], []
     for query in queries:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         vector = embeddings.encode([query])[0]
-        middle = time.perf_counter()
+        middle, cpu_middle = time.perf_counter(), time.process_time()
         embeddings.top_cosine(vector, ids, matrix, limit=SHORTLIST, minimum=-1.0)
-        done = time.perf_counter()
-        cosine.append((done - middle) * 1000)
-        total.append((done - started) * 1000)
+        done, cpu_done = time.perf_counter(), time.process_time()
+        wall.append((done - started) * 1000)
+        wall_cosine.append((done - middle) * 1000)
+        cpu_total.append((cpu_done - cpu) * 1000)
+        cpu_cosine.append((cpu_done - cpu_middle) * 1000)
 
-    print(f"model load:                          {load * 1000:8.0f} ms")
+    def p(values: list[float], q: int) -> float:
+        return float(np.percentile(values, q))
+
+    # Wall time suffers from whatever else the machine runs; CPU time is this process's own.
+    print(f"load average before: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
     print(
-        f"embed {args.texts:,} texts:                  {embed:8.2f} s "
-        f"({embed / args.texts * 1000:.1f} ms a text)"
+        f"model load:                 {load[0] * 1000:8.0f} ms wall, {load[1] * 1000:6.0f} ms CPU"
     )
     print(
-        f"query over {args.vectors:,} vectors, p95:   {np.percentile(total, 95):8.1f} ms "
-        f"(embedding the query + cosine + top {SHORTLIST}); p50 {np.percentile(total, 50):.1f} ms"
+        f"embed {args.texts:,} texts:          {embed[0]:8.2f} s wall,  {embed[1]:6.2f} s CPU "
+        f"({embed[1] / args.texts * 1000:.1f} ms CPU a text)"
     )
-    print(f"  of which cosine + top {SHORTLIST}, p95:      {np.percentile(cosine, 95):8.1f} ms")
-    print(f"target ≤ 50 ms: {'met' if np.percentile(total, 95) <= 50 else 'MISSED'}")
+    print(f"query over {args.vectors:,} vectors (embed the query + cosine + top {SHORTLIST}):")
+    print(
+        f"  p95 {p(wall, 95):7.1f} ms wall, {p(cpu_total, 95):6.1f} ms CPU; "
+        f"p50 {p(wall, 50):.1f} ms wall"
+    )
+    print(
+        f"  of which cosine + top {SHORTLIST}: p95 {p(wall_cosine, 95):.1f} ms wall, "
+        f"{p(cpu_cosine, 95):.1f} ms CPU"
+    )
+    verdict = "met" if p(cpu_total, 95) <= 50 else "MISSED"
+    print(f"target p95 ≤ 50 ms (CPU time): {verdict}")
 
 
 if __name__ == "__main__":
