@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "insights",
     "roi",
     "outbox",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gaps.context_processors.navigation",
                 "insights.context_processors.feed_counts",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -186,6 +188,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "gaps.touchpoint", "exclude_fields": ["updated_at"]},
     {"model": "gaps.theme", "exclude_fields": ["updated_at"]},
     {"model": "gaps.gap", "m2m_fields": {"themes"}, "exclude_fields": ["updated_at"]},
+    {"model": "gaps.gapcomment", "m2m_fields": {"mentions"}},
     {"model": "gaps.apitoken", "mask_fields": ["key_hash"], "exclude_fields": ["last_used_at"]},
     {
         "model": "insights.insight",
@@ -220,6 +223,9 @@ AUDITLOG_NOT_TRACKED = (
     "roi.dailyteamrollup",
     # Task hand-off bookkeeping: the change it carries is logged where it was made.
     "outbox.outboxmessage",
+    # What people are told and how they like to be told: theirs, written by the system.
+    "notifications.notification",
+    "notifications.notificationpreference",
 )
 
 # --- Internationalisation ---------------------------------------------------------------------
@@ -415,6 +421,8 @@ CXALIGN_REMEDY_DAYS = {5: 14, 4: 30, 3: 60, 2: 90, 1: 120}
 # Occurrences before closing that the recurring flag compares against (the ROI cost model has
 # its own, versioned window for savings).
 CXALIGN_RECURRING_BASELINE_DAYS = 90
+# How long the author of a comment on a gap may still correct it (gaps.comments).
+CXALIGN_COMMENT_EDIT_MINUTES = env.int("CXALIGN_COMMENT_EDIT_MINUTES", default=15)
 # The nightly rollup treats occurrences stamped this long before the previous run started as
 # possibly late: their ingest transaction may have committed after that run read the table.
 CXALIGN_ROLLUP_LATE_MARGIN_SECONDS = env.int("CXALIGN_ROLLUP_LATE_MARGIN_SECONDS", default=900)

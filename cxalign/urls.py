@@ -20,6 +20,7 @@ urlpatterns = [
     path("gaps/", include("gaps.urls")),
     path("insights/", include("insights.urls")),
     path("roi/", include("roi.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("cxalign.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: the CSP refuses inline ones.
