@@ -21,6 +21,7 @@ from .models import (
     NotificationKind,
     NotificationPreference,
 )
+from .selectors import forget_unread_counts
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,9 @@ def notify_many(drafts: Iterable[Draft]) -> list[Notification]:
                 created_at=now,
             )
         )
-    return Notification.objects.bulk_create(rows, batch_size=1000)
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    forget_unread_counts(row.recipient_id for row in created if row.in_app)
+    return created
 
 
 def notify(
@@ -108,15 +111,18 @@ def notification_mark_read(*, user: User, notification_id: int) -> bool:
     found = Notification.objects.filter(pk=notification_id, recipient=user)
     if not found.exists():
         return False
-    found.filter(read_at__isnull=True).update(read_at=timezone.now())
+    if found.filter(read_at__isnull=True).update(read_at=timezone.now()):
+        forget_unread_counts([user.pk])
     return True
 
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the person read; how many were."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    forget_unread_counts([user.pk])
+    return count
 
 
 @transaction.atomic
