@@ -62,4 +62,4 @@ topology: install
 	$(BIN)/python bench/topology.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache tests/oidc/node_modules
