@@ -2,6 +2,7 @@
 loopback by the single sign-on tests: ``start_provider`` installs it on first use (``npm ci``,
 node_modules kept in this folder, git-ignored) and starts ``provider.mjs``."""
 
+import fcntl
 import json
 import os
 import select
@@ -24,15 +25,22 @@ class RunningProvider:
 
 
 def ensure_installed() -> None:
-    """``npm ci`` when the pinned packages are not installed yet (seconds, once)."""
-    if (HERE / "node_modules" / "oidc-provider" / "package.json").exists():
+    """``npm ci`` when the pinned packages are not installed yet (seconds, once).
+
+    Parallel test processes take a file lock: one installs, the others wait and find it done.
+    """
+    installed = HERE / "node_modules" / "oidc-provider" / "package.json"
+    if installed.exists():
         return
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm is needed to install the test identity provider")
-    subprocess.run(  # noqa: S603 - fixed argv.
-        [npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=True
-    )
+    with open(HERE / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not installed.exists():
+            subprocess.run(  # noqa: S603 - fixed argv.
+                [npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=True
+            )
 
 
 def start_provider(*, port: int, relying_party: str, users: dict) -> RunningProvider:
