@@ -70,4 +70,4 @@ topology: install
 	$(BIN)/python bench/topology.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache mutants
+	rm -rf $(VENV) var staticfiles .pytest_cache mutants tests/oidc/node_modules

@@ -1,6 +1,11 @@
-"""Sign-in lockout: django-axes' check, for sign-ins that come over HTTP."""
+"""Sign-in: django-axes' lockout check, local passwords (switchable off), the sign-in page."""
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 
@@ -32,3 +37,45 @@ def stamp_session_on_sign_in(sender, request: HttpRequest | None, user, **kwargs
         from cxalign.middleware import renew_session
 
         renew_session(request)
+
+
+class LocalPasswordBackend(ModelBackend):
+    """Django's password check, unless local passwords are switched off
+    (``CXALIGN_LOCAL_PASSWORDS=0``, with single sign-on): then administrators only, so that
+    someone can still get in when the identity provider is down."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and not (settings.CXALIGN_LOCAL_PASSWORDS or user.is_superuser):
+            return None
+        return user
+
+
+PASSWORDS_OFF_MESSAGE = (
+    "Passwords are switched off here except for administrators: sign in with your company account."
+)
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in form; with passwords switched off, a refusal says what to do instead."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        if not settings.CXALIGN_LOCAL_PASSWORDS:
+            return ValidationError(PASSWORDS_OFF_MESSAGE, code="passwords_off")
+        return super().get_invalid_login_error()
+
+
+class SignInView(LoginView):
+    """The sign-in page: the company account button when single sign-on is on, the password
+    form unless passwords are switched off (then folded away, for administrators)."""
+
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["sso_enabled"] = settings.OIDC_ENABLED
+        context["sso_label"] = settings.OIDC_PROVIDER_NAME
+        context["local_passwords"] = settings.CXALIGN_LOCAL_PASSWORDS
+        return context

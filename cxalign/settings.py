@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "outbox",
     "webhooks",
     "cxalign.idempotency",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "gaps.context_processors.navigation",
                 "insights.context_processors.feed_counts",
                 "reviews.context_processors.overdue_reviews",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -150,11 +152,49 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "cxalign.auth.SignInLockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cxalign.auth.LocalPasswordBackend",
+    "cxalign.sso.backend.SsoBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Off: only superusers sign in with a password (the way in when the identity provider is
+# down); everyone else through single sign-on.
+CXALIGN_LOCAL_PASSWORDS = env.bool("CXALIGN_LOCAL_PASSWORDS", default=True)
+
+# --- Single sign-on (OpenID Connect, mozilla-django-oidc; cxalign/sso/) ----------------------
+
+# Off by default. On, it needs the issuer and the client's id and secret; the endpoints come
+# from the issuer's discovery document unless set one by one (OIDC_OP_*_ENDPOINT).
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile groups")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+# The claim listing the person's groups at the provider, and which of them map to which of
+# cxalign's groups ("provider group=cxalign group,…"). Unmapped groups give no access.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_MAP = env.dict(
+    "OIDC_GROUP_MAP",
+    default={"cx_team": "cx_team", "role_owner": "role_owner", "executive": "executive"},
+)
+# Set to a claim name (e.g. "cx_roles") to take role ownership from the provider: values
+# "<team slug>:<slugified role name>"; unset, the CX team assigns owners (roles API, admin).
+OIDC_ROLES_CLAIM = env.str("OIDC_ROLES_CLAIM", default="")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint for ending the provider's session on sign-out
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sso/refused/"
+if OIDC_ENABLED and not (OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "OIDC_ENABLED needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET."
+    )
 
 # --- Sign-in lockout (django-axes) and sessions --------------------------------------------
 
@@ -194,6 +234,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "gaps.touchpoint", "exclude_fields": ["updated_at"]},
     {"model": "gaps.theme", "exclude_fields": ["updated_at"]},
     {"model": "gaps.gap", "m2m_fields": {"themes"}, "exclude_fields": ["updated_at"]},
+    {"model": "gaps.gapcomment", "m2m_fields": {"mentions"}},
     {"model": "gaps.apitoken", "mask_fields": ["key_hash"], "exclude_fields": ["last_used_at"]},
     {
         "model": "insights.insight",
@@ -236,6 +277,9 @@ AUDITLOG_NOT_TRACKED = (
     # Append-only records the system writes: the delivery log and replayable API answers.
     "webhooks.webhookdelivery",
     "idempotency.idempotencykey",
+    # What people are told and how they like to be told: theirs, written by the system.
+    "notifications.notification",
+    "notifications.notificationpreference",
 )
 
 # --- Internationalisation ---------------------------------------------------------------------
@@ -436,6 +480,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+if OIDC_ENABLED:
+    # Signing out posts a form whose answer redirects to the provider's end-session page:
+    # browsers hold that redirect to form-action.
+    from urllib.parse import urlsplit
+
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        f"{_issuer.scheme}://{_issuer.netloc}"
+    )
 
 # --- Logging ----------------------------------------------------------------------------------
 
@@ -454,6 +507,8 @@ CXALIGN_REMEDY_DAYS = {5: 14, 4: 30, 3: 60, 2: 90, 1: 120}
 # Occurrences before closing that the recurring flag compares against (the ROI cost model has
 # its own, versioned window for savings).
 CXALIGN_RECURRING_BASELINE_DAYS = 90
+# How long the author of a comment on a gap may still correct it (gaps.comments).
+CXALIGN_COMMENT_EDIT_MINUTES = env.int("CXALIGN_COMMENT_EDIT_MINUTES", default=15)
 # The nightly rollup treats occurrences stamped this long before the previous run started as
 # possibly late: their ingest transaction may have committed after that run read the table.
 CXALIGN_ROLLUP_LATE_MARGIN_SECONDS = env.int("CXALIGN_ROLLUP_LATE_MARGIN_SECONDS", default=900)

@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from .comments import comment_delete
 from .models import (
     ApiToken,
     DigestDelivery,
     Escalation,
     Gap,
+    GapComment,
     GapEvent,
     Occurrence,
     Role,
@@ -92,6 +94,33 @@ class GapEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(GapComment)
+class GapCommentAdmin(admin.ModelAdmin):
+    """Administrators read comments and may delete one (only here, and never silently: the
+    deletion goes through ``comments.comment_delete``, which writes the gap's history)."""
+
+    list_display = ["gap", "author", "created_at", "edited_at"]
+    list_select_related = ["gap", "author"]
+    search_fields = ["body", "author__username"]
+    raw_id_fields = ["gap", "author", "mentions"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def delete_model(self, request, obj: GapComment) -> None:
+        comment_delete(comment=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for comment in queryset.select_related("author"):
+            comment_delete(comment=comment, actor=request.user)
 
 
 @admin.register(Occurrence)

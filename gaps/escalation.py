@@ -25,6 +25,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from notifications.models import NotificationKind
+from notifications.selectors import wants_in_digest
+from notifications.services import Draft, notify_many
 from webhooks.events import emit_many
 
 from .digests import DigestSection
@@ -241,6 +244,17 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
         "gaps.gap",
         [pk for (_, escalated), pks in updates.items() if escalated for pk in pks],
     )
+    notify_many(
+        Draft(
+            recipient_id=row.recipient_id,
+            kind=NotificationKind.ESCALATION,
+            title=f"Gap #{row.gap.pk} escalated to you "
+            f"({row.get_level_display().lower()}): {row.gap.title} — "
+            f"{row.get_reason_display().lower()}",
+            url=row.gap.get_absolute_url(),
+        )
+        for row in new_rows
+    )
     return EscalationRun(flagged=flagged, cleared=cleared, escalations=len(new_rows))
 
 
@@ -250,10 +264,14 @@ def escalation_digest_section(
     """The digest's part for this app: escalations that reached the person since their last
     digest, and gaps of roles they own flagged recurring since then."""
     window = Q(created_at__lte=now) & (Q(created_at__gt=since) if since else Q())
+    # Each part only for people who want that kind in their digest (notification preferences).
     escalations = (
         Escalation.objects.filter(window, recipient=user)
-        .select_related("gap__causing_team")
-        .order_by("gap_id", "reason", "-level")
+        if wants_in_digest(user, NotificationKind.ESCALATION)
+        else Escalation.objects.none()
+    )
+    escalations = escalations.select_related("gap__causing_team").order_by(
+        "gap_id", "reason", "-level"
     )
     lines = []
     seen: set[tuple[int, str]] = set()
@@ -278,6 +296,8 @@ def escalation_digest_section(
         .select_related("causing_role")
         .order_by("pk")
     )
+    if not wants_in_digest(user, NotificationKind.RECURRING):
+        recurring = recurring.none()
     lines += [
         f"Recurring since it was closed: #{gap.pk} {gap.title} ({gap.causing_role.name}). "
         f"{gap.get_absolute_url()}"

@@ -15,6 +15,7 @@ from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from . import permissions
 from .filtersets import BoundedModelMultipleChoiceField
 from .models import Gap, Role, Team, Theme, Touchpoint
+from .models.comments import MAX_COMMENT_LENGTH
 from .models.limits import GAP_LIMITS
 from .selectors import roles_with_teams
 from .transitions import Move
@@ -314,3 +315,14 @@ class CsvImportForm(forms.Form):
                 "The file is not UTF-8 text. Save it from your spreadsheet as "
                 "'CSV UTF-8 (comma delimited)'."
             ) from error
+
+
+class CommentForm(forms.Form):
+    """A comment on a gap; ``@username`` mentions the person."""
+
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_COMMENT_LENGTH,
+        help_text="Mention someone with @username: they are told.",
+    )

@@ -22,8 +22,11 @@ from typing import Protocol
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Value
+from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import NotificationKind
+from notifications.services import Draft, notify_many
 from webhooks.events import emit_many
 
 from .models import Gap, GapEvent, Occurrence, Touchpoint
@@ -325,7 +328,28 @@ def gaps_check_recurring(*, gap_ids: Iterable[int], now: datetime | None = None)
         for gap_id in sorted(flagged)
     )
     emit_many("gap.recurring", "gaps.gap", flagged)
+    _notify_recurring(flagged)
     return flagged
+
+
+def _notify_recurring(gap_ids: set[int]) -> None:
+    """Tell the owners of the causing roles of newly recurring gaps (one read, one insert)."""
+    if not gap_ids:
+        return
+    owners = (
+        Gap.objects.filter(pk__in=gap_ids, causing_role__owners__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "title", "causing_role__owners")
+    )
+    notify_many(
+        Draft(
+            recipient_id=user_id,
+            kind=NotificationKind.RECURRING,
+            title=f"Gap #{gap_id} is recurring since it was closed: {title}",
+            url=reverse("gaps:detail", args=[gap_id]),
+        )
+        for gap_id, title, user_id in owners
+    )
 
 
 def _flag_recurring(gap_ids: Sequence[int], now: datetime) -> set[int]:

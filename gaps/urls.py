@@ -18,4 +18,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.gap_edit, name="edit"),
     path("<int:pk>/transition/", views.gap_transition, name="transition"),
     path("<int:pk>/remedy/", views.gap_remedy, name="remedy"),
+    path("<int:pk>/comments/", views.gap_comment, name="comment"),
+    path("<int:pk>/comments/<int:comment_pk>/edit/", views.gap_comment_edit, name="comment_edit"),
 ]

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import csv_io, permissions, selectors, services, transitions
+from . import comments, csv_io, permissions, selectors, services, transitions
 from .filtersets import GapFilterSet
 from .forms import (
+    CommentForm,
     CsvImportForm,
     GapForm,
     PreventedGapForm,
@@ -29,7 +30,7 @@ from .forms import (
     TransitionForm,
     add_service_errors,
 )
-from .models import Gap
+from .models import Gap, GapComment
 
 PAGE_SIZE = 25
 # Filters always in view; the others fold under "More filters".
@@ -193,12 +194,22 @@ def _timeline(gap: Gap) -> list:
     return events
 
 
+def _conversation(user, gap: Gap) -> list[GapComment]:
+    """The gap's comments, each knowing whether the person may still edit it."""
+    now = timezone.now()
+    found = list(comments.comments_of(gap))
+    for comment in found:
+        comment.can_edit = comments.may_edit(user, comment, now=now)
+    return found
+
+
 def _detail_context(
     request: HttpRequest,
     gap: Gap,
     *,
     failed: TransitionForm | None = None,
     remedy_form: RemedyPlanForm | None = None,
+    comment_form: CommentForm | None = None,
 ) -> dict:
     user = request.user
     forms = []
@@ -218,6 +229,8 @@ def _detail_context(
         "remedy_form": remedy_form if can_plan else None,
         "can_edit": permissions.is_cx_team(user) and gap.status != Gap.Status.ARCHIVED,
         "today": timezone.localdate(),
+        "comments": _conversation(user, gap),
+        "comment_form": (comment_form or CommentForm()) if comments.may_comment(user) else None,
     }
 
 
@@ -378,3 +391,63 @@ def gap_import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(csv_io.template_text(), content_type=csv_io.CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="gaps-template.csv"'
     return response
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@require_POST
+@login_required
+def gap_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Comment on a gap. With htmx: the new comment and a fresh form (out of band), no reload;
+    otherwise back to the gap (or the page again with the error beside the field, 400)."""
+    gap = _visible_gap(request, pk)
+    if not comments.may_comment(request.user):
+        raise PermissionDenied("Read-only access: you cannot comment on gaps.")
+    form = CommentForm(request.POST)
+    comment = None
+    if form.is_valid():
+        try:
+            comment = comments.comment_create(
+                gap=gap, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if _is_htmx(request):
+        context = {
+            "gap": gap,
+            "oob": True,
+            "comment_form": form if comment is None else CommentForm(),
+        }
+        if comment is not None:
+            comment = comments.comments_of(gap).get(pk=comment.pk)
+            comment.can_edit = True
+            context["comment"] = comment
+        return render(request, "gaps/_comment_posted.html", context)
+    if comment is None:
+        context = _detail_context(request, gap, comment_form=form)
+        return render(request, "gaps/detail.html", context, status=400)
+    return redirect(comment.get_absolute_url())
+
+
+@login_required
+def gap_comment_edit(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    """Correct one's own comment within the edit window (otherwise 403)."""
+    gap = _visible_gap(request, pk)
+    comment = get_object_or_404(gap.comments.select_related("author"), pk=comment_pk)
+    if not comments.may_edit(request.user, comment):
+        raise PermissionDenied("Only its author may edit a comment, and only for a short while.")
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comments.comment_edit(
+                comment=comment, actor=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(comment.get_absolute_url())
+    context = {"form": form, "comment": comment, "editable_until": comments.editable_until(comment)}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gaps/comment_edit.html", context, status=status)

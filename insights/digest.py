@@ -5,6 +5,8 @@ from datetime import datetime
 from django.contrib.auth.models import User
 
 from gaps.digests import DigestSection
+from notifications.models import NotificationKind
+from notifications.selectors import wants_in_digest
 
 from .models import FeedItem, FeedState, InsightStatus
 
@@ -13,6 +15,8 @@ MAX_LINES = 15  # The digest points to the feed; it does not replace it.
 
 def feed_section(user: User, since: datetime | None, now: datetime) -> DigestSection | None:
     """The user's feed items that arrived since ``since`` and are still unread."""
+    if not wants_in_digest(user, NotificationKind.FEED_ITEM):
+        return None
     items = FeedItem.objects.filter(
         role__owners=user,
         state=FeedState.NEW,

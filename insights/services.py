@@ -4,6 +4,7 @@ Validation raises Django's ``ValidationError`` with per-field messages, so that 
 beside the field and the API answers 400 with the same words.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,9 +14,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
+from django.urls import reverse
 from django.utils import timezone
 
 from gaps.models import Gap, Role, Team, Theme
+from notifications.models import NotificationKind
+from notifications.services import Draft, notify_many
 from outbox.services import enqueue
 from webhooks.events import emit, emit_many, wanted_events
 
@@ -254,13 +258,44 @@ def insights_route(
         or (role_id not in targets[insight_id] and state == FeedState.NEW)
     ]
     removed = FeedItem.objects.filter(pk__in=gone).delete()[0] if gone else 0
-    created = sum(
-        1
+    fresh = [
+        (insight_id, target)
         for insight_id, reached in targets.items()
-        for role_id in reached
+        for role_id, target in reached.items()
         if (insight_id, role_id) not in existing
-    )
+    ]
+    _notify_new_feed_items(fresh, {insight.pk: insight for insight in published})
+    created = len(fresh)
     return RouteResult(created=created, updated=len(rows) - created, removed=removed)
+
+
+def _notify_new_feed_items(
+    fresh: list[tuple[int, routing.Target]], insights: dict[int, Insight]
+) -> None:
+    """Tell the owners of each role whose feed just received an insight: three queries for
+    the whole batch (owners, their preferences, one insert), none per item."""
+    if not fresh:
+        return
+    owners = defaultdict(list)
+    for role_id, user_id in Role.owners.through.objects.filter(
+        role_id__in={target.role.pk for _, target in fresh}
+    ).values_list("role_id", "user_id"):
+        owners[role_id].append(user_id)
+    drafts = {}
+    for insight_id, target in fresh:
+        insight = insights[insight_id]
+        for user_id in owners[target.role.pk]:
+            # One per person and insight, however many of their roles it reached.
+            drafts.setdefault(
+                (user_id, insight.pk),
+                Draft(
+                    recipient_id=user_id,
+                    kind=NotificationKind.FEED_ITEM,
+                    title=f"New in the feed of {target.role.name}: {insight.title}",
+                    url=reverse("insights:feed", args=[target.role.pk]),
+                ),
+            )
+    notify_many(drafts.values())
 
 
 # The staging table of ``_feed_items_upsert`` (PostgreSQL, temporary: one per connection).

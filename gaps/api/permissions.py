@@ -3,6 +3,7 @@
 from rest_framework import permissions
 
 from gaps import permissions as rules
+from gaps.comments import may_comment
 from gaps.models import ApiToken
 from gaps.transitions import acts_as_owner
 
@@ -79,3 +80,15 @@ class OccurrenceWritePermission(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         return rules.is_cx_team(request.user) or rules.is_integration(request.user)
+
+
+class CommentPermission(permissions.BasePermission):
+    """Everyone who sees a gap reads its comments; writers among them comment on it (any gap
+    they can see: a comment changes nothing about the gap). Executives read only."""
+
+    message = "Read-only access: you cannot comment on gaps."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return may_comment(request.user)

@@ -20,7 +20,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gaps.api.fields import IdRelatedField, SlugRefField
-from gaps.models import MAX_ID, Gap, GapEvent, Occurrence, Role, Team, Theme, Touchpoint
+from gaps.comments import editable_until
+from gaps.models import (
+    MAX_ID,
+    Gap,
+    GapComment,
+    GapEvent,
+    Occurrence,
+    Role,
+    Team,
+    Theme,
+    Touchpoint,
+)
+from gaps.models.comments import MAX_COMMENT_LENGTH
 from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import OccurrenceInput, TouchpointRef, batch_refs
 from gaps.services import CREATABLE_STATUSES, EARLIEST_DATE, EDITABLE
@@ -283,6 +295,40 @@ class GapEventSerializer(serializers.ModelSerializer):
         fields["from"] = serializers.CharField(source="from_status", read_only=True)
         fields["to"] = serializers.CharField(source="to_status", read_only=True)
         return fields
+
+
+# --- Comments -------------------------------------------------------------------------------
+
+
+class GapCommentSerializer(serializers.ModelSerializer):
+    """A comment on a gap; ``mentions`` are the usernames it mentioned (and told)."""
+
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    mentions = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    editable_until = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GapComment
+        fields = [
+            "id",
+            "gap",
+            "author",
+            "body",
+            "mentions",
+            "created_at",
+            "edited_at",
+            "editable_until",
+        ]
+        read_only_fields = fields
+
+    def get_editable_until(self, comment: GapComment) -> datetime:
+        return editable_until(comment)
+
+
+class GapCommentInputSerializer(StrictInputMixin, serializers.Serializer):
+    """What a client sends to comment or to correct a comment: the text alone."""
+
+    body = serializers.CharField(max_length=MAX_COMMENT_LENGTH)
 
 
 # --- Occurrences ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,13 +26,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from gaps import selectors, services
+from gaps import comments, selectors, services
 from gaps.filtersets import GapApiFilterSet, OccurrenceFilterSet
 from gaps.models import Gap, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.occurrences import occurrences_record
 
 from .pagination import DeferredJoinPagination, OccurrenceCursorPagination, StandardPagination
 from .permissions import (
+    CommentPermission,
     GapWritePermission,
     OccurrenceWritePermission,
     ReadOnlyUnlessCxTeam,
@@ -40,6 +42,8 @@ from .permissions import (
 from .serializers import (
     OCCURRENCE_BATCH_LIMIT,
     BulkResultSerializer,
+    GapCommentInputSerializer,
+    GapCommentSerializer,
     GapCreateSerializer,
     GapEventSerializer,
     GapSerializer,
@@ -192,6 +196,58 @@ class GapViewSet(
         gap = self.get_object()
         page = self.paginate_queryset(selectors.gap_history(gap))
         return self.get_paginated_response(GapEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="A gap's comments, oldest first",
+        responses=GapCommentSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Comment on a gap (@username mentions tell the person)",
+        request=GapCommentInputSerializer,
+        responses={201: GapCommentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=GapCommentSerializer,
+        filter_backends=[],
+        pagination_class=StandardPagination,
+        permission_classes=[IsAuthenticated, TokenScopePermission, CommentPermission],
+    )
+    def comments(self, request: Request, pk: str | None = None) -> Response:
+        gap = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(comments.comments_of(gap))
+            return self.get_paginated_response(GapCommentSerializer(page, many=True).data)
+        body = GapCommentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        comment = comments.comment_create(gap=gap, author=request.user, **body.validated_data)
+        comment = comments.comments_of(gap).get(pk=comment.pk)
+        return Response(GapCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Correct one's own comment (within the edit window)",
+        request=GapCommentInputSerializer,
+        responses={200: GapCommentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"comments/(?P<comment_id>[0-9]{1,18})",
+        serializer_class=GapCommentSerializer,
+        filter_backends=[],
+        permission_classes=[IsAuthenticated, TokenScopePermission, CommentPermission],
+    )
+    def comment(self, request: Request, pk: str | None = None, comment_id: str = "") -> Response:
+        gap = self.get_object()
+        comment = get_object_or_404(gap.comments.all(), pk=int(comment_id))
+        body = GapCommentInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        comments.comment_edit(comment=comment, actor=request.user, **body.validated_data)
+        comment = comments.comments_of(gap).get(pk=comment.pk)
+        return Response(GapCommentSerializer(comment).data)
 
 
 OCCURRENCE_PUSH = PolymorphicProxySerializer(

@@ -1,5 +1,6 @@
 """The gaps app's data: the organisation, gaps with their history, occurrences and API tokens."""
 
+from .comments import GapComment
 from .gaps import Gap, GapEvent, Occurrence
 from .notifications import DigestDelivery, Escalation
 from .organisation import Role, Team, Theme, Touchpoint
@@ -15,6 +16,7 @@ __all__ = [
     "DigestDelivery",
     "Escalation",
     "Gap",
+    "GapComment",
     "GapEvent",
     "Occurrence",
     "Role",

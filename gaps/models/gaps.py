@@ -233,6 +233,8 @@ class GapEvent(models.Model):
         UPDATE = "update", "Fields changed"
         ESCALATION = "escalation", "Escalation"
         RECURRING = "recurring", "Recurring flag"
+        # An administrator deleted a comment (comments are otherwise never deleted).
+        COMMENT_DELETED = "comment_deleted", "Comment deleted"
         # Written by the ROI rollup (roi.services): the gap's figures were left out of a run.
         ROLLUP_SKIPPED = "rollup_skipped", "Left out of the ROI rollup"
 

@@ -168,8 +168,9 @@ def test_a_bulk_post_runs_the_same_statements_at_10_and_500_items(
     integration_user, make_gap, django_assert_num_queries
 ):
     """The sender's groups (1), the referenced gaps and touchpoints (1), the insert (1), the
-    recurring check: grouped counts, flag, history lines (3), and the test's savepoint (2). A
-    token adds its look-up (and, once a minute, its last-used stamp)."""
+    recurring check: grouped counts, flag, history lines (3), the owners' notifications:
+    owners, their preferences, the insert (3), and the test's savepoint (2). A token adds its
+    look-up (and, once a minute, its last-used stamp)."""
     open_gaps = [make_gap(title=f"Open {n}") for n in range(60)]
     closed_at = timezone.now() - timedelta(days=30)
     closed = [
@@ -177,11 +178,11 @@ def test_a_bulk_post_runs_the_same_statements_at_10_and_500_items(
         for n in range(4)
     ]
     client = fresh_client(integration_user)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(11):
         response = client.post(URL, spread_batch(open_gaps, closed[:1], 10, "s"), format="json")
     assert response.json() == {"created": 10, "duplicates": 0}
     client = fresh_client(integration_user)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(11):
         response = client.post(URL, spread_batch(open_gaps, closed[1:], 500, "l"), format="json")
     assert response.json() == {"created": 500, "duplicates": 0}
     assert set(Gap.objects.filter(recurring=True).values_list("pk", flat=True)) == {

@@ -14,6 +14,7 @@ from gaps.models.gaps import GapStatus as S
 from gaps.occurrences import gap_check_recurring
 from gaps.permissions import ROLE_OWNER
 from gaps.tasks import escalate_overdue_gaps
+from notifications.models import Notification, NotificationKind
 from tests.factories import OccurrenceFactory, RoleFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -171,11 +172,12 @@ def test_the_run_costs_the_same_queries_for_many_gaps(
 ):
     past = timezone.localdate() - 6 * DAY
     make_gap(severity=4, detected_on=past)
-    with django_assert_max_num_queries(10):
+    # The recipients' notifications add two: their preferences, one insert.
+    with django_assert_max_num_queries(12):
         assert gaps_escalate_overdue().escalations == 1
     for _ in range(12):
         make_gap(severity=4, detected_on=past)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         assert gaps_escalate_overdue().escalations == 12
 
 
@@ -271,3 +273,23 @@ def test_a_reopened_gap_gets_fresh_deadlines_not_an_instant_escalation(
     assert gaps_escalate_overdue().escalations == 0
     gap.refresh_from_db()
     assert (gap.overdue, gap.escalation_level) == (False, 0)
+
+
+def test_escalations_and_recurring_flags_reach_the_bell(make_gap, late_gap, owner_user):
+    gaps_escalate_overdue()
+    gaps_escalate_overdue()  # nothing new: nobody told twice
+    told = Notification.objects.filter(kind=NotificationKind.ESCALATION)
+    assert set(told.values_list("recipient__username", flat=True)) == recipients(late_gap, 1)
+    assert told.count() == Escalation.objects.count()
+    assert all(n.url == late_gap.get_absolute_url() for n in told)
+
+    closed_at = timezone.now() - 30 * DAY
+    gap = make_gap(status=S.CLOSED, closed_at=closed_at, root_cause="Old billing run.")
+    for days in range(1, 10):
+        OccurrenceFactory(gap=gap, occurred_at=closed_at - days * DAY)
+    for days in range(1, 6):
+        OccurrenceFactory(gap=gap, occurred_at=closed_at + days * DAY)
+    assert gap_check_recurring(gap=gap)
+    recurring = Notification.objects.get(kind=NotificationKind.RECURRING)
+    assert recurring.recipient == owner_user
+    assert f"Gap #{gap.pk} is recurring" in recurring.title

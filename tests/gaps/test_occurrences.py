@@ -130,9 +130,10 @@ def closed_gaps_with_recent(make_gap, recent_counts: list[int]) -> list:
 def test_many_closed_gaps_are_checked_in_three_statements(
     make_gap, django_assert_num_queries, size
 ):
-    """Grouped counts, one flag update, one insert of history lines: whatever the number."""
+    """Grouped counts, one flag update, one insert of history lines, and the owners'
+    notifications (owners, their preferences, one insert): whatever the number."""
     gaps = closed_gaps_with_recent(make_gap, [5 if n % 2 == 0 else 4 for n in range(size)])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(6):
         flagged = gaps_check_recurring(gap_ids=[gap.pk for gap in gaps])
     assert flagged == {gap.pk for n, gap in enumerate(gaps) if n % 2 == 0}
     events = GapEvent.objects.filter(kind=GapEvent.Kind.RECURRING)

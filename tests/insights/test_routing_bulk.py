@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from insights import services
 from insights.models import FeedItem, Insight
+from notifications.models import Notification, NotificationKind
 from tests.factories import GapFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,25 @@ def test_a_reroute_rewrites_only_the_items_that_changed(routed_org, fill_feed, c
     assert changed == set(
         FeedItem.objects.filter(role=routed_org.billing_exec).values_list("pk", flat=True)
     )
+
+
+def test_owners_are_told_of_new_feed_items_once_in_a_fixed_number_of_queries(routed_org, fill_feed):
+    fill_feed(3)
+    told = Notification.objects.filter(kind=NotificationKind.FEED_ITEM)
+    owned = FeedItem.objects.filter(role__owners__isnull=False)
+    expected = set(owned.values_list("role__owners", "insight_id"))
+    assert expected
+    assert {(n.recipient_id, n.insight_id) for n in _with_insight(told)} == expected
+    before = told.count()
+    services.insights_route_published()  # nothing new in any feed: nobody told again
+    assert told.count() == before
+
+
+def _with_insight(notifications):
+    """Which insight each notification is about, from the insight's title in it."""
+    titles = dict(Insight.objects.values_list("title", "pk"))
+    for notification in notifications:
+        notification.insight_id = next(
+            pk for title, pk in titles.items() if notification.title.endswith(f": {title}")
+        )
+        yield notification

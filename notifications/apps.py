@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    """In-app notifications (the bell) and each person's choice of where each kind reaches them."""
+
+    name = "notifications"
+    verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        # Kinds that no other digest section tells (mentions, reviews due) go in the daily
+        # digest through this app's section.
+        from gaps.digests import register_section
+
+        from .digest import notification_section
+
+        register_section("notifications", notification_section)
