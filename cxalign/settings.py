@@ -429,6 +429,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
     # Every morning: one digest per person, escalated gaps and new feed items; at most one a day.
+    "reviews-notify-due": {
+        "task": "reviews.tasks.notify_reviews_due",
+        "schedule": crontab(minute=0, hour=6),
+    },
     "daily-digest": {
         "task": "gaps.tasks.send_daily_digests",
         "schedule": crontab(minute=30, hour=6),

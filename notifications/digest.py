@@ -1,4 +1,4 @@
-"""The daily digest's part for kinds no other section tells: mentions and reviews due."""
+"""The daily digest's part for the kind no other section tells: mentions."""
 
 from datetime import datetime
 
@@ -8,9 +8,9 @@ from gaps.digests import DigestSection
 
 from .models import Notification, NotificationKind
 
-# Feed items, escalations and recurring gaps have digest sections of their own (insights and
-# gaps), which honour the same preferences; this section would only repeat them.
-KINDS = (NotificationKind.MENTION, NotificationKind.REVIEW_DUE)
+# Feed items, escalations, recurring gaps and reviews due have digest sections of their own
+# (insights, gaps, reviews), which honour the same preferences; this one would only repeat them.
+KINDS = (NotificationKind.MENTION,)
 MAX_LINES = 15
 
 
@@ -27,4 +27,4 @@ def notification_section(user: User, since: datetime | None, now: datetime) -> D
     lines = [f"{n.title} {n.url}".strip() for n in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:
         lines.append("… and more under the bell in cxalign.")
-    return DigestSection(title="Mentions and reviews", lines=lines, count=len(lines))
+    return DigestSection(title="Mentions", lines=lines, count=len(lines))

@@ -6,6 +6,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from gaps.digests import DigestSection
+from notifications.models import NotificationKind
+from notifications.selectors import wants_in_digest
 
 from .selectors import overdue_reviews_of
 
@@ -19,6 +21,8 @@ def overdue_reviews_section(
 
     Repeated every day until decided: a launch that went ahead unreviewed is the risk itself.
     """
+    if not wants_in_digest(user, NotificationKind.REVIEW_DUE):
+        return None
     reviews = overdue_reviews_of(user, today=timezone.localdate(now))
     count = reviews.count()
     if not count:

@@ -61,6 +61,8 @@ class ChangeReview(models.Model):
     match_method = models.CharField(max_length=16, choices=MatchMethod.choices, blank=True)
     assessed_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the role's owners were told the launch day passed without a decision (once).
+    due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

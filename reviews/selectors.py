@@ -54,14 +54,19 @@ def review_queue(user: User | AnonymousUser) -> QuerySet[ChangeReview]:
     )
 
 
-def overdue_reviews_of(user: User, *, today: date | None = None) -> QuerySet[ChangeReview]:
-    """Undecided reviews of roles the person owns whose launch day has passed."""
+def overdue_reviews(*, today: date | None = None) -> QuerySet[ChangeReview]:
+    """Undecided reviews whose launch day has passed."""
     today = today or timezone.localdate()
     return (
-        ChangeReview.objects.filter(role__owners=user, status__in=UNDECIDED, launch_on__lt=today)
+        ChangeReview.objects.filter(status__in=UNDECIDED, launch_on__lt=today)
         .select_related("role")
         .order_by("launch_on", "id")
     )
+
+
+def overdue_reviews_of(user: User, *, today: date | None = None) -> QuerySet[ChangeReview]:
+    """Undecided reviews of roles the person owns whose launch day has passed."""
+    return overdue_reviews(today=today).filter(role__owners=user)
 
 
 def review_matches(review: ChangeReview) -> QuerySet[ReviewMatch]:

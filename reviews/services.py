@@ -7,6 +7,7 @@ but decide none. A decision is final: deciding twice is a ``ReviewConflict`` (40
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,8 @@ from gaps.models import Gap, Role, Theme, Touchpoint
 from gaps.models.gaps import GapOrigin, GapStatus
 from gaps.services import EARLIEST_DATE, gap_create
 from insights.models import Insight, InsightKind
+from notifications.models import NotificationKind
+from notifications.services import Draft, notify_many
 from webhooks.events import emit
 
 from . import similarity
@@ -33,7 +36,7 @@ from .models import (
     ReviewStatus,
     TextEmbedding,
 )
-from .selectors import gap_rates
+from .selectors import gap_rates, overdue_reviews
 
 # Sent once an assessment has committed, with ``review`` (its matches stored). The webhooks app
 # connects its ``change_review.assessed`` event here; nothing in this app listens.
@@ -313,6 +316,33 @@ def review_decide(
 
 
 # --- Stored vectors ----------------------------------------------------------------------------
+
+
+def reviews_notify_due(*, today: date | None = None) -> int:
+    """Tell the owners of each review's role, once, that its launch day passed undecided.
+
+    The bell (and the digest, by each person's preference) says it once; the digest's own
+    "Change reviews past launch" section repeats it daily until a decision. Returns how many
+    reviews were newly due.
+    """
+    due = list(
+        overdue_reviews(today=today)
+        .filter(due_notified_at__isnull=True)
+        .prefetch_related("role__owners")
+    )
+    notify_many(
+        Draft(
+            recipient_id=owner.pk,
+            kind=NotificationKind.REVIEW_DUE,
+            title=f"Change review past its launch day without a decision: {review.title} "
+            f"({review.role.name}, launch {review.launch_on:%Y-%m-%d})",
+            url=review.get_absolute_url(),
+        )
+        for review in due
+        for owner in review.role.owners.all()
+    )
+    ChangeReview.objects.filter(pk__in=[r.pk for r in due]).update(due_notified_at=timezone.now())
+    return len(due)
 
 
 def embedding_refresh(*, kind: str, object_id: int) -> bool:

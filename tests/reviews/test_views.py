@@ -144,6 +144,35 @@ def test_overdue_reviews_are_in_the_daily_digest_until_decided(review_org, owner
     assert digests_send(day=today + timedelta(days=1)) == 0
 
 
+def test_owners_are_told_once_when_a_review_passes_launch_undecided(
+    review_org, owner_user, other_owner
+):
+    from notifications.models import Notification, NotificationKind, NotificationPreference
+
+    due = _review(review_org.billing_ops, owner_user, days=-1, title="Late fee wording")
+    _review(review_org.billing_ops, owner_user, days=2, title="Not yet due")
+    decided = _review(review_org.billing_ops, owner_user, days=-4, title="Already withdrawn")
+    services.review_decide(review=decided, actor=owner_user, outcome="withdrawn")
+
+    assert services.reviews_notify_due() == 1
+    (told,) = Notification.objects.filter(kind=NotificationKind.REVIEW_DUE)
+    assert told.recipient == owner_user
+    assert "Late fee wording" in told.title
+    assert told.url == due.get_absolute_url()
+    assert services.reviews_notify_due() == 0  # once, not every day
+    assert Notification.objects.filter(kind=NotificationKind.REVIEW_DUE).count() == 1
+
+    # Who chose "neither" for reviews due hears nothing, in the app or the digest.
+    NotificationPreference.objects.create(
+        user=other_owner, kind=NotificationKind.REVIEW_DUE, delivery="none"
+    )
+    review_org.dispatch.owners.add(other_owner)
+    _review(review_org.dispatch, other_owner, days=-2, title="Batching policy")
+    assert services.reviews_notify_due() == 1
+    assert not Notification.objects.filter(recipient=other_owner).exists()
+    assert overdue_reviews_section(other_owner, None, timezone.now()) is None
+
+
 def test_assessing_tells_the_webhooks_once_committed(
     review_org, owner_user, django_capture_on_commit_callbacks
 ):
