@@ -84,7 +84,7 @@ def main() -> None:
         return float(np.percentile(values, q))
 
     # Wall time suffers from whatever else the machine runs; CPU time is this process's own.
-    print(f"load average before: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
+    print(f"load average: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} cores)")
     print(
         f"model load:                 {load[0] * 1000:8.0f} ms wall, {load[1] * 1000:6.0f} ms CPU"
     )

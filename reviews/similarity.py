@@ -41,8 +41,8 @@ MIN_MEANING_SCORE = 0.18
 MIN_WORDS_SCORE = 0.05
 # Candidates scored on facets after the text pass: the text's best this many.
 SHORTLIST = 50
-# Vectors computed on the spot for candidates saved without one (bulk imports): at most this
-# many per search; the rest follow on later searches and in ``manage.py embed_texts``.
+# Vectors computed on the spot for rows saved without one (bulk imports, embedding on save
+# off): at most this many per search; the rest on later searches or ``manage.py embed_texts``.
 FILL_PER_SEARCH = 500
 
 

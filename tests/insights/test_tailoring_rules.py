@@ -332,3 +332,17 @@ def test_the_preview_reads_the_money_as_of_the_day_asked(org, make_insight):
     # As of 30 days ago: only the occurrence 40 days ago is in that month.
     assert readings["Executives and directors"].monthly_cost == Decimal(10)
     assert readings["Executives and directors"].previous_monthly_cost == Decimal(0)
+
+
+def test_each_team_and_theme_keeps_its_own_ten_worst_open_gaps(org):
+    refunds, returns = ThemeFactory(name="Refunds"), ThemeFactory(name="Returns")
+    billing = GapFactory.create_batch(
+        11, causing_role=org.billing_manager, severity=5, themes=[refunds]
+    )
+    mild = GapFactory(causing_role=org.dispatcher, severity=1, themes=[refunds])
+    GapFactory(causing_role=org.dispatcher, severity=5, themes=[returns])  # not asked for
+    top = tailoring.top_open_gaps_by_team_and_theme({refunds.pk})
+    assert set(top) == {(org.billing.pk, refunds.pk), (org.logistics.pk, refunds.pk)}
+    assert len(top[(org.billing.pk, refunds.pk)]) == 10
+    assert {g.pk for g in top[(org.billing.pk, refunds.pk)]} <= {g.pk for g in billing}
+    assert top[(org.logistics.pk, refunds.pk)] == [mild]
