@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "auditlog",
+    "django_htmx",
     "gaps",
     "insights",
     "roi",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.htmx: views answer an htmx request with the part of the page it swaps.
+    "django_htmx.middleware.HtmxMiddleware",
     "cxalign.middleware.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cxalign.middleware.AuditActorMiddleware",
@@ -220,6 +223,8 @@ AUDITLOG_NOT_TRACKED = (
     "roi.dailyteamrollup",
     # Task hand-off bookkeeping: the change it carries is logged where it was made.
     "outbox.outboxmessage",
+    # A person's own list shortcuts: preferences, not business data.
+    "gaps.savedgapview",
 )
 
 # --- Internationalisation ---------------------------------------------------------------------
