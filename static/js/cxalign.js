@@ -49,11 +49,13 @@
         hidePlaceholder: true,
         placeholder: select.dataset.placeholder || (select.multiple ? "Any" : ""),
       });
-      // Tom Select's own input takes the label (it moves the label's "for" to it); name it
-      // for screen readers in any case.
+      // Tom Select's own input takes the label (it moves the label's "for" to it); the
+      // original select, still read by assistive technology, keeps the same name.
       var label = select.id && document.querySelector("label[for='" + select.id + "-ts-control']");
-      if (label && picker.control_input) {
-        picker.control_input.setAttribute("aria-label", label.textContent.trim());
+      if (label) {
+        var name = label.textContent.trim();
+        select.setAttribute("aria-label", name);
+        if (picker.control_input) { picker.control_input.setAttribute("aria-label", name); }
       }
       if (select.dataset.narrowedBy) { narrowing(select, picker); }
     });
