@@ -80,7 +80,8 @@ def test_my_feed_is_one_feed_across_my_roles_with_a_role_switcher(
     client.force_login(other_owner)
     response = client.get(reverse("insights:my_feed"))
     assert response.status_code == 200
-    assert {i.role for i in response.context["page"].object_list} == {org.logistics_manager}
+    assert {i.role for i in response.context["page"].object_list} <= {org.logistics_manager}
+    assert "Open gaps of Logistics" in response.content.decode()
 
 
 def test_feed_cards_read_as_lists_with_the_team_context_once(client, owner_user, org, routed):
@@ -88,7 +89,7 @@ def test_feed_cards_read_as_lists_with_the_team_context_once(client, owner_user,
     page = client.get(feed_url(org.billing_manager)).content.decode()
     assert "- " not in page.split('class="tailored"')[1].split("</div>")[0]
     assert page.count('class="card team-context"') == 1
-    assert "relevance" in page and "How much this matters to Billing Ops Manager" in page
+    assert "How much this matters to Billing Ops Manager" in page
     assert "(s)" not in page
 
 
