@@ -67,3 +67,12 @@ def formula(figure: calc.Figure, currency: str = "") -> dict:
             if name != "program_periods"
         ],
     }
+
+
+@register.inclusion_tag("roi/_gap_money.html")
+def gap_money_card(gap, as_of=None) -> dict:
+    """The money card of a gap's page (the gaps app knows no ROI: its template asks here)."""
+    from roi.gap_money import gap_money
+    from roi.selectors import today
+
+    return {"money": gap_money(gap, as_of or today())}
