@@ -460,8 +460,18 @@ def gap_import(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             result = csv_io.gaps_import(actor=request.user, text=form.cleaned_data["file"])
             if result.ok:
-                messages.success(request, f"Imported {len(result.created)} gaps.")
-                return redirect("gaps:list")
+                created = len(result.created)
+                messages.success(
+                    request,
+                    ngettext(
+                        "Imported %(n)d gap: it is first in the list below.",
+                        "Imported %(n)d gaps: they are first in the list below, newest first.",
+                        created,
+                    )
+                    % {"n": created},
+                )
+                # What the import created, at the top of the list.
+                return redirect(reverse("gaps:list") + "?ordering=-created_at")
     context = {"form": form, "result": result, "columns": csv_io.COLUMNS}
     return render(request, "gaps/import.html", context, status=status)
 
