@@ -17,7 +17,24 @@ LOAD_ARGS ?=
 # Mutation testing (mutation/run.py): MUTATE_ARGS="roi/calculations.py" runs one module.
 MUTATE_ARGS ?=
 
-.PHONY: install run test lint format worker beat clean bench load topology mutate
+.PHONY: install run test lint format worker beat clean bench load topology mutate vendor vendor-check
+
+# Front-end libraries: pinned in package.json/package-lock.json, installed from the npm registry,
+# and copied (committed) where the pages load them, so that `make run` needs Python alone.
+# Each line: <file in node_modules> <committed copy>. axe-core serves the browser tests only.
+VENDOR_FILES := \
+	htmx.org/dist/htmx.min.js static/vendor/htmx.min.js \
+	htmx.org/LICENSE static/vendor/htmx-LICENSE \
+	tom-select/dist/js/tom-select.complete.min.js static/vendor/tom-select.complete.min.js \
+	tom-select/dist/js/tom-select.complete.min.js.map static/vendor/tom-select.complete.min.js.map \
+	tom-select/dist/css/tom-select.min.css static/vendor/tom-select.min.css \
+	tom-select/dist/css/tom-select.min.css.map static/vendor/tom-select.min.css.map \
+	tom-select/LICENSE static/vendor/tom-select-LICENSE \
+	chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js \
+	chart.js/dist/chart.umd.min.js.map static/vendor/chart.umd.min.js.map \
+	chart.js/LICENSE.md static/vendor/chart.js-LICENSE.md \
+	axe-core/axe.min.js tests/browser/vendor/axe.min.js \
+	axe-core/LICENSE tests/browser/vendor/axe-core-LICENSE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +85,23 @@ load: install
 # docker-compose.yml's services as processes here, and a smoke journey through them.
 topology: install
 	$(BIN)/python bench/topology.py
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
+# Copy the locked packages' files into static/vendor/ (commit the result).
+vendor: node_modules/.package-lock.json
+	@set -- $(VENDOR_FILES); while [ $$# -gt 0 ]; do \
+	  mkdir -p "$$(dirname "$$2")"; cp "node_modules/$$1" "$$2"; echo "$$2 <- $$1"; shift 2; done
+
+# Fail when a committed copy differs from the file of the version the lock pins (CI runs it).
+vendor-check: node_modules/.package-lock.json
+	@npm ls --depth=0 >/dev/null
+	@set -- $(VENDOR_FILES); status=0; while [ $$# -gt 0 ]; do \
+	  if [ "$$(sha256sum < "node_modules/$$1")" != "$$(sha256sum < "$$2" 2>/dev/null)" ]; then \
+	    echo "$$2 differs from node_modules/$$1: run make vendor" >&2; status=1; fi; shift 2; done; \
+	  exit $$status
+	@echo "vendored files match package-lock.json"
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache mutants tests/oidc/node_modules

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "auditlog",
+    "django_htmx",
     "gaps",
     "insights",
     # Before roi: its demo's rollup then counts the reviews' prevented gaps.
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.htmx: views answer an htmx request with the part of the page it swaps.
+    "django_htmx.middleware.HtmxMiddleware",
     "cxalign.middleware.SessionRenewalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cxalign.middleware.AuditActorMiddleware",
@@ -280,6 +283,8 @@ AUDITLOG_NOT_TRACKED = (
     # What people are told and how they like to be told: theirs, written by the system.
     "notifications.notification",
     "notifications.notificationpreference",
+    # A person's own list shortcuts: preferences, not business data.
+    "gaps.savedgapview",
 )
 
 # --- Internationalisation ---------------------------------------------------------------------

@@ -32,3 +32,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "cxalign.views.permission_denied"
+handler404 = "cxalign.views.page_not_found"
+handler500 = "cxalign.views.server_error"

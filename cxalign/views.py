@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 
 from gaps import permissions
@@ -50,3 +50,42 @@ def sign_in_locked_out(
     form.add_error(None, lockout_message())
     response = TemplateResponse(request, original_response.template_name, context, status=429)
     return response.render()
+
+
+# --- Error pages: the site's look, its navigation and a way back --------------------------------
+
+ERROR_PAGES = {
+    403: ("You cannot do this here", "Your account has no access to this page."),
+    404: ("Page not found", "Nothing here: the address is wrong, or the item is not one you see."),
+    500: (
+        "Something went wrong on our side",
+        "The error has been logged. Try again in a moment; if it keeps happening, tell the team.",
+    ),
+}
+
+
+def error_page(request: HttpRequest, status: int, why: str = "") -> HttpResponse:
+    """One template for 403, 404 and 500; ``why`` is the reason a 403 was refused."""
+    title, default_why = ERROR_PAGES[status]
+    context = {"error_code": status, "error_title": title, "error_why": why or default_why}
+    return render(request, "error.html", context, status=status)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """403, saying why: the reason the check gave (``PermissionDenied("…")``)."""
+    return error_page(request, 403, str(exception))
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # The exception's text is for developers (a resolver dump or a query): never shown.
+    return error_page(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 with the site's look; if even that fails (e.g. the database is gone), plain text."""
+    try:
+        return error_page(request, 500)
+    except Exception:
+        return HttpResponseServerError(
+            ERROR_PAGES[500][1], content_type="text/plain; charset=utf-8"
+        )

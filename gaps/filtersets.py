@@ -37,13 +37,17 @@ class CompactSelectMultiple(forms.SelectMultiple):
     themes), which made rendering the form cost more than all of the page's SQL. Same HTML.
     """
 
+    def option_attrs(self, option: dict) -> dict:
+        """An option's attributes; subclasses add their own (e.g. the role's team)."""
+        return option["attrs"]
+
     def render(self, name, value, attrs=None, renderer=None) -> str:
         widget = self.get_context(name, value, attrs)["widget"]
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
-                (option["value"], flatatt(option["attrs"]), option["label"])
+                (option["value"], flatatt(self.option_attrs(option)), option["label"])
                 for _group, group_options, _index in widget["optgroups"]
                 for option in group_options
             ),

@@ -262,7 +262,9 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class RemedyPlanForm(forms.Form):
-    """The remedy plan: what the causing role's owner edits (owner, due date, progress)."""
+    """The remedy plan: what the causing role's owner edits (owner, due date, progress, and
+    what the remedy cost, which counts in the ROI's investment). A prevented gap has no plan:
+    only what preventing it cost."""
 
     remedy_plan = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Plan"
@@ -274,9 +276,23 @@ class RemedyPlanForm(forms.Form):
     remedy_progress = forms.IntegerField(
         min_value=0, max_value=100, label="Progress (%)", initial=0
     )
+    remedy_cost = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        label="Remedy cost",
+        help_text="What fixing it cost (people's time, changes): counts as investment in the ROI.",
+    )
 
     def __init__(self, *args, gap: Gap, **kwargs):
         super().__init__(*args, **kwargs)
+        if gap.status == Gap.Status.PREVENTED:
+            for name in ("remedy_plan", "remedy_owner", "remedy_due_on", "remedy_progress"):
+                del self.fields[name]
+            self.fields["remedy_cost"].label = "Cost of preventing it"
+            self.fields["remedy_cost"].help_text = "Counts as investment in the ROI."
+            return
         # Who can own a remedy: the causing role's owners and the CX team.
         self.fields["remedy_owner"].queryset = (
             User.objects.filter(
@@ -293,7 +309,14 @@ class RemedyPlanForm(forms.Form):
             "remedy_owner": gap.remedy_owner_id,
             "remedy_due_on": gap.remedy_due_on,
             "remedy_progress": gap.remedy_progress,
+            "remedy_cost": gap.remedy_cost,
         }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("remedy_cost", 0) is None:
+            del data["remedy_cost"]  # left blank: unchanged
+        return data
 
 
 class CsvImportForm(forms.Form):

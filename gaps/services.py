@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -128,7 +129,9 @@ def _record(
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-safe rendering of a field value for the history."""
+    """A JSON-safe rendering of a field value for the history (people by their names)."""
+    if isinstance(value, AbstractBaseUser):
+        return value.get_full_name() or value.get_username()
     if isinstance(value, Model):
         return str(value)
     if isinstance(value, date | datetime | Decimal):

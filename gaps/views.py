@@ -15,11 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import comments, csv_io, permissions, selectors, services, transitions
+from . import comments, csv_io, permissions, saved_views, selectors, services, transitions
+from .bulk import gaps_bulk_apply
 from .filtersets import GapFilterSet
 from .forms import (
     CommentForm,
@@ -30,7 +33,8 @@ from .forms import (
     TransitionForm,
     add_service_errors,
 )
-from .models import Gap, GapComment
+from .list_page import BulkActionForm, dress_filter_form, status_chips
+from .models import Gap, GapComment, Role, SavedGapView
 
 PAGE_SIZE = 25
 # Filters always in view; the others fold under "More filters".
@@ -76,9 +80,15 @@ def _filtered(request: HttpRequest, queryset) -> GapFilterSet:
     return GapFilterSet(request.GET or None, queryset=selectors.with_lateness(queryset))
 
 
-def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:
-    gaps = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    status_counts = selectors.gap_status_counts(gaps)
+def _list_context(request: HttpRequest, filterset: GapFilterSet, *, page_name: str) -> dict:
+    """The list's context; filters that do not validate show their errors and no gaps at all
+    (a list that ignored them would look like their answer)."""
+    invalid = filterset.is_bound and not filterset.is_valid()
+    if invalid:
+        gaps = filterset.queryset.none()
+    else:
+        gaps = filterset.qs if filterset.is_bound else filterset.queryset
+    status_counts = {} if invalid else selectors.gap_status_counts(gaps)
     total = sum(status_counts.values())
     page = selectors.gap_page(
         gaps, PAGE_SIZE, request.GET.get("page"), rows=filterset.queryset, total=total
@@ -90,22 +100,39 @@ def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:
     ]
     return {
         "filterset": filterset,
+        "filters_invalid": invalid,
         "page": page,
         "status_counts": status_counts,
+        "status_chips": status_chips(status_counts),
         "sorts": sorts,
         "ordering": current,
         "primary_filters": PRIMARY_FILTERS,
         "today": timezone.localdate(),
+        "page_name": page_name,
+        "saved_views": saved_views.saved_views_of(request.user, page_name),
+        "preset_views": saved_views.preset_views(request.user),
+        "view_query": saved_views.view_query(request.GET),
     }
+
+
+def _render_list(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """The whole page, or (for htmx: filters, sorting, paging, quick moves) the list's region."""
+    status = 400 if context["filters_invalid"] else 200
+    if request.htmx:
+        return render(request, "gaps/_list_region.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 @login_required
 def gap_list(request: HttpRequest) -> HttpResponse:
     """Every gap the person may see, filtered, sorted and paged."""
     filterset = _filtered(request, selectors.gaps_for_user(request.user))
-    context = _list_context(request, filterset)
+    dress_filter_form(filterset.form)
+    context = _list_context(request, filterset, page_name=SavedGapView.Page.ALL)
     context["can_log"] = permissions.is_cx_team(request.user)
-    return render(request, "gaps/list.html", context)
+    if context["can_log"]:
+        context["bulk_form"] = BulkActionForm(gaps=Gap.objects.none(), auto_id="bulk_%s")
+    return _render_list(request, "gaps/list.html", context)
 
 
 @login_required
@@ -133,7 +160,11 @@ def gap_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadR
 def my_gaps(request: HttpRequest) -> HttpResponse:
     """Gaps my roles caused: the role owner's worklist, with the moves they may make inline."""
     filterset = _filtered(request, selectors.gaps_caused_by_roles_of(request.user))
-    context = _list_context(request, filterset)
+    # Only the teams and roles this list can hold, not the whole organisation's.
+    dress_filter_form(
+        filterset.form, roles=Role.objects.filter(pk__in=permissions.owned_role_ids(request.user))
+    )
+    context = _list_context(request, filterset, page_name=SavedGapView.Page.MINE)
     for gap in context["page"]:
         gap.quick_moves = [
             move
@@ -141,7 +172,69 @@ def my_gaps(request: HttpRequest) -> HttpResponse:
             if not (move.needs_note or move.needs_root_cause)
         ]
     context["can_prevent"] = may_write(request.user)
-    return render(request, "gaps/mine.html", context)
+    return _render_list(request, "gaps/mine.html", context)
+
+
+@require_POST
+@login_required
+@cx_team_only
+def gap_bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one action to the ticked gaps (CX team), each through the one-gap services."""
+    form = BulkActionForm(request.POST, gaps=selectors.gaps_for_user(request.user))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("gaps:list")
+    if not form.is_valid():
+        problems = [f"{error}" for errors in form.errors.values() for error in errors]
+        messages.error(request, "Nothing changed: " + " ".join(problems))
+        return redirect(next_url)
+    data = form.cleaned_data
+    result = gaps_bulk_apply(
+        gaps=data["gaps"],
+        actor=request.user,
+        action=data["action"],
+        role=data["causing_role"],
+        theme=data["theme"],
+        note=data["note"],
+    )
+    if result.changed:
+        changed = len(result.changed)
+        messages.success(
+            request,
+            ngettext("%(n)d gap changed.", "%(n)d gaps changed.", changed) % {"n": changed},
+        )
+    for title, reason in result.refused.items():
+        messages.error(request, f"{title}: {reason}")
+    return redirect(next_url)
+
+
+@require_POST
+@login_required
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    """Save the list's current filters under a name, for this person only."""
+    page = request.POST.get("page_name", SavedGapView.Page.ALL)
+    if page not in SavedGapView.Page.values:
+        page = SavedGapView.Page.ALL
+    query = request.POST.get("query", "")
+    try:
+        saved_views.saved_view_save(
+            user=request.user, page=page, name=request.POST.get("name", ""), query=query
+        )
+    except ValidationError as error:
+        messages.error(request, "View not saved: " + " ".join(error.messages))
+    else:
+        messages.success(request, "View saved.")
+    target = reverse("gaps:mine" if page == SavedGapView.Page.MINE else "gaps:list")
+    return redirect(f"{target}?{query}" if query else target)
+
+
+@require_POST
+@login_required
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedGapView, pk=pk, user=request.user)
+    saved_views.saved_view_delete(user=request.user, pk=view.pk)
+    messages.success(request, f"View “{view.name}” removed.")
+    return redirect("gaps:mine" if view.page == SavedGapView.Page.MINE else "gaps:list")
 
 
 def _visible_gap(request: HttpRequest, pk: int) -> Gap:
@@ -380,8 +473,18 @@ def gap_import(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             result = csv_io.gaps_import(actor=request.user, text=form.cleaned_data["file"])
             if result.ok:
-                messages.success(request, f"Imported {len(result.created)} gaps.")
-                return redirect("gaps:list")
+                created = len(result.created)
+                messages.success(
+                    request,
+                    ngettext(
+                        "Imported %(n)d gap: it is first in the list below.",
+                        "Imported %(n)d gaps: they are first in the list below, newest first.",
+                        created,
+                    )
+                    % {"n": created},
+                )
+                # What the import created, at the top of the list.
+                return redirect(reverse("gaps:list") + "?ordering=-created_at")
     context = {"form": form, "result": result, "columns": csv_io.COLUMNS}
     return render(request, "gaps/import.html", context, status=status)
 

@@ -184,9 +184,10 @@ def insight_targets(
         for role in reach[spec]:
             offer(role, spec.strength, f'Rule "{spec.name}"{because}', spec.rule_id)
     for target in targets.values():
-        extra = len(target.reasons) - 1
-        reason = target.reason + (f"; and {extra} more reason(s)" if extra else "")
-        target.reason = reason[:300]
+        # Every reason named, the strongest first: "and 1 more reason" told people nothing.
+        others = [reason for reason in target.reasons if reason != target.reason]
+        reason = target.reason + "".join(f"; also {other}" for other in others)
+        target.reason = reason if len(reason) <= 300 else reason[:299] + "…"
     return targets
 
 

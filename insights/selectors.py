@@ -202,3 +202,23 @@ def feed_unread_count(user: User | AnonymousUser) -> int:
         insight__status=InsightStatus.PUBLISHED,
     )
     return cached_count(unread, version=insights_version())
+
+
+OPEN_GAP_STATES = (
+    Gap.Status.OPEN,
+    Gap.Status.ACKNOWLEDGED,
+    Gap.Status.IN_REMEDY,
+    Gap.Status.DISPUTED,
+)
+
+
+def open_gaps_of_teams(team_ids: set[int], limit: int = 10) -> list[Gap]:
+    """The teams' most severe open gaps: a feed's context, shown once above its cards."""
+    if not team_ids:
+        return []
+    return list(
+        Gap.objects.filter(causing_team_id__in=team_ids, status__in=OPEN_GAP_STATES)
+        .select_related("causing_role", "causing_team")
+        .only("id", "title", "severity", "status", "causing_role__name", "causing_team__name")
+        .order_by("-severity", "-detected_on", "-id")[:limit]
+    )

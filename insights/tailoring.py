@@ -17,6 +17,7 @@ from functools import cached_property
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from gaps.models import Gap, Role, Team
 from roi.costs import cost_model_as_of, gap_unit_costs
@@ -397,13 +398,14 @@ def _for_money(context: TailoringContext, level: str, team: Team | None) -> Tail
         result.lines.append("No gaps are linked yet, so there is no cost to show.")
         return result
     result.lines.append(
-        f"Cost of {whose} {len(gaps)} gap(s) in the last 30 days: "
+        f"Cost of {whose} {len(gaps)} {ngettext('gap', 'gaps', len(gaps))} in the last 30 days: "
         f"{money(current, context.currency)} ({trend_text(current, previous, context.currency)})."
     )
     for gap in sorted(gaps, key=lambda g: context.costs[g.pk].current, reverse=True)[:5]:
         cost = context.costs[gap.pk]
         result.lines.append(
-            f"- {gap.title} ({gap.causing_team.name}): {cost.occurrences} occurrence(s) x "
+            f"- {gap.title} ({gap.causing_team.name}): {cost.occurrences} "
+            f"{ngettext('occurrence', 'occurrences', cost.occurrences)} × "
             f"{money(cost.unit_cost)} = {money(cost.current, context.currency)} a month"
         )
     return result

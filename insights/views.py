@@ -217,23 +217,14 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Feeds ------------------------------------------------------------------------------------
 
 
-@login_required
-def my_feed(request: HttpRequest) -> HttpResponse:
-    """One owned role: straight to its feed; several: each with its unread count."""
+def _feed_page(request: HttpRequest, role_id: int | None) -> HttpResponse:
+    """A feed: one owned role's, or (``role_id=None``) every owned role's in one list, with a
+    switcher between them; the teams' open gaps shown once at the top, not on every card."""
     roles = list(selectors.owned_roles_with_unread(request.user))
-    if len(roles) == 1:
-        return redirect("insights:feed", role_id=roles[0].pk)
-    return render(request, "insights/my_feed.html", {"roles": roles})
-
-
-@login_required
-def feed(request: HttpRequest, role_id: int) -> HttpResponse:
-    if role_id not in permissions.owned_role_ids(request.user):
-        raise Http404("No feed of yours has this id.")
-    roles = list(selectors.owned_roles_with_unread(request.user))
-    role = next(r for r in roles if r.pk == role_id)
+    role = next((r for r in roles if r.pk == role_id), None)
     items = selectors.feed_items_for_user(request.user, role_id=role_id)
     filterset = FeedItemFilterSet(request.GET, queryset=items)
+    shown_roles = [role] if role is not None else roles
     return render(
         request,
         "insights/feed.html",
@@ -244,9 +235,24 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
             "page": _page(request, filterset),
             "query": _query_without_page(request),
             "escalations": list(gap_selectors.escalations_to(request.user, role_id=role_id)[:10]),
+            "team_gaps": selectors.open_gaps_of_teams({r.team_id for r in shown_roles}),
+            "teams": sorted({r.team.name for r in shown_roles}),
             "can_act": selectors.can_work_feeds(request.user),
         },
     )
+
+
+@login_required
+def my_feed(request: HttpRequest) -> HttpResponse:
+    """Every role the person owns, in one feed (a role switcher narrows it to one)."""
+    return _feed_page(request, None)
+
+
+@login_required
+def feed(request: HttpRequest, role_id: int) -> HttpResponse:
+    if role_id not in permissions.owned_role_ids(request.user):
+        raise Http404("No feed of yours has this id.")
+    return _feed_page(request, role_id)
 
 
 @login_required

@@ -97,6 +97,20 @@ def _summarise(
     )
     savings = totals.measured_savings + totals.estimated_savings
     t = as_of.isoformat()
+    # Each cost model version's share of the programme cost, so that the explanation adds up
+    # (a single "per month × months" is wrong as soon as the monthly cost changed once).
+    program_periods = []
+    for per_month, first, end in program_costs:
+        period_months = calc.months_between(calc.day_start(first), calc.day_start(end))
+        program_periods.append(
+            {
+                "from": first.isoformat(),
+                "until": end.isoformat(),
+                "per_month": calc.money_str(per_month),
+                "months": format(period_months.quantize(Decimal("0.01")), "f"),
+                "cost": calc.money_str(per_month * period_months),
+            }
+        )
     figures = {
         "measured_savings": calc.Figure(
             "measured",
@@ -125,6 +139,7 @@ def _summarise(
                 "program_started": started.isoformat() if started else None,
                 "months": months,
                 "program_cost": invested - totals.remedy_spend,
+                "program_periods": program_periods,
             },
         ),
         "roi_percent": calc.Figure(

@@ -8,11 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from gaps.models import ApiToken, Gap, Occurrence, Team
@@ -147,6 +149,25 @@ def _totals(rows) -> Totals:
     return total
 
 
+def drill_down_url(
+    *, team=None, role_id: int | None = None, detected_in: date | None = None, settled=False
+) -> str:
+    """The gap list filtered to the gaps behind a figure: a team's or a role's (closed and
+    prevented ones when ``settled``: those that carry savings), or those detected in a month."""
+    query: list[tuple[str, object]] = []
+    if team is not None:
+        query.append(("team", getattr(team, "pk", team)))
+    if role_id is not None:
+        query.append(("causing_role", role_id))
+    if settled:
+        query += [("status", "closed"), ("status", "prevented")]
+    if detected_in is not None:
+        last = add_months(detected_in, 1) - timedelta(days=1)
+        query.append(("detected_after", detected_in.isoformat()))
+        query.append(("detected_before", last.isoformat()))
+    return reverse("gaps:list") + ("?" + urlencode(query) if query else "")
+
+
 @dataclass
 class Dashboard:
     """Everything the dashboard and the executive summary draw, already added up."""
@@ -172,8 +193,12 @@ class Dashboard:
         return self.freshness.last_run
 
     def chart_data(self) -> dict:
-        """What the charts plot, as plain JSON numbers (the figures themselves stay exact)."""
+        """What the charts plot, as plain JSON numbers (the figures themselves stay exact),
+        and where each bar leads: the gap list filtered to the gaps behind it."""
         return {
+            "month_links": [drill_down_url(detected_in=month) for month, _ in self.months],
+            "team_links": [drill_down_url(team=team) for team, _ in self.teams],
+            "open_links": [reverse("gaps:detail", args=[s.gap_id]) for s in self.top_open],
             "currency": self.currency,
             "months": [month.strftime("%Y-%m") for month, _ in self.months],
             "measured": [float(t.measured_savings) for _, t in self.months],
@@ -374,6 +399,8 @@ class Ranked:
 
     name: str
     team: str
+    role_id: int | None = None
+    team_id: int | None = None
     gaps_closed: int = 0
     gaps_prevented: int = 0
     measured_savings: Decimal = ZERO
@@ -387,6 +414,11 @@ class Ranked:
     def count(self) -> int:
         return self.gaps_closed + self.gaps_prevented
 
+    @property
+    def gaps_url(self) -> str:
+        """The closed and prevented gaps behind this row, on the gap list."""
+        return drill_down_url(team=self.team_id, role_id=self.role_id, settled=True)
+
 
 @dataclass
 class Recognition:
@@ -395,6 +427,7 @@ class Recognition:
     year: int
     roles: list[Ranked]
     teams: list[Ranked]
+    currency: str = "EUR"
 
     def top(self, items: list[Ranked], key: str, limit: int = 10) -> list[Ranked]:
         keyed = [i for i in items if getattr(i, key)]
@@ -453,18 +486,22 @@ def recognition(year: int) -> Recognition:
         ranked = Ranked(
             name=row["role__name"],
             team=row["team__name"],
+            role_id=row["role_id"],
             gaps_closed=row["closed"] or 0,
             gaps_prevented=row["prevented"] or 0,
             measured_savings=calc.cents(row["measured"] or ZERO),
             estimated_savings=calc.cents(row["estimated"] or ZERO),
         )
         roles.append(ranked)
-        team = teams.setdefault(row["team_id"], Ranked(name=row["team__name"], team=""))
+        team = teams.setdefault(
+            row["team_id"], Ranked(name=row["team__name"], team="", team_id=row["team_id"])
+        )
         team.gaps_closed += ranked.gaps_closed
         team.gaps_prevented += ranked.gaps_prevented
         team.measured_savings += ranked.measured_savings
         team.estimated_savings += ranked.estimated_savings
-    return Recognition(year=year, roles=roles, teams=list(teams.values()))
+    currency = cost_model_as_of(min(date(year, 12, 31), today())).currency
+    return Recognition(year=year, roles=roles, teams=list(teams.values()), currency=currency)
 
 
 @dataclass

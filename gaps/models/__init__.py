@@ -4,6 +4,7 @@ from .comments import GapComment
 from .gaps import Gap, GapEvent, Occurrence
 from .notifications import DigestDelivery, Escalation
 from .organisation import Role, Team, Theme, Touchpoint
+from .saved_views import SavedGapView
 from .tokens import ApiToken
 
 # Largest primary key a 64-bit id column holds: larger numbers in input are invalid ids, refused
@@ -20,6 +21,7 @@ __all__ = [
     "GapEvent",
     "Occurrence",
     "Role",
+    "SavedGapView",
     "Team",
     "Theme",
     "Touchpoint",

@@ -7,6 +7,7 @@ from django import template
 
 from roi import calculations as calc
 from roi.api.serializers import plain
+from roi.explanations import explain
 
 register = template.Library()
 
@@ -24,6 +25,12 @@ def display(amount: Decimal | None, unit: str = "money", currency: str = "") -> 
     return f"{int(amount):,}"
 
 
+@register.filter
+def add_money(amount: Decimal, other: Decimal) -> Decimal:
+    """Two exact amounts added (Django's ``add`` would go through ``int``)."""
+    return amount + other
+
+
 @register.simple_tag
 def money(amount: Decimal | None, currency: str = "") -> str:
     return display(amount, "money", currency)
@@ -39,14 +46,33 @@ def figure(
         "label": label,
         "id": ident,
         "value": display(figure.amount, unit, currency),
-        "inputs": [(name, plain(name, value)) for name, value in figure.inputs.items()],
+        "explanation": explain(figure, currency),
+        "inputs": [
+            (name, plain(name, value))
+            for name, value in figure.inputs.items()
+            if name != "program_periods"
+        ],
     }
 
 
 @register.inclusion_tag("roi/_formula.html")
-def formula(figure: calc.Figure) -> dict:
+def formula(figure: calc.Figure, currency: str = "") -> dict:
     """The formula and inputs of a figure, inline (the printed summary has no popovers)."""
     return {
         "figure": figure,
-        "inputs": [(name, plain(name, value)) for name, value in figure.inputs.items()],
+        "explanation": explain(figure, currency),
+        "inputs": [
+            (name, plain(name, value))
+            for name, value in figure.inputs.items()
+            if name != "program_periods"
+        ],
     }
+
+
+@register.inclusion_tag("roi/_gap_money.html")
+def gap_money_card(gap, as_of=None) -> dict:
+    """The money card of a gap's page (the gaps app knows no ROI: its template asks here)."""
+    from roi.gap_money import gap_money
+    from roi.selectors import today
+
+    return {"money": gap_money(gap, as_of or today())}

@@ -10,9 +10,22 @@
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
   }
-  function draw(id, config) {
+  function draw(id, config, links) {
     var canvas = document.getElementById(id);
-    if (canvas) { new Chart(canvas, config); }
+    if (!canvas) { return; }
+    if (links) {
+      // Drill-down: a bar opens the gap list (or the gap) behind it.
+      config.options = config.options || {};
+      config.options.onClick = function (event, elements) {
+        if (elements.length && links[elements[0].index]) {
+          window.location.assign(links[elements[0].index]);
+        }
+      };
+      config.options.onHover = function (event, elements) {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      };
+    }
+    new Chart(canvas, config);
   }
   function money(currency) {
     return function (value) { return currency + " " + Number(value).toLocaleString(undefined, {maximumFractionDigits: 0}); };
@@ -32,7 +45,7 @@
         ]
       },
       options: {scales: {y: {ticks: ticks}}}
-    });
+    }, board.month_links);
     draw("chart-teams", {
       type: "bar",
       data: {
@@ -43,7 +56,7 @@
         ]
       },
       options: {indexAxis: "y", scales: {x: {ticks: ticks}}}
-    });
+    }, board.team_links);
     // Long gap titles are shortened on the axis; the tooltip shows the whole title.
     var shortTitle = {
       callback: function (value) {
@@ -55,7 +68,7 @@
       type: "bar",
       data: {labels: board.open_gaps, datasets: [{label: "Cost per month", data: board.open_cost, backgroundColor: BAD}]},
       options: {indexAxis: "y", scales: {x: {ticks: ticks}, y: {ticks: shortTitle}}}
-    });
+    }, board.open_links);
   }
 
   var gap = read("roi-gap-data");

@@ -28,8 +28,11 @@ def test_executive_reads_the_dashboard_and_opens_a_formula(page, sign_in, monkey
     measured.click()
     popover.wait_for(state="visible")
     text = popover.inner_text()
-    assert "max(0, baseline_rate − post_rate) × months_after × unit_cost" in text
-    assert "gaps_closed" in text
+    # In words people use, with the inputs by name; the API's formula one click further.
+    assert "Added up over the closed gaps" in text
+    assert "Closed gaps counted\t1" in text
+    popover.locator("summary").click()
+    assert "max(0, baseline_rate − post_rate) × months_after × unit_cost" in popover.inner_text()
 
     # Chart.js drew the charts from the local static file.
     assert page.evaluate("typeof Chart") == "function"

@@ -86,6 +86,7 @@ def test_good_file_imports_every_row_with_history(client, cx_user, owned_role, t
     client.force_login(cx_user)
     response = upload(client, csv_text(good_rows(owned_role)))
     assert response.status_code == 302
+    assert response.url == reverse("gaps:list") + "?ordering=-created_at"  # what it created, first
     gaps = {gap.title: gap for gap in Gap.objects.all()}
     assert len(gaps) == 3
     first = gaps["Invoices arrive in three parts"]
@@ -104,7 +105,8 @@ def test_good_file_imports_every_row_with_history(client, cx_user, owned_role, t
         "120.00",
     )
     assert GapEvent.objects.filter(kind=GapEvent.Kind.CREATED, actor=cx_user).count() == 3
-    assert "Imported 3 gaps" in client.get(reverse("gaps:list")).content.decode()
+    listing = client.get(reverse("gaps:list"), {"ordering": "-created_at"}).content.decode()
+    assert "Imported 3 gaps: they are first in the list below" in listing
 
 
 def test_bad_file_reports_row_and_column_and_stores_nothing(

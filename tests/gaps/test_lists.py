@@ -199,7 +199,11 @@ def test_filter_form_renders_selected_choices_as_django_would(client, cx_user):
     client.force_login(cx_user)
     html = client.get(reverse("gaps:list"), {"status": "open", "causing_role": role.pk})
     body = html.content.decode()
-    assert '<select name="status" id="id_status" multiple>' in body
+    assert '<select name="status" data-placeholder="Any" id="id_status" multiple>' in body
     assert '<option value="open" selected>Open</option>' in body
     assert '<option value="closed">Closed</option>' in body
-    assert f'<option value="{role.pk}" selected>{role}</option>' in body
+    # Roles name their team, and carry it for the team → role narrowing.
+    assert (
+        f'<option value="{role.pk}" data-team="{role.team_id}" selected>'
+        f"{role.name} · {role.team.name}</option>"
+    ) in body

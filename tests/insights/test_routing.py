@@ -101,14 +101,15 @@ def test_inactive_rules_route_nothing(org, cx_user, make_insight, publish):
     assert feed(publish(make_insight())) == {}
 
 
-def test_the_strongest_reason_wins_and_others_are_counted(
+def test_the_strongest_reason_wins_and_others_are_named(
     org, cx_user, billing_gap, make_insight, publish
 ):
     rule(cx_user, name="Billing managers", team=org.billing, target_levels=["manager"])
     insight = publish(make_insight(related_gaps=[billing_gap]))
     item = FeedItem.objects.get(insight=insight, role=org.billing_manager)
     assert item.reason.startswith("Your role causes gap")
-    assert item.reason.endswith("and 1 more reason(s)")
+    # The other reason is named, not counted.
+    assert item.reason.endswith('; also Rule "Billing managers" (every insight)')
     assert item.rule is None
 
 

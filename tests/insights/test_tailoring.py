@@ -69,9 +69,9 @@ def test_executives_see_their_teams_money_and_trend(org, costly, make_insight):
     assert reading.monthly_cost == Decimal("210.00")  # Billing's gap only
     assert reading.previous_monthly_cost == Decimal("84.00")
     text = reading.as_text()
-    assert "your teams' 1 gap(s) in the last 30 days: EUR 210.00" in text
+    assert "your teams' 1 gap in the last 30 days: EUR 210.00" in text
     assert "up 150 % on the month before (EUR 84.00)" in text
-    assert "5 occurrence(s) x 42.00 = EUR 210.00 a month" in text
+    assert "5 occurrences × 42.00 = EUR 210.00 a month" in text
     # A director of a team with no linked gap sees all linked gaps' money.
     whole = tailor(context, level="director", team=None)
     assert whole.monthly_cost == Decimal("240.00")

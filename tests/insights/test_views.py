@@ -46,7 +46,7 @@ def test_owner_reads_their_feed_with_reasons_tailoring_and_gap_links(
     assert "Feed of Billing Ops Manager" in page
     assert "One invoice a month" in page
     assert "Invoices arrive after the due date" in page
-    assert f"Why you see this: Your role causes gap #{billing_gap.pk}" in page
+    assert f"Why you see this:</strong> Your role causes gap #{billing_gap.pk}" in page
     assert "Billing&#x27;s open gaps on these themes" in page  # a manager's reading
     assert f'href="{billing_gap.get_absolute_url()}"' in page
     assert '<span class="badge" title="unread items">2</span>' in page  # nav unread count
@@ -61,17 +61,36 @@ def test_another_owners_feed_is_a_404(client, other_owner, org, routed):
     assert client.post(url, {"state": "done"}).status_code == 404
 
 
-def test_my_feed_lists_several_roles_with_unread_counts(
+def test_my_feed_is_one_feed_across_my_roles_with_a_role_switcher(
     client, owner_user, other_owner, org, routed
 ):
     client.force_login(owner_user)
-    page = client.get(reverse("insights:my_feed")).content.decode()
-    assert "Billing Ops Manager" in page
-    assert "Invoicing Specialist" in page
-    assert '<span class="badge">2</span> new' in page
-    client.force_login(other_owner)  # one role: straight to its feed
     response = client.get(reverse("insights:my_feed"))
-    assert response.url == feed_url(org.logistics_manager)
+    page = response.content.decode()
+    # A feed at once, not a role picker: every owned role's items, each card naming its role.
+    items = response.context["page"].object_list
+    roles = {item.role for item in items}
+    assert org.billing_manager in roles
+    assert roles <= {org.billing_manager, org.invoicing}
+    assert f'href="{feed_url(org.invoicing)}">Invoicing Specialist' in page
+    assert '<span class="tag role-tag">Billing Ops Manager</span>' in page
+    # The switcher narrows to one role, with its unread count.
+    assert f'href="{feed_url(org.billing_manager)}">Billing Ops Manager' in page
+    assert '<span class="badge" title="2 new">2</span>' in page
+    client.force_login(other_owner)
+    response = client.get(reverse("insights:my_feed"))
+    assert response.status_code == 200
+    assert {i.role for i in response.context["page"].object_list} <= {org.logistics_manager}
+    assert "Open gaps of Logistics" in response.content.decode()
+
+
+def test_feed_cards_read_as_lists_with_the_team_context_once(client, owner_user, org, routed):
+    client.force_login(owner_user)
+    page = client.get(feed_url(org.billing_manager)).content.decode()
+    assert "- " not in page.split('class="tailored"')[1].split("</div>")[0]
+    assert page.count('class="card team-context"') == 1
+    assert "How much this matters to Billing Ops Manager" in page
+    assert "(s)" not in page
 
 
 def test_one_click_state_changes_and_dismissal_asks_why(client, owner_user, org, routed):
@@ -121,7 +140,8 @@ def test_feed_page_queries_do_not_grow_with_the_feed(
     # Cold: three counts (badge, roles' unread, the page) each after its tables' version,
     # the page's ids before its rows (issue 13: cheap at a few thousand items), and the
     # session renewal every signed-in request writes (idle timeout).
-    with django_assert_max_num_queries(17) as few:
+    # One more: the team's open gaps, shown once above the cards.
+    with django_assert_max_num_queries(18) as few:
         client.get(feed_url(org.billing_manager))
     fill_feed(20)
     with django_assert_max_num_queries(len(few)) as many:
@@ -319,10 +339,10 @@ def test_rule_list_and_my_feed_queries_do_not_grow(
     assert page.count("every manager role in Billing") == 17
 
     client.force_login(owner_user)
-    # 8, plus the session renewal every signed-in request writes (idle timeout).
-    with django_assert_max_num_queries(9):
+    # The feed of every owned role: as one role's feed (see the feed page's test).
+    with django_assert_max_num_queries(18):
         page = client.get(reverse("insights:my_feed")).content.decode()
-    assert "nothing new" in page
+    assert "Nothing in this feed" in page
 
 
 def test_bad_query_parameters_never_break_a_page(client, cx_user, owner_user, org, routed):

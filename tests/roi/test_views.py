@@ -1,13 +1,17 @@
 """ROI pages: filled from rollups only, constant queries, filters, recognition and CX Day."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from roi import calculations as calc
 from roi import selectors, services
+from roi.models import CostModel
+from tests.factories import GapFactory
 
 from .conftest import TODAY
 from .test_api import grow
@@ -237,3 +241,46 @@ def test_recognition_and_cx_day_queries_do_not_grow_with_the_data(
         with django_assert_max_num_queries(small[url]) as large:
             assert exec_client.get(url).status_code == 200
         assert not [q for q in large.captured_queries if "gaps_occurrence" in q["sql"]]
+
+
+def test_dashboard_headline_figures_equal_the_summary_api_for_the_same_day(exec_client, rolled):
+    """One answer per figure: the dashboard's headline is ``GET /api/v1/roi/summary/`` for the
+    day the page says it is as of, even with a gap logged after the last rollup."""
+    GapFactory(title="Logged after the rollup", causing_role=rolled["invoicing"])
+    response = exec_client.get("/roi/")
+    board = response.context["board"]
+    as_of = board.as_of.isoformat()
+    page = response.content.decode()
+    assert f"roi/summary/?as_of={as_of}" in page
+    api = exec_client.get("/api/v1/roi/summary/", {"as_of": as_of}).json()
+    figures = board.summary.figures
+    shown = {
+        name: None if figures[name].amount is None else f"{figures[name].amount:.2f}"
+        for name in (
+            "measured_savings",
+            "estimated_savings",
+            "investment",
+            "roi_percent",
+            "roi_percent_measured",
+            "cost_incurred",
+        )
+    }
+    assert shown == {name: api[name] for name in shown}
+    assert api["currency"] == board.currency
+    # And as people read them on the page.
+    assert f"EUR {float(api['measured_savings']):,.2f}" in page
+    assert f"{float(api['roi_percent']):,.2f} %" in page
+
+
+def test_investment_explanation_adds_up(exec_client, rolled):
+    """The investment's explanation lists each part, in money, and the parts make the total."""
+    CostModel.objects.update(program_cost_per_month=Decimal("300.00"))
+    response = exec_client.get("/roi/")
+    figure = response.context["board"].summary.figures["investment"]
+    assert figure.inputs["program_periods"]
+    periods = figure.inputs["program_periods"]
+    program = sum((Decimal(p["cost"]) for p in periods), Decimal(0))
+    assert figure.inputs["remedy_costs"] + program == calc.cents(figure.amount)
+    page = response.content.decode()
+    assert "Remedy costs" in page
+    assert "program_cost_per_month 300" not in page

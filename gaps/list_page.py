@@ -1,0 +1,91 @@
+"""The gap lists' page furniture: the filter bar's widgets, the status chips, the bulk form.
+
+The filters themselves are ``GapFilterSet``'s (shared with the API); this module only dresses
+its form for people: native date pickers, "Any" instead of "Unknown", roles that carry their
+team so the role picker narrows to the chosen teams, and, on an owner's own list, only the
+teams and roles that list can contain.
+"""
+
+from django import forms
+from django.db.models import QuerySet
+
+from .bulk import BulkAction
+from .filtersets import CompactSelectMultiple
+from .models import Gap, Role, Team, Theme
+
+DATE_FILTERS = ("detected_after", "detected_before")
+YES_NO_FILTERS = {
+    "overdue": ("Overdue only", "Not overdue"),
+    "recurring": ("Recurring only", "Not recurring"),
+    "customer_facing": ("Customer-facing teams", "Other teams"),
+}
+
+
+class RoleSelectMultiple(CompactSelectMultiple):
+    """Roles as options that name their team (``data-team``), for the team → role narrowing."""
+
+    def option_attrs(self, option: dict) -> dict:
+        attrs = super().option_attrs(option)
+        instance = getattr(option["value"], "instance", None)
+        if instance is not None:
+            attrs = {**attrs, "data-team": str(instance.team_id)}
+        return attrs
+
+
+def dress_filter_form(form: forms.Form, *, roles: QuerySet[Role] | None = None) -> None:
+    """Widgets people can use; with ``roles`` (an owner's), only their teams and roles."""
+    fields = form.fields
+    for name in DATE_FILTERS:
+        if name in fields:
+            fields[name].widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    for name, (yes, no) in YES_NO_FILTERS.items():
+        if name in fields:
+            fields[name].widget = forms.Select(choices=[("", "Any"), ("true", yes), ("false", no)])
+    if "causing_role" in fields:
+        field = fields["causing_role"]
+        if roles is not None:
+            field.queryset = roles.select_related("team")
+            fields["team"].queryset = Team.objects.filter(pk__in=roles.values("team_id"))
+        field.label_from_instance = lambda role: f"{role.name} · {role.team.name}"
+        field.widget = RoleSelectMultiple(attrs={"data-narrowed-by": "team"})
+        field.widget.choices = field.choices
+    for field in fields.values():
+        if isinstance(field.widget, forms.SelectMultiple):
+            field.widget.attrs.setdefault("data-placeholder", "Any")
+
+
+def status_chips(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(code, label, count) in the status machine's order: people read labels, not codes."""
+    return [
+        (status.value, status.label, counts[status.value])
+        for status in Gap.Status
+        if counts.get(status.value)
+    ]
+
+
+class BulkActionForm(forms.Form):
+    """What to do with the ticked gaps (CX team): the choices each action needs."""
+
+    gaps = forms.ModelMultipleChoiceField(queryset=Gap.objects.none(), label="Gaps")
+    action = forms.ChoiceField(choices=[("", "Choose an action…"), *BulkAction.choices])
+    causing_role = forms.ModelChoiceField(
+        queryset=Role.objects.select_related("team"), required=False, label="New causing role"
+    )
+    theme = forms.ModelChoiceField(queryset=Theme.objects.all(), required=False, label="Theme")
+    note = forms.CharField(required=False, label="Note (archiving)", max_length=2000)
+
+    def __init__(self, *args, gaps: QuerySet[Gap], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gaps"].queryset = gaps
+        self.fields["gaps"].error_messages["required"] = "Tick at least one gap."
+        self.fields["causing_role"].widget.attrs["data-searchable"] = ""
+        self.fields["theme"].widget.attrs["data-searchable"] = ""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = data.get("action")
+        if action == BulkAction.REATTRIBUTE and not data.get("causing_role"):
+            self.add_error("causing_role", "Choose the role the gaps are re-attributed to.")
+        if action == BulkAction.ADD_THEME and not data.get("theme"):
+            self.add_error("theme", "Choose the theme to add.")
+        return data

@@ -1,0 +1,30 @@
+"""A person's saved gap-list views: a name and the filters' query string."""
+
+from django.conf import settings
+from django.db import models
+
+
+class SavedGapView(models.Model):
+    """Filters someone applies often ("overdue in my team"), one click away on the gap lists."""
+
+    class Page(models.TextChoices):
+        ALL = "list", "Gaps"
+        MINE = "mine", "Gaps my roles caused"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_gap_views"
+    )
+    name = models.CharField(max_length=80)
+    page = models.CharField(max_length=8, choices=Page.choices, default=Page.ALL)
+    # The list's query string without the page number, e.g. "status=open&team=3".
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page", "name"], name="saved_gap_view_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

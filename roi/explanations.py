@@ -1,0 +1,208 @@
+"""Figures explained in plain business language, for the pages (the API keeps the formulas).
+
+Each figure's ``formula`` is the precise, API-facing text; people read a sentence instead, and
+its inputs under names they know, money with its currency, dates as dates. The investment's
+explanation lists each period of the programme's running cost, so the parts add up to the
+total shown.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from . import calculations as calc
+
+# The precise formula (as calculations/figures/selectors write it) → what it means.
+SENTENCES = {
+    "max(0, baseline_rate − post_rate) × months_after × unit_cost": (
+        "How often customers met the gap each month before it was closed, minus how often "
+        "each month since (never below zero), times the months since closing, times what one "
+        "occurrence costs."
+    ),
+    "expected_monthly_occurrences × min(days_since_prevented, horizon_days) ÷ 30 × unit_cost": (
+        "How often customers would have met the gap each month, times the months since it was "
+        "prevented (at most the estimate horizon), times what one occurrence costs."
+    ),
+}
+# Formulas recognised by how they start (the totals and the period figures).
+LEADS = (
+    (
+        "Σ over closed gaps of",
+        "Added up over the closed gaps: for each, how often customers met it each month before "
+        "closing minus how often since, times the months since closing, times what one "
+        "occurrence costs.",
+    ),
+    (
+        "Σ over prevented gaps of",
+        "Added up over the prevented gaps: for each, how often customers would have met it each "
+        "month, times the months since it was prevented (at most the estimate horizon), times "
+        "what one occurrence costs.",
+    ),
+    (
+        "remedy costs of gaps closed or prevented",
+        "What fixing and preventing gaps cost (the remedy costs the causing roles recorded), "
+        "plus the programme's running cost for each month since it started.",
+    ),
+    (
+        "(measured_savings + estimated_savings − investment)",
+        "Measured plus estimated savings, minus the investment, as a share of the investment. "
+        "Not defined while nothing has been invested.",
+    ),
+    (
+        "(measured_savings − investment)",
+        "Measured savings alone, minus the investment, as a share of the investment. Not "
+        "defined while nothing has been invested.",
+    ),
+    (
+        "Σ occurrences before T",
+        "Every time a customer met a gap, times what one occurrence costs (to serve, plus the "
+        "revenue put at risk) under the cost model of that day.",
+    ),
+    (
+        "Σ of the daily increments of closed gaps'",
+        "The measured savings of closed gaps that accrued during the months shown.",
+    ),
+    (
+        "Σ of the daily increments of prevented gaps'",
+        "The estimated savings of prevented gaps that accrued during the months shown.",
+    ),
+    (
+        "occurrences in the period",
+        "Every time a customer met a gap in the months shown, times what one occurrence costs.",
+    ),
+    (
+        "Σ remedy_cost",
+        "What fixing or preventing the gaps closed or prevented in the months shown cost.",
+    ),
+    (
+        "Σ over open gaps of",
+        "For each gap still open: how often customers met it in the last 30 days, times what "
+        "one occurrence costs; added up.",
+    ),
+    ("gaps closed from the quarter", "Gaps closed since the quarter began."),
+    ("gaps prevented from the quarter", "Gaps prevented since the quarter began."),
+    (
+        "median of whole days from detected_on to the day acknowledged",
+        (
+            "Half of the gaps acknowledged in the months shown were acknowledged within this many "
+            "days of being detected."
+        ),
+    ),
+    (
+        "median of whole days from detected_on to the day closed",
+        (
+            "Half of the gaps closed in the months shown were closed within this many days of "
+            "being detected."
+        ),
+    ),
+    (
+        "only closed (measured)",
+        "Only closed gaps (measured) and prevented gaps (estimated) "
+        "save money; this gap is neither.",
+    ),
+)
+
+LABELS = {
+    "as_of": "As of (start of the day, UTC)",
+    "gaps_closed": "Closed gaps counted",
+    "gaps_prevented": "Prevented gaps counted",
+    "remedy_costs": "Remedy costs",
+    "program_cost_per_month": "Programme cost per month today",
+    "program_started": "Programme started",
+    "months": "Months since the programme started",
+    "program_cost": "Programme cost so far",
+    "measured_savings": "Measured savings",
+    "estimated_savings": "Estimated savings",
+    "investment": "Investment",
+    "occurrences": "Occurrences (customers who met a gap)",
+    "closed_at": "Closed at",
+    "baseline_window_days": "Days looked at before closing",
+    "baseline_occurrences": "Occurrences in those days",
+    "baseline_rate": "Occurrences a month before closing",
+    "post_occurrences": "Occurrences since closing",
+    "months_after": "Months since closing",
+    "post_rate": "Occurrences a month since closing",
+    "unit_cost": "Cost of one occurrence",
+    "prevented_on": "Prevented on",
+    "expected_monthly_occurrences": "Expected occurrences a month",
+    "days_since_prevented": "Days since prevented",
+    "horizon_days": "Estimate horizon (days)",
+    "from": "From",
+    "to": "To",
+    "team": "Team",
+    "open_gaps": "Open gaps",
+    "quarter_from": "Quarter began",
+    "gaps": "Gaps counted",
+    "status": "Status",
+}
+MONEY = frozenset(
+    {
+        "unit_cost",
+        "remedy_costs",
+        "program_cost_per_month",
+        "program_cost",
+        "measured_savings",
+        "estimated_savings",
+        "investment",
+    }
+)
+# Inputs the sentence and the periods already say; listing them again would only confuse.
+HIDDEN = frozenset({"program_periods", "program_cost_per_month", "months"})
+
+
+@dataclass(frozen=True)
+class Explanation:
+    sentence: str
+    inputs: list[tuple[str, str]]
+    periods: list[str]
+
+
+def sentence_for(formula: str) -> str:
+    if formula in SENTENCES:
+        return SENTENCES[formula]
+    for lead, sentence in LEADS:
+        if formula.startswith(lead):
+            return sentence
+    return formula
+
+
+def _day(text: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if len(text) == 10:
+        return f"{moment.day} {moment:%B %Y}"
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
+
+
+def shown(name: str, value, currency: str) -> str:
+    """An input as people read it: money with its currency, dates as dates, numbers rounded."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal | int) and name in MONEY:
+        return f"{currency} {calc.cents(Decimal(value)):,.2f}".strip()
+    if isinstance(value, Decimal):
+        return f"{value.quantize(Decimal('0.01')):,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    if isinstance(value, str) and value[:4].isdigit() and value[4:5] == "-":
+        return _day(value)
+    return str(value)
+
+
+def explain(figure: calc.Figure, currency: str) -> Explanation:
+    """The figure's sentence, its inputs by name, and (investment) each programme period."""
+    inputs = [
+        (LABELS.get(name, name.replace("_", " ").capitalize()), shown(name, value, currency))
+        for name, value in figure.inputs.items()
+        if name not in HIDDEN
+    ]
+    periods = [
+        f"{_day(p['from'])} up to {_day(p['until'])}: {currency} {Decimal(p['per_month']):,.2f} "
+        f"a month × {p['months']} months = {currency} {Decimal(p['cost']):,.2f}"
+        for p in figure.inputs.get("program_periods", ())
+    ]
+    return Explanation(sentence_for(figure.formula), inputs, periods)
