@@ -30,10 +30,13 @@ from .forms import (
     add_service_errors,
 )
 from .models import Gap
+from .org_choices import use_cached_choices
 
 PAGE_SIZE = 25
 # Filters always in view; the others fold under "More filters".
 PRIMARY_FILTERS = ("q", "status", "category", "team", "causing_role", "severity", "overdue")
+# Filters offering the organisation's teams, roles, touchpoints and themes (cached choices).
+ORGANISATION_FILTERS = ("team", "causing_role", "touchpoint", "theme")
 # Sortable columns of the list: (column heading, ordering name of GapFilterSet).
 SORTS = (
     ("Title", "title"),
@@ -72,7 +75,9 @@ def cx_team_only(view: Callable) -> Callable:
 
 
 def _filtered(request: HttpRequest, queryset) -> GapFilterSet:
-    return GapFilterSet(request.GET or None, queryset=selectors.with_lateness(queryset))
+    filterset = GapFilterSet(request.GET or None, queryset=selectors.with_lateness(queryset))
+    use_cached_choices(filterset.form, ORGANISATION_FILTERS)
+    return filterset
 
 
 def _list_context(request: HttpRequest, filterset: GapFilterSet) -> dict:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from gaps.models import ApiToken, Gap, Occurrence, Team
@@ -29,6 +29,7 @@ from .models import (
     MonthlyTeamRollup,
     RollupMeasures,
     RollupRun,
+    TeamOpenCost,
 )
 from .permissions import can_read_api
 from .services import OPEN_STATUSES
@@ -245,9 +246,11 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
     period = sum(by_month.values(), Totals())
     quarter = _totals(row for row in rows if row.month >= quarter_from)
 
-    open_cost = snapshots.filter(status__in=OPEN_STATUSES).aggregate(
-        total=Sum("monthly_cost"), gaps=Count("pk")
-    )
+    # One row per team, written with the snapshots: never a sum over every open gap's row.
+    open_costs = TeamOpenCost.objects.all()
+    if team is not None:
+        open_costs = open_costs.filter(team=team)
+    open_cost = open_costs.aggregate(total=Sum("monthly_cost"), gaps=Coalesce(Sum("open_gaps"), 0))
     board.top_open = top_snapshots(snapshots, "status", OPEN_STATUSES, "monthly_cost")
     board.top_savers = top_snapshots(
         snapshots, "savings_kind", ("measured", "estimated"), "savings"
