@@ -4,6 +4,10 @@ Each list is read at two data sizes with the exact same number of queries; a cac
 saves the count query on the next request and is counted again after a gap is written.
 """
 
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -204,3 +208,44 @@ def test_filter_choices_follow_renames_and_new_rows(client, cx_user):
     page = client.get(reverse("gaps:list")).content.decode()
     assert f'<option value="{team.pk}">Renamed team</option>' in page
     assert f'<option value="{role.pk}">Renamed billing lead (Renamed team)</option>' in page
+
+
+def test_api_list_representation_is_drfs_own(cx_user):
+    """The list reads columns directly (``ColumnsFirstMixin``) from leaner rows: each item is
+    what DRF's own ``to_representation`` answers for the fully loaded gap, to the character."""
+    from rest_framework import serializers
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from gaps import selectors
+    from gaps.api.serializers import GapSerializer
+
+    gaps = _gaps(6, themes=[ThemeFactory(), ThemeFactory()])
+    moment = datetime(2025, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+    Gap.objects.filter(pk=gaps[0].pk).update(
+        remedy_owner=UserFactory(),
+        created_by=cx_user,
+        cost_to_serve=Decimal("12.5"),
+        revenue_at_risk=Decimal("0.07"),
+        remedy_cost=Decimal("1000"),
+        expected_monthly_occurrences=Decimal("3.25"),
+        remedy_due_on=date(2026, 1, 2),
+        acknowledged_at=moment,
+        recurring=True,
+        recurring_since=moment,
+        touchpoint=None,
+    )
+    body = client_for(cx_user).get(API + "?page_size=50").json()
+    assert len(body["results"]) == 6
+    request = Request(APIRequestFactory().get(API))
+    request.user = cx_user
+    serializer = GapSerializer(context={"request": request})
+    for item in body["results"]:
+        gap = selectors.gaps_for_user(cx_user).get(pk=item["id"])
+        stock = serializers.ModelSerializer.to_representation(serializer, gap)
+        assert item == json.loads(JSONRenderer().render(stock))
+    filled = next(item for item in body["results"] if item["id"] == gaps[0].pk)
+    assert filled["remedy_owner"]
+    assert filled["cost_to_serve"] == "12.50"
+    assert filled["acknowledged_at"].startswith("2025-03-04")
