@@ -249,3 +249,23 @@ def test_api_list_representation_is_drfs_own(cx_user):
     assert filled["remedy_owner"]
     assert filled["cost_to_serve"] == "12.50"
     assert filled["acknowledged_at"].startswith("2025-03-04")
+
+
+def test_compact_select_writes_the_options_djangos_templates_write():
+    """The filter form's ``<select multiple>``, one string per option: what Django's own
+    option templates render (blank between tags aside; groups flattened)."""
+    import re
+
+    from django import forms
+
+    from gaps.filtersets import CompactSelectMultiple
+
+    choices = [(1, "Billing & invoices"), (2, "<script>"), ("Group", [(3, 'Ops "team"')])]
+    attrs = {"class": "filter", "data-x": "a<b"}
+    compact = CompactSelectMultiple(choices=choices, attrs=attrs)
+    stock = forms.SelectMultiple(choices=choices, attrs=attrs)
+    rendered = compact.render("role", [2, "3"], attrs={"id": "id_role"})
+    expected = stock.render("role", [2, "3"], attrs={"id": "id_role"})
+    expected = re.sub(r"</?optgroup[^>]*>", "", re.sub(r">\s+<", "><", expected.strip()))
+    assert rendered == expected
+    assert '<option value="2" selected>&lt;script&gt;</option>' in rendered
