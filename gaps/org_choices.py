@@ -13,6 +13,7 @@ unseen. A lost generation key (cache flushed or evicted) is replaced by a new ra
 entries cached under the old one are never read again.
 """
 
+import time
 import uuid
 
 from django import forms
@@ -52,16 +53,44 @@ def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
     """
     generation = org_generation()
     database = _database()
-    for name in names:
-        field = form.fields.get(name)
-        if not isinstance(field, forms.ModelChoiceField):
-            continue
-        key = CHOICES_KEY.format(
+    fields = {
+        CHOICES_KEY.format(
             database=database, generation=generation, form=type(form).__qualname__, name=name
-        )
-        choices = cache.get(key)
-        if choices is None:
-            choices = [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
-            cache.set(key, choices, ORG_CHOICES_TTL)
+        ): field
+        for name in names
+        if isinstance(field := form.fields.get(name), forms.ModelChoiceField)
+    }
+    for key, choices in _choices(fields).items():
         # Plain pairs, past django-filter's setter (which would wrap them in a model iterator).
-        forms.ChoiceField.choices.fset(field, choices)
+        forms.ChoiceField.choices.fset(fields[key], choices)
+
+
+# This process's copy of the entries last read from the cache, with when they were read: the
+# generation is still asked of the shared cache on every request, the lists (hundreds of
+# pairs) are not unpickled again while it stands and the entry is younger than the TTL.
+_read: dict[str, tuple[float, list]] = {}
+
+
+def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
+    """The choices under each key: this process's copy, else the shared cache (one round trip
+    for all), else the fields' querysets (then stored in the cache)."""
+    now = time.monotonic()
+    found = {
+        key: entry[1]
+        for key in fields
+        if (entry := _read.get(key)) is not None and now - entry[0] < ORG_CHOICES_TTL
+    }
+    missing = [key for key in fields if key not in found]
+    if missing:
+        shared = cache.get_many(missing)
+        for key in missing:
+            choices = shared.get(key)
+            if choices is None:
+                field = fields[key]
+                choices = [(obj.pk, field.label_from_instance(obj)) for obj in field.queryset]
+                cache.set(key, choices, ORG_CHOICES_TTL)
+            found[key] = choices
+        if len(_read) > 64:  # old generations' entries are never asked for again
+            _read.clear()
+        _read.update((key, (now, found[key])) for key in missing)
+    return found
