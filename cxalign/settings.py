@@ -218,6 +218,7 @@ AUDITLOG_NOT_TRACKED = (
     "roi.gapsnapshot",
     "roi.rolluprun",
     "roi.dailyteamrollup",
+    "roi.teamopencost",
     # Task hand-off bookkeeping: the change it carries is logged where it was made.
     "outbox.outboxmessage",
 )
