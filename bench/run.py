@@ -57,9 +57,10 @@ GROUP BY 1, 2, 3, 4
 class Figures:
     """Collects figures, prints each as a JSON line, and keeps ``bench/results.json`` current."""
 
-    def __init__(self, meta: dict):
+    def __init__(self, meta: dict, results: Path | None = RESULTS):
         self.meta = meta
         self.items: list[dict] = []
+        self.results = results  # None: printed only (the other bench scripts)
 
     def add(self, name: str, value, unit: str, note: str | None = None, **extra) -> None:
         item = {"name": name, "value": value, "unit": unit}
@@ -68,9 +69,10 @@ class Figures:
         item.update(extra)
         self.items.append(item)
         print(json.dumps(item, default=str), flush=True)
-        RESULTS.write_text(
-            json.dumps({"meta": self.meta, "figures": self.items}, indent=2, default=str) + "\n"
-        )
+        if self.results is not None:
+            self.results.write_text(
+                json.dumps({"meta": self.meta, "figures": self.items}, indent=2, default=str) + "\n"
+            )
 
     def value(self, name: str):
         return next((i["value"] for i in self.items if i["name"] == name), None)

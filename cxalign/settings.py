@@ -275,6 +275,7 @@ AUDITLOG_NOT_TRACKED = (
     "roi.gapsnapshot",
     "roi.rolluprun",
     "roi.dailyteamrollup",
+    "roi.teamopencost",
     # Task hand-off bookkeeping: the change it carries is logged where it was made.
     "outbox.outboxmessage",
     # Append-only records the system writes: the delivery log and replayable API answers.

@@ -20,3 +20,14 @@ class GapsConfig(AppConfig):
         from cxalign.auth import stamp_session_on_sign_in
 
         user_logged_in.connect(stamp_session_on_sign_in, dispatch_uid="cxalign-session-stamp")
+
+        # Filter forms cache the organisation's choices until one of these rows changes.
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Role, Team, Theme, Touchpoint
+        from .org_choices import org_changed
+
+        for model in (Team, Role, Touchpoint, Theme):
+            for signal in (post_save, post_delete):
+                uid = f"org-choices-{model.__name__}"
+                signal.connect(org_changed, sender=model, dispatch_uid=uid)

@@ -24,12 +24,8 @@ YES_NO_FILTERS = {
 class RoleSelectMultiple(CompactSelectMultiple):
     """Roles as options that name their team (``data-team``), for the team → role narrowing."""
 
-    def option_attrs(self, option: dict) -> dict:
-        attrs = super().option_attrs(option)
-        instance = getattr(option["value"], "instance", None)
-        if instance is not None:
-            attrs = {**attrs, "data-team": str(instance.team_id)}
-        return attrs
+    def instance_attrs(self, obj: Role) -> dict[str, str]:
+        return {"data-team": str(obj.team_id)}
 
 
 def dress_filter_form(form: forms.Form, *, roles: QuerySet[Role] | None = None) -> None:

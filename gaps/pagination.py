@@ -106,11 +106,13 @@ class DeferredJoinPaginator(Paginator):
         *,
         rows: QuerySet,
         count_rows: Callable[[], int],
+        ids_version: Callable[[], str] | None = None,
         **kw,
     ):
         super().__init__(with_unique_order(object_list), per_page, **kw)
         self._rows = rows
         self._count_rows = count_rows
+        self._ids_version = ids_version
 
     @cached_property
     def count(self) -> int:
@@ -122,7 +124,9 @@ class DeferredJoinPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(page_rows(self.object_list, self._rows, bottom, top), number, self)
+        version = self._ids_version() if self._ids_version is not None else None
+        rows = page_rows(self.object_list, self._rows, bottom, top, version=version)
+        return self._get_page(rows, number, self)
 
 
 def with_unique_order(queryset: QuerySet) -> QuerySet:
@@ -135,16 +139,26 @@ def with_unique_order(queryset: QuerySet) -> QuerySet:
     return queryset.order_by(*ordering)
 
 
-def page_rows(queryset: QuerySet, rows: QuerySet, bottom: int, top: int) -> list[Model]:
+def page_rows(
+    queryset: QuerySet, rows: QuerySet, bottom: int, top: int, *, version: str | None = None
+) -> list[Model]:
     """Rows ``bottom``..``top`` of the ordered ``queryset``, loaded through ``rows``.
 
     Two queries whatever the depth: the page's ids (``SELECT id … ORDER BY … LIMIT OFFSET``,
     which PostgreSQL answers from an index where one matches the filters and order), then
     those rows by primary key with their joins and prefetches, put back in the ids' order.
+    With a ``version`` the ids are kept in the cache like a count (``cached_read``): for lists
+    whose order is costly to compute (ranked search: every match ranked, then sorted), the
+    same page asked again costs the rows' query only. The rows themselves are always read
+    fresh.
     """
     if top <= bottom:
         return []
-    ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+    page_ids = queryset.values_list("pk", flat=True)[bottom:top]
+    if version is None:
+        ids = list(page_ids)
+    else:
+        ids = cached_read(page_ids, lambda: list(page_ids), version=version)
     if not ids:
         return []
     by_id = {row.pk: row for row in rows.filter(pk__in=ids).order_by()}

@@ -29,6 +29,22 @@ def gaps_for_user(user: User | AnonymousUser) -> QuerySet[Gap]:
     ).prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
 
 
+def gaps_for_api(user: User | AnonymousUser) -> QuerySet[Gap]:
+    """``gaps_for_user`` loaded with what the API's representation of a gap reads, no more.
+
+    The API names the role, team and touchpoint by id (columns of the gap row itself) and the
+    people by username, so a page of 50 gaps joins only the two user rows, reading their
+    usernames: a third of the model instances the pages' rows need (role, teams, touchpoint).
+    """
+    gap_columns = [field.attname for field in Gap._meta.concrete_fields]
+    return (
+        gaps_for_user(user)
+        .select_related(None)
+        .select_related("remedy_owner", "created_by")
+        .only(*gap_columns, "remedy_owner__username", "created_by__username")
+    )
+
+
 def gaps_caused_by_roles_of(user: User | AnonymousUser) -> QuerySet[Gap]:
     """The gaps attributed to roles the person owns ("Gaps my roles caused")."""
     return gaps_for_user(user).filter(causing_role_id__in=permissions.owned_role_ids(user))

@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,10 +36,13 @@ from .forms import (
 )
 from .list_page import BulkActionForm, dress_filter_form, status_chips
 from .models import Gap, GapComment, Role, SavedGapView
+from .org_choices import use_cached_choices
 
 PAGE_SIZE = 25
 # Filters always in view; the others fold under "More filters".
 PRIMARY_FILTERS = ("q", "status", "category", "team", "causing_role", "severity", "overdue")
+# Filters offering the organisation's teams, roles, touchpoints and themes (cached choices).
+ORGANISATION_FILTERS = ("team", "causing_role", "touchpoint", "theme")
 # Sortable columns of the list: (column heading, ordering name of GapFilterSet).
 SORTS = (
     ("Title", "title"),
@@ -76,8 +80,18 @@ def cx_team_only(view: Callable) -> Callable:
     return wrapped
 
 
-def _filtered(request: HttpRequest, queryset) -> GapFilterSet:
-    return GapFilterSet(request.GET or None, queryset=selectors.with_lateness(queryset))
+def _filtered(
+    request: HttpRequest, queryset, *, page: bool = True, roles: QuerySet[Role] | None = None
+) -> GapFilterSet:
+    """The list's filters; for a ``page``, its form dressed for people (``roles``: an owner's
+    list offers only theirs) with the organisation's choices from the cache."""
+    filterset = GapFilterSet(request.GET or None, queryset=selectors.with_lateness(queryset))
+    if page:
+        dress_filter_form(filterset.form, roles=roles)
+        # An owner's teams and roles are theirs alone (and few): only the shared lists cached.
+        shared = ORGANISATION_FILTERS if roles is None else ("touchpoint", "theme")
+        use_cached_choices(filterset.form, shared)
+    return filterset
 
 
 def _list_context(request: HttpRequest, filterset: GapFilterSet, *, page_name: str) -> dict:
@@ -127,11 +141,11 @@ def _render_list(request: HttpRequest, template: str, context: dict) -> HttpResp
 def gap_list(request: HttpRequest) -> HttpResponse:
     """Every gap the person may see, filtered, sorted and paged."""
     filterset = _filtered(request, selectors.gaps_for_user(request.user))
-    dress_filter_form(filterset.form)
     context = _list_context(request, filterset, page_name=SavedGapView.Page.ALL)
     context["can_log"] = permissions.is_cx_team(request.user)
     if context["can_log"]:
         context["bulk_form"] = BulkActionForm(gaps=Gap.objects.none(), auto_id="bulk_%s")
+        use_cached_choices(context["bulk_form"], ("causing_role", "theme"))
     return _render_list(request, "gaps/list.html", context)
 
 
@@ -140,7 +154,7 @@ def gap_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadR
     """The list as CSV, with the same filters (and the import's columns); ``mine=1``: my roles'."""
     mine = request.GET.get("mine") == "1"
     scope = selectors.gaps_caused_by_roles_of if mine else selectors.gaps_for_user
-    filterset = _filtered(request, scope(request.user))
+    filterset = _filtered(request, scope(request.user), page=False)
     if filterset.is_bound and not filterset.is_valid():
         # An export the filters do not describe would be worse than none: say what is wrong.
         problems = "; ".join(
@@ -159,10 +173,11 @@ def gap_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadR
 @login_required
 def my_gaps(request: HttpRequest) -> HttpResponse:
     """Gaps my roles caused: the role owner's worklist, with the moves they may make inline."""
-    filterset = _filtered(request, selectors.gaps_caused_by_roles_of(request.user))
     # Only the teams and roles this list can hold, not the whole organisation's.
-    dress_filter_form(
-        filterset.form, roles=Role.objects.filter(pk__in=permissions.owned_role_ids(request.user))
+    filterset = _filtered(
+        request,
+        selectors.gaps_caused_by_roles_of(request.user),
+        roles=Role.objects.filter(pk__in=permissions.owned_role_ids(request.user)),
     )
     context = _list_context(request, filterset, page_name=SavedGapView.Page.MINE)
     for gap in context["page"]:

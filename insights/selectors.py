@@ -1,5 +1,7 @@
 """Every read of the insights app, scoped per user: what is outside a user's scope is 404."""
 
+import functools
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.paginator import Page
 from django.db import connection
@@ -125,12 +127,15 @@ def insights_version() -> str:
 
 
 def insights_page(items: QuerySet, per_page: int, number, *, rows: QuerySet) -> Page:
-    """One page of an insight or feed list (``rows`` loads it by id), its count cached."""
+    """One page of an insight or feed list (``rows`` loads it by id), its count and its ids
+    cached (a ranked search sorts every match to find a page)."""
+    version = functools.cache(insights_version)  # read once per request
     paginator = DeferredJoinPaginator(
         items,
         per_page,
         rows=rows,
-        count_rows=lambda: cached_count(items, version=insights_version()),
+        count_rows=lambda: cached_count(items, version=version()),
+        ids_version=version,
     )
     return paginator.get_page(number)
 

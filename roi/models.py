@@ -232,6 +232,27 @@ class GapSnapshot(models.Model):
         return f"{self.gap_id} as of {self.as_of}"
 
 
+class TeamOpenCost(models.Model):
+    """Per team, its open gaps and their monthly cost, summed from the gap snapshots when the
+    rollup writes them (``roi.services``).
+
+    The dashboard's "open gaps cost per month" reads these few rows (one per team) instead of
+    adding up the monthly cost of every open gap's snapshot on each request, a sum that grows
+    with the gaps (tens of thousands of rows at enterprise size).
+    """
+
+    team = models.OneToOneField("gaps.Team", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    open_gaps = models.PositiveIntegerField(default=0)
+    monthly_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["team_id"]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} as of {self.as_of}"
+
+
 class RollupRun(models.Model):
     """One run of the rollup: which days it recomputed, when it finished, and how it ended.
 

@@ -1,5 +1,7 @@
 """Pagination of the API's lists: page numbers for most, a cursor for the occurrence table."""
 
+import functools
+
 from django.db.models import QuerySet
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
@@ -27,13 +29,18 @@ class DeferredJoinPagination(StandardPagination):
         self.rows = view.get_queryset() if view is not None else queryset
         return super().paginate_queryset(queryset, request, view)
 
-    def django_paginator_class(self, queryset: QuerySet, per_page: int) -> DeferredJoinPaginator:
-        return DeferredJoinPaginator(
-            queryset, per_page, rows=self.rows, count_rows=lambda: self.count_rows(queryset)
-        )
+    # Whether a page's ids are cached as the count is (lists whose order is costly: ranking).
+    cache_page_ids = False
 
-    def count_rows(self, queryset: QuerySet) -> int:
-        return cached_count(queryset, version=self.version(queryset))
+    def django_paginator_class(self, queryset: QuerySet, per_page: int) -> DeferredJoinPaginator:
+        version = functools.cache(lambda: self.version(queryset))  # read once per request
+        return DeferredJoinPaginator(
+            queryset,
+            per_page,
+            rows=self.rows,
+            count_rows=lambda: cached_count(queryset, version=version()),
+            ids_version=version if self.cache_page_ids else None,
+        )
 
     def version(self, queryset: QuerySet) -> str:
         """What the count depends on: the listed table (lists scoped by another, extend)."""

@@ -20,6 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from gaps.api.fields import IdRelatedField, SlugRefField
+from gaps.api.representation import ColumnsFirstMixin
 from gaps.comments import editable_until
 from gaps.models import (
     MAX_ID,
@@ -143,8 +144,9 @@ GAP_FIELDS = [
 GAP_MONEY = ["cost_to_serve", "revenue_at_risk", "expected_monthly_occurrences", "remedy_cost"]
 
 
-class GapSerializer(serializers.ModelSerializer):
-    """A gap as the API answers it, with the moves the requesting user may make."""
+class GapSerializer(ColumnsFirstMixin, serializers.ModelSerializer):
+    """A gap as the API answers it, with the moves the requesting user may make (columns read
+    directly: ``ColumnsFirstMixin``, the same output as DRF's own path)."""
 
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     remedy_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)

@@ -8,7 +8,10 @@ from .. import selectors
 
 
 class InsightsPagination(DeferredJoinPagination):
-    """Counts cached under the insight and feed tables' version (``insights_version``)."""
+    """Counts and page ids cached under the insight and feed tables' version
+    (``insights_version``): a ranked search sorts every match by rank to find a page."""
+
+    cache_page_ids = True
 
     def version(self, queryset: QuerySet) -> str:
         return selectors.insights_version()

@@ -1,6 +1,7 @@
 """ROI pages: filled from rollups only, constant queries, filters, recognition and CX Day."""
 
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 
 from roi import calculations as calc
 from roi import selectors, services
-from roi.models import CostModel
-from tests.factories import GapFactory
+from roi.models import CostModel, GapSnapshot, MonthlyTeamRollup
+from roi.services import OPEN_STATUSES
+from tests.factories import GapFactory, OccurrenceFactory
 
-from .conftest import TODAY
+from .conftest import T0, TODAY
 from .test_api import grow
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +286,34 @@ def test_investment_explanation_adds_up(exec_client, rolled):
     page = response.content.decode()
     assert "Remedy costs" in page
     assert "program_cost_per_month 300" not in page
+
+
+def test_dashboard_open_cost_and_medians_equal_the_rows_behind_them(rolled):
+    """The open gaps' monthly cost is read from the per-team rows the rollup writes with the
+    snapshots, the medians from the monthly histograms summed in the database: each equals
+    the snapshots and monthly rows it stands for, for all teams and for one."""
+    billing_gap = GapFactory(
+        causing_role=rolled["invoicing"],
+        status="acknowledged",
+        detected_on=TODAY.replace(day=1) - timedelta(days=50),
+        acknowledged_at=T0 - timedelta(days=47),
+    )
+    for day in range(5):
+        OccurrenceFactory(gap=billing_gap, occurred_at=T0 - timedelta(days=day + 1))
+    services.rollup_since(since=services.first_data_day(), today=TODAY)
+    for team in (None, rolled["billing"], rolled["logistics"]):
+        board = selectors.dashboard(team=team)
+        snapshots = GapSnapshot.objects.filter(status__in=OPEN_STATUSES)
+        months = MonthlyTeamRollup.objects.filter(month__range=(board.start, board.end))
+        if team is not None:
+            snapshots, months = snapshots.filter(team=team), months.filter(team=team)
+        open_cost = board.period["open_monthly_cost"]
+        assert open_cost.amount == sum(s.monthly_cost for s in snapshots)
+        assert open_cost.inputs["open_gaps"] == snapshots.count() > 0
+        acknowledge, close = Counter(), Counter()
+        for row in months:
+            acknowledge.update(row.acknowledge_days)
+            close.update(row.close_days)
+        assert sum(acknowledge.values()) > 0 or team == rolled["logistics"]
+        assert board.period["median_acknowledge"].amount == selectors.median_of(acknowledge)
+        assert board.period["median_close"].amount == selectors.median_of(close)

@@ -1,0 +1,105 @@
+"""The organisation's choices (teams, roles, touchpoints, themes) of filter forms, cached.
+
+At enterprise size the gap list's filter form offers 400 roles with their teams, 60
+touchpoints, 40 teams and the themes: building those model instances on every request cost
+more than all of the page's SQL (about a thousand ``Model.__init__`` per request). The
+``(id, label)`` pairs are kept in the cache instead, under a *generation* of the organisation
+tables that every ``save()`` or ``delete()`` of a team, role, touchpoint or theme replaces
+(``org_changed``, connected in ``gaps.apps``), so the next request reads them again.
+
+Writes that bypass ``save()`` (``QuerySet.update``, raw SQL) do not move the generation; the
+entries expire after ``ORG_CHOICES_TTL`` seconds, which bounds how long such a change can go
+unseen. A lost generation key (cache flushed or evicted) is replaced by a new random one, so
+entries cached under the old one are never read again.
+"""
+
+import time
+import uuid
+
+from django import forms
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
+
+ORG_CHOICES_TTL = 600
+GENERATION_KEY = "cxalign:org:generation:{database}"
+CHOICES_KEY = "cxalign:org:choices:{database}:{generation}:{form}:{name}"
+
+
+def _database() -> str:
+    return str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
+
+
+def org_generation() -> str:
+    """The organisation tables' current generation (a new one if the cache has none)."""
+    key = GENERATION_KEY.format(database=_database())
+    generation = cache.get(key)
+    if generation is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        generation = cache.get(key) or "uncached"
+    return generation
+
+
+def org_changed(**kwargs) -> None:
+    """Signal receiver: a team, role, touchpoint or theme was saved or deleted."""
+    cache.set(GENERATION_KEY.format(database=_database()), uuid.uuid4().hex, None)
+
+
+def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
+    """Give the model choice fields ``names`` of ``form`` cached ``(id, label)`` choices.
+
+    Call it once the form is dressed (labels and widgets as the page shows them): the cache
+    holds each option's label and its widget's extra attributes (``instance_attrs``).
+
+    Labels are the fields' own (``label_from_instance``) in their querysets' order, so the
+    rendered options are what the querysets would give. Validation is untouched: a submitted
+    id is still looked up through the field's queryset.
+    """
+    generation = org_generation()
+    database = _database()
+    fields = {
+        CHOICES_KEY.format(
+            database=database, generation=generation, form=type(form).__qualname__, name=name
+        ): field
+        for name in names
+        if isinstance(field := form.fields.get(name), forms.ModelChoiceField)
+    }
+    for key, choices in _choices(fields).items():
+        field = fields[key]
+        # Plain pairs, past django-filter's setter (which would wrap them in a model iterator).
+        forms.ChoiceField.choices.fset(field, [(pk, label) for pk, label, _extra in choices])
+        if any(extra for _pk, _label, extra in choices):
+            field.widget.option_extra = {str(pk): extra for pk, _label, extra in choices if extra}
+
+
+# This process's copy of the entries last read from the cache, with when they were read: the
+# generation is still asked of the shared cache on every request, the lists (hundreds of
+# pairs) are not unpickled again while it stands and the entry is younger than the TTL.
+_read: dict[str, tuple[float, list]] = {}
+
+
+def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
+    """The choices under each key: this process's copy, else the shared cache (one round trip
+    for all), else the fields' querysets (then stored in the cache)."""
+    now = time.monotonic()
+    found = {
+        key: entry[1]
+        for key in fields
+        if (entry := _read.get(key)) is not None and now - entry[0] < ORG_CHOICES_TTL
+    }
+    missing = [key for key in fields if key not in found]
+    if missing:
+        shared = cache.get_many(missing)
+        for key in missing:
+            choices = shared.get(key)
+            if choices is None:
+                field = fields[key]
+                extra = getattr(field.widget, "instance_attrs", lambda obj: None)
+                choices = [
+                    (obj.pk, field.label_from_instance(obj), extra(obj)) for obj in field.queryset
+                ]
+                cache.set(key, choices, ORG_CHOICES_TTL)
+            found[key] = choices
+        if len(_read) > 64:  # old generations' entries are never asked for again
+            _read.clear()
+        _read.update((key, (now, found[key])) for key in missing)
+    return found
