@@ -346,3 +346,19 @@ def test_each_team_and_theme_keeps_its_own_ten_worst_open_gaps(org):
     assert len(top[(org.billing.pk, refunds.pk)]) == 10
     assert {g.pk for g in top[(org.billing.pk, refunds.pk)]} <= {g.pk for g in billing}
     assert top[(org.logistics.pk, refunds.pk)] == [mild]
+
+
+def test_managers_of_teams_causing_no_linked_gap_read_their_own_team(org, make_insight):
+    GapFactory(title="Billing's", causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    GapFactory(title="Logistics'", causing_role=org.dispatcher, themes=[org.invoice_clarity])
+    insight = make_insight(themes=[org.invoice_clarity])  # no linked gap
+    context = TailoringContext.load(insight, TODAY)
+    billing = tailoring.tailored_text(context, level="manager", team=org.billing)
+    logistics = tailoring.tailored_text(context, level="manager", team=org.logistics)
+    assert "- Billing's (" in billing
+    assert "- Logistics' (" in logistics
+    assert "Logistics'" not in billing
+
+
+def test_a_trend_without_currency_shows_the_amount_alone():
+    assert trend_text(Decimal(201), Decimal(200)) == "up 1 % on the month before (200.00)"
