@@ -26,3 +26,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ these answer JSON; elsewhere Django's own pages (cxalign/api_errors.py).
+handler400 = "cxalign.api_errors.bad_request"
+handler404 = "cxalign.api_errors.page_not_found"
+handler500 = "cxalign.api_errors.server_error"
