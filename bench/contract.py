@@ -40,7 +40,9 @@ CHECKS = [
     "response_headers_conformance",
     "negative_data_rejection",
 ]
-PHASES = ["examples", "coverage", "fuzzing", "stateful"]
+# The coverage phase (every boundary of every parameter) took over nine minutes on its own on
+# two busy cores; the ≥ 50 generated cases per operation come from fuzzing.
+PHASES = ["examples", "fuzzing", "stateful"]
 CONTRACT_USER = "contract"
 
 # Run inside ``manage.py shell``: a user in every group who owns a few roles (so that feeds,
@@ -74,7 +76,8 @@ def main() -> int:
     args = parser.parse_args()
 
     db_url = scratch_url("contract")
-    env = app_environment(db_url, redis_url="", CELERY_TASK_ALWAYS_EAGER="1")
+    # LOG_LEVEL: every refused request would log a warning line; the report says what failed.
+    env = app_environment(db_url, redis_url="", CELERY_TASK_ALWAYS_EAGER="1", LOG_LEVEL="ERROR")
     started = time.monotonic()
     if not (args.keep and database_exists(db_url)):
         log(f"fresh database {db_url.rsplit('/', 1)[-1]}: migrate, seed the demo")

@@ -86,8 +86,11 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code, response in self._error_responses().items():
+            documented = self._get_response_for_code(response, code, direction=direction)
             if code not in responses:
-                responses[code] = self._get_response_for_code(response, code, direction=direction)
+                responses[code] = documented
+            elif "content" not in responses[code]:  # a view's own words, without the body
+                responses[code]["content"] = documented["content"]
             if code in ("429", "503"):
                 responses[code].setdefault("headers", {}).update(RETRY_AFTER)
         return dict(sorted(responses.items()))
