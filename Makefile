@@ -14,7 +14,7 @@ USERS ?= 50
 DURATION ?= 60
 LOAD_ARGS ?=
 
-.PHONY: install run test lint format worker beat clean bench load topology
+.PHONY: install run test lint format worker beat clean bench load topology schemathesis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ bench: install
 # Locust, headless: USERS concurrent users for DURATION seconds; fails if any request errored.
 load: install
 	$(BIN)/python bench/load.py --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
+
+# The live API (gunicorn, DEBUG off, PostgreSQL from DATABASE_URL) checked against its own
+# schema by schemathesis: examples, fuzzing and stateful phases; any failure fails the target.
+SCHEMATHESIS_ARGS ?=
+schemathesis: install
+	$(BIN)/python bench/contract.py $(SCHEMATHESIS_ARGS)
 
 # docker-compose.yml's services as processes here, and a smoke journey through them.
 topology: install
