@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from gaps.api.exceptions import RETRY_AFTER_SECONDS
+from gaps.api.filters import QUERY_TEXT_MAX, QUERY_VALUES_MAX
 
 # A body of {"detail": "…"}: what DRF answers for 401, 403, 404, 405, 413, 415, 429 and 503.
 ERROR_DETAIL = {
@@ -94,6 +95,18 @@ class ApiAutoSchema(AutoSchema):
             if code in ("429", "503"):
                 responses[code].setdefault("headers", {}).update(RETRY_AFTER)
         return dict(sorted(responses.items()))
+
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        """Filters with the bounds ``gaps.api.filters.StrictFilterBackend`` enforces."""
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "array":
+                schema.setdefault("maxItems", QUERY_VALUES_MAX)
+                schema = schema.get("items", {})
+            if schema.get("type") == "string" and "enum" not in schema:
+                schema.setdefault("maxLength", QUERY_TEXT_MAX)
+        return parameters
 
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         errors = dict(ALWAYS)

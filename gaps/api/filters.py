@@ -15,6 +15,10 @@ from rest_framework.request import Request
 
 BLANK = "Give a value, or leave the parameter out."
 UNREADABLE = "Not a valid value."
+# Bounds of every filter value (documented in the schema, cxalign/api_schema.py): request
+# lines stay well within what the web server reads.
+QUERY_TEXT_MAX = 200
+QUERY_VALUES_MAX = 50
 
 
 def unread_values(filterset: django_filters.FilterSet, params) -> dict[str, list[str]]:
@@ -34,6 +38,20 @@ def unread_values(filterset: django_filters.FilterSet, params) -> dict[str, list
     return refused
 
 
+def oversized_values(filterset: django_filters.FilterSet, params) -> dict[str, list[str]]:
+    """Filter parameters given too many times or with a value too long."""
+    refused: dict[str, list[str]] = {}
+    for param in params:
+        if param not in filterset.filters and param.rsplit("_", 1)[0] not in filterset.filters:
+            continue
+        values = params.getlist(param)
+        if len(values) > QUERY_VALUES_MAX:
+            refused[param] = [f"At most {QUERY_VALUES_MAX} values."]
+        elif any(len(value) > QUERY_TEXT_MAX for value in values):
+            refused[param] = [f"At most {QUERY_TEXT_MAX} characters."]
+    return refused
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """``DjangoFilterBackend`` whose filters all either apply or answer 400."""
 
@@ -41,6 +59,9 @@ class StrictFilterBackend(DjangoFilterBackend):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
+        oversized = oversized_values(filterset, request.query_params)
+        if oversized:
+            raise ValidationError(oversized)
         if not filterset.is_valid():
             raise utils.translate_validation(filterset.errors)
         refused = unread_values(filterset, request.query_params)
