@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -53,32 +54,37 @@ RETRY_AFTER = {
 WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
-def _error(description: str, schema: dict[str, Any]) -> OpenApiResponse:
-    return OpenApiResponse(response=schema, description=description)
+# Named components, so that a generated client has one type per error body.
+ERROR_BODIES = {"ErrorDetail": ERROR_DETAIL, "FieldErrors": FIELD_ERRORS}
+
+
+def _error(description: str, body: str) -> OpenApiResponse:
+    """A documented error: its description and the name of its body's component."""
+    return OpenApiResponse(response=body, description=description)
 
 
 BODY_ERRORS = {
-    "400": _error("Invalid input: messages per field.", FIELD_ERRORS),
+    "400": _error("Invalid input: messages per field.", "FieldErrors"),
     "409": _error(
         "Conflict: the object changed meanwhile, or an Idempotency-Key was reused with "
         "another body.",
-        FIELD_ERRORS,
+        "FieldErrors",
     ),
-    "413": _error("The request body is larger than the server accepts.", ERROR_DETAIL),
-    "415": _error("Unsupported Content-Type: send application/json.", ERROR_DETAIL),
+    "413": _error("The request body is larger than the server accepts.", "ErrorDetail"),
+    "415": _error("Unsupported Content-Type: send application/json.", "ErrorDetail"),
 }
 ALWAYS = {
-    "401": _error("No credentials, or a bad, expired or revoked token.", ERROR_DETAIL),
-    "403": _error("The token lacks the scope, or the user's group may not do this.", ERROR_DETAIL),
-    "429": _error("Too many requests: wait for Retry-After seconds.", ERROR_DETAIL),
+    "401": _error("No credentials, or a bad, expired or revoked token.", "ErrorDetail"),
+    "403": _error("The token lacks the scope, or the user's group may not do this.", "ErrorDetail"),
+    "429": _error("Too many requests: wait for Retry-After seconds.", "ErrorDetail"),
     "503": _error(
         f"The database connection was interrupted; retry (after about {RETRY_AFTER_SECONDS} s).",
-        ERROR_DETAIL,
+        "ErrorDetail",
     ),
 }
-QUERY_ERROR = _error("Invalid query parameter: messages per parameter.", FIELD_ERRORS)
-NOT_FOUND = _error("No such object (or outside what you may see).", ERROR_DETAIL)
-NO_PAGE = _error("No such page or cursor.", ERROR_DETAIL)
+QUERY_ERROR = _error("Invalid query parameter: messages per parameter.", "FieldErrors")
+NOT_FOUND = _error("No such object (or outside what you may see).", "ErrorDetail")
+NO_PAGE = _error("No such page or cursor.", "ErrorDetail")
 
 
 class ApiAutoSchema(AutoSchema):
@@ -87,7 +93,10 @@ class ApiAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code, response in self._error_responses().items():
-            documented = self._get_response_for_code(response, code, direction=direction)
+            body = self._component(response.response)
+            documented = self._get_response_for_code(
+                OpenApiResponse(body, description=response.description), code, direction=direction
+            )
             if code not in responses:
                 responses[code] = documented
             elif "content" not in responses[code]:  # a view's own words, without the body
@@ -107,6 +116,14 @@ class ApiAutoSchema(AutoSchema):
             if schema.get("type") == "string" and "enum" not in schema:
                 schema.setdefault("maxLength", QUERY_TEXT_MAX)
         return parameters
+
+    def _component(self, name: str) -> dict[str, Any]:
+        """The error body ``name`` registered once as a component; a reference to it."""
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, schema=ERROR_BODIES[name], object=name
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
 
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         errors = dict(ALWAYS)
