@@ -17,7 +17,7 @@ LOAD_ARGS ?=
 # Mutation testing (mutation/run.py): MUTATE_ARGS="roi/calculations.py" runs one module.
 MUTATE_ARGS ?=
 
-.PHONY: install run test lint format worker beat clean bench load topology mutate vendor vendor-check
+.PHONY: install run test lint format worker beat clean bench load topology mutate vendor vendor-check schemathesis
 
 # Front-end libraries: pinned in package.json/package-lock.json, installed from the npm registry,
 # and copied (committed) where the pages load them, so that `make run` needs Python alone.
@@ -81,6 +81,12 @@ bench: install
 # Locust, headless: USERS concurrent users for DURATION seconds; fails if any request errored.
 load: install
 	$(BIN)/python bench/load.py --users $(USERS) --duration $(DURATION) $(LOAD_ARGS)
+
+# The live API (gunicorn, DEBUG off, PostgreSQL from DATABASE_URL) checked against its own
+# schema by schemathesis: examples, fuzzing and stateful phases; any failure fails the target.
+SCHEMATHESIS_ARGS ?=
+schemathesis: install
+	$(BIN)/python bench/contract.py $(SCHEMATHESIS_ARGS)
 
 # docker-compose.yml's services as processes here, and a smoke journey through them.
 topology: install

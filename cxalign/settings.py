@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cxalign.middleware.RefuseNulBytesMiddleware",
+    "cxalign.api_errors.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -329,20 +330,20 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON with a nesting limit (a 1,000-deep body was a RecursionError, a 500), then forms.
-    "DEFAULT_PARSER_CLASSES": [
-        "gaps.api.parsers.DepthLimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only, with a nesting limit (a 1,000-deep body was a RecursionError, a 500). Form
+    # bodies reached Django's multipart parser, whose refusals were HTML pages; any other
+    # Content-Type is now a JSON 415, as the schema says.
+    "DEFAULT_PARSER_CLASSES": ["gaps.api.parsers.DepthLimitedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "gaps.api.filters.StrictFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     # ?page=&page_size= (at most 500) on every list; the occurrence list pages by cursor.
     "DEFAULT_PAGINATION_CLASS": "gaps.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation's error statuses documented centrally (cxalign/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "cxalign.api_schema.ApiAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "gaps.api.exceptions.exception_handler",
     # Bad "Authorization: Token …" headers per client address (gaps.api.authentication); past

@@ -33,6 +33,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler403 = "cxalign.views.permission_denied"
-handler404 = "cxalign.views.page_not_found"
-handler500 = "cxalign.views.server_error"
+# Under /api/ these answer JSON; elsewhere the site's own pages (cxalign/api_errors.py,
+# cxalign/views.py).
+handler400 = "cxalign.api_errors.bad_request"
+handler403 = "cxalign.api_errors.permission_denied"
+handler404 = "cxalign.api_errors.page_not_found"
+handler500 = "cxalign.api_errors.server_error"

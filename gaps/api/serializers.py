@@ -19,7 +19,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gaps.api.fields import IdRelatedField, SlugRefField
+from gaps.api.fields import IdRelatedField, SlugRefField, json_type_error
 from gaps.api.representation import ColumnsFirstMixin
 from gaps.comments import editable_until
 from gaps.models import (
@@ -47,7 +47,8 @@ MONEY_NOT_NEGATIVE = {"min_value": Decimal("0")}
 
 
 class StrictInputMixin:
-    """Refuse keys the serializer does not write: a typo must not pass as "nothing to change".
+    """Refuse keys the serializer does not write: a typo must not pass as "nothing to change";
+    and values of another JSON type than the schema gives (``json_type_error``).
 
     ``field_hints`` maps a refused key to a more helpful message than "unknown field".
     Related objects by id go through ``IdRelatedField`` (no 500 on ``1e400``).
@@ -66,6 +67,10 @@ class StrictInputMixin:
                 if hint is None:
                     hint = "This field is read-only." if name in self.fields else "Unknown field."
                 refused[name] = [hint]
+            for name in sorted(set(data) & writable):
+                wrong_type = json_type_error(self.fields[name], data[name])
+                if wrong_type is not None:
+                    refused[name] = [wrong_type]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

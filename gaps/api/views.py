@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -31,7 +30,13 @@ from gaps.filtersets import GapApiFilterSet, OccurrenceFilterSet
 from gaps.models import Gap, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.occurrences import occurrences_record
 
-from .pagination import DeferredJoinPagination, OccurrenceCursorPagination, StandardPagination
+from .filters import StrictFilterBackend
+from .pagination import (
+    DeferredJoinPagination,
+    GapHistoryPagination,
+    OccurrenceCursorPagination,
+    StandardPagination,
+)
 from .permissions import (
     CommentPermission,
     GapWritePermission,
@@ -70,7 +75,7 @@ class OrganisationViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, TokenScopePermission, ReadOnlyUnlessCxTeam]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
     pagination_class = StandardPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     http_method_names = NO_DELETE
     lookup_value_regex = "[0-9]+"
 
@@ -134,7 +139,7 @@ class GapViewSet(
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
     # Cached count and deferred-join pages: page 500 of 50,000 gaps as cheap as page 1.
     pagination_class = DeferredJoinPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = GapApiFilterSet
     # PUT would have to resend every field; PATCH says what changes. No DELETE: archive instead.
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -192,7 +197,7 @@ class GapViewSet(
         methods=["get"],
         serializer_class=GapEventSerializer,
         filter_backends=[],
-        pagination_class=StandardPagination,  # a gap's history is short: counted plainly
+        pagination_class=GapHistoryPagination,
     )
     def history(self, request: Request, pk: str | None = None) -> Response:
         gap = self.get_object()
@@ -274,7 +279,7 @@ class OccurrenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
     token_write_scope = "occurrences:write"  # noqa: S105 - a scope name.
     pagination_class = OccurrenceCursorPagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [StrictFilterBackend]
     filterset_class = OccurrenceFilterSet
 
     def get_queryset(self) -> QuerySet[Occurrence]:

@@ -1,8 +1,8 @@
-"""Pagination of the insight and feed lists: the standard page shape, cheap at any depth."""
+"""Pagination of the insight list (page numbers, cheap at any depth) and of feeds (cursor)."""
 
 from django.db.models import QuerySet
 
-from gaps.api.pagination import DeferredJoinPagination
+from gaps.api.pagination import DeferredJoinPagination, KeysetCursorPagination
 
 from .. import selectors
 
@@ -15,3 +15,11 @@ class InsightsPagination(DeferredJoinPagination):
 
     def version(self, queryset: QuerySet) -> str:
         return selectors.insights_version()
+
+
+class FeedCursorPagination(KeysetCursorPagination):
+    """A feed grows with every routed insight: by cursor, best first (the selector's order)."""
+
+    ordering = ("-relevance", "-insight__published_at", "-id")
+    page_size = 50
+    max_page_size = 500

@@ -32,9 +32,8 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
     the allowed values just as strictly and cannot collide.
     """
     values = [value for value, _label in choices]
+    # A blank value, where allowed, is documented by drf-spectacular beside the pattern.
     pattern = "^(" + "|".join(values) + ")$"
-    if kwargs.get("allow_blank"):
-        pattern = "^(" + "|".join(values) + ")?$"
     schema = {"type": "string", "pattern": pattern, "description": "One of: " + ", ".join(values)}
     field_class = extend_schema_field(schema)(
         type("PatternChoiceField", (serializers.ChoiceField,), {})
@@ -107,11 +106,19 @@ class ReachRoleSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "team", "level"]
 
 
+class ReachSerializer(serializers.Serializer):
+    """What ``routing-rules/reach/`` answers: the roles a rule would reach, and how many
+    published insights it matches now."""
+
+    roles = ReachRoleSerializer(many=True)
+    matching_insights = serializers.IntegerField(min_value=0)
+
+
 class FeedInsightSerializer(serializers.ModelSerializer):
     """The insight as a feed shows it: what it says and the gaps behind it."""
 
     kind = choice_field(InsightKind.choices, read_only=True)
-    source = choice_field(InsightSource.choices, read_only=True)
+    source = choice_field(InsightSource.choices, read_only=True, allow_blank=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     related_gaps = serializers.SerializerMethodField()
 

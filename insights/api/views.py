@@ -12,13 +12,13 @@ from gaps.api.permissions import TokenScopePermission
 from .. import routing, selectors, services
 from ..filtersets import FeedItemFilterSet, InsightFilterSet
 from ..models import RoutingRule
-from .pagination import InsightsPagination
+from .pagination import FeedCursorPagination, InsightsPagination
 from .permissions import InsightsAccess
 from .serializers import (
     FeedItemSerializer,
     FeedItemStateSerializer,
     InsightSerializer,
-    ReachRoleSerializer,
+    ReachSerializer,
     RoutingRuleSerializer,
 )
 
@@ -56,7 +56,7 @@ class InsightViewSet(
             insight=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
 
-    @extend_schema(request=None, responses=InsightSerializer)
+    @extend_schema(request=None, responses={202: InsightSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk=None) -> Response:
         """Publish (or publish again): routing to the feeds runs in the background."""
@@ -103,7 +103,7 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance: RoutingRule) -> None:
         services.routing_rule_delete(rule=instance, actor=self.request.user)
 
-    @extend_schema(request=RoutingRuleSerializer, responses=ReachRoleSerializer(many=True))
+    @extend_schema(request=RoutingRuleSerializer, responses=ReachSerializer)
     @action(detail=False, methods=["post"])
     def reach(self, request: Request) -> Response:
         """Which roles would this rule reach, and how many published insights match it now?"""
@@ -112,9 +112,7 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
         spec = routing.RuleSpec.from_data(serializer.validated_data)
         count, _insights = routing.matching_insights(spec, limit=0)
         roles = spec.targets(routing.all_roles())
-        return Response(
-            {"roles": ReachRoleSerializer(roles, many=True).data, "matching_insights": count}
-        )
+        return Response(ReachSerializer({"roles": roles, "matching_insights": count}).data)
 
 
 class FeedItemViewSet(
@@ -127,7 +125,7 @@ class FeedItemViewSet(
 
     serializer_class = FeedItemSerializer
     filterset_class = FeedItemFilterSet
-    pagination_class = InsightsPagination
+    pagination_class = FeedCursorPagination
     permission_classes = PERMISSIONS
     # Every signed-in person reaches exactly the items of the roles they own (the queryset);
     # executives among them only read.

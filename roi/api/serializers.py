@@ -45,6 +45,12 @@ class AsOfSerializer(serializers.Serializer):
         required=False, input_formats=["iso-8601"], help_text="The day T the figures are as of."
     )
 
+    def to_internal_value(self, data):
+        # DRF reads a blank query value as "not given": ``?as_of=`` would mean today.
+        if data.get("as_of") == "":
+            raise serializers.ValidationError({"as_of": ["Give a date, or leave it out."]})
+        return super().to_internal_value(data)
+
     def as_of_or(self, default: date) -> date:
         return self.validated_data.get("as_of") or default
 

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gaps.api.pagination import StandardPagination
+from gaps.api.pagination import KeysetCursorPagination
 from gaps.api.permissions import TokenScopePermission
 from gaps.csv_io import BOM, CONTENT_TYPE, FORMULA_STARTS
 from gaps.selectors import gaps_for_user
@@ -23,6 +23,15 @@ from roi.filtersets import DailyRollupFilterSet
 from roi.permissions import ReadsRoi, request_token
 
 from .serializers import AsOfSerializer, DailyRollupSerializer, SavingsSerializer, SummarySerializer
+
+
+class RollupCursorPagination(KeysetCursorPagination):
+    """Rows are added every night and recomputed for late days: by cursor, newest day first."""
+
+    ordering = ("-date", "team__name", "role__name", "category", "id")
+    page_size = 50
+    max_page_size = 500
+
 
 ROI_PERMISSIONS = [IsAuthenticated, TokenScopePermission, ReadsRoi]
 
@@ -83,14 +92,17 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
     permission_classes = ROI_PERMISSIONS
     serializer_class = DailyRollupSerializer
-    pagination_class = StandardPagination  # ?page_size= as on the gaps lists (at most 500)
+    pagination_class = RollupCursorPagination
     filterset_class = DailyRollupFilterSet
     ordering_fields = ["date", "occurrences", "cost_incurred", "measured_savings"]
 
     def get_queryset(self):
         return selectors.rollups_for_user(self.request.user, request_token(self.request))
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiResponse(description="CSV rows.")})
+    @extend_schema(
+        filters=True,
+        responses={(200, "text/csv"): OpenApiResponse(description="CSV rows.")},
+    )
     @action(detail=False, methods=["get"], url_path="export", url_name="export")
     def export(self, request: Request) -> StreamingHttpResponse:
         rows = self.filter_queryset(self.get_queryset())

@@ -10,6 +10,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -60,7 +61,7 @@ def test_another_user_or_address_is_not_locked_by_someone_elses_failures(client,
     for _ in range(3):
         sign_in(client, "lou", "wrong")
     assert sign_in(client, "max", PASSWORD).status_code == 302
-    other_address = APIClient(REMOTE_ADDR="198.51.100.20")
+    other_address = Client(REMOTE_ADDR="198.51.100.20")
     assert sign_in(other_address, "lou", PASSWORD).status_code == 302
 
 
@@ -72,7 +73,7 @@ def test_an_administrator_unlocks_a_locked_sign_in_in_the_admin(client, settings
     assert sign_in(client, "lou", PASSWORD).status_code == 429
     attempt = AccessAttempt.objects.get(username="lou")
 
-    admin = APIClient()
+    admin = Client()
     admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     listing = admin.get("/admin/axes/accessattempt/")
     assert listing.status_code == 200

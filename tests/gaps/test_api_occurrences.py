@@ -235,7 +235,7 @@ def test_a_large_batch_names_every_bad_index_and_stores_nothing(cx_user, gap, to
 def test_items_the_quick_check_passes_on_are_read_as_the_serializer_reads_them(cx_user, gap):
     batch = [
         item(gap, "plain"),
-        item(str(gap.pk), " padded ", source=" zendesk ", occurred_at="2026-03-01T10:00:00"),
+        item(gap, " padded ", source=" zendesk ", occurred_at="2026-03-01T10:00:00"),
         item(gap, "offset", occurred_at="2026-03-01T12:00:00+02:00", touchpoint=None),
         item(gap, "unicode", customer_ref="Zoë Ångström"),
     ]

@@ -67,3 +67,53 @@ def test_gap_detail_routes_leave_room_for_other_apps_actions():
     except Resolver404:
         return  # the roi app's route has not landed yet
     assert savings.func.__module__.startswith("roi.")
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield path, method.upper(), operation
+
+
+def test_every_operation_documents_its_error_statuses_with_bodies():
+    schema = client_for().get("/api/schema/?format=json").json()
+    operations = list(_operations(schema))
+    assert len(operations) > 40
+    for path, method, operation in operations:
+        responses = operation["responses"]
+        expected = {"401", "403", "429", "503"}
+        if method in ("POST", "PUT", "PATCH"):
+            expected |= {"400", "409", "413", "415"}
+        if "{" in path:
+            expected.add("404")
+        assert expected <= set(responses), (method, path, sorted(responses))
+        for code in expected:
+            assert "application/json" in responses[code]["content"], (method, path, code)
+        assert "Retry-After" in responses["429"]["headers"]
+    gaps_list = schema["paths"]["/api/v1/gaps/"]["get"]["responses"]
+    assert "400" in gaps_list  # filters and pages are validated
+    assert "202" in schema["paths"]["/api/v1/insights/{id}/publish/"]["post"]["responses"]
+
+
+def test_query_parameters_are_typed_and_bounded():
+    schema = client_for().get("/api/schema/?format=json").json()
+    params = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/gaps/"]["get"]["parameters"]}
+    assert params["page_size"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}
+    assert params["page"]["minimum"] == 1
+    history = schema["paths"]["/api/v1/gaps/{id}/history/"]["get"]["parameters"]
+    assert {p["name"] for p in history} >= {"cursor", "page_size"}
+
+
+def test_blank_choices_and_nulls_are_admitted_where_the_api_answers_them():
+    schema = client_for().get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    gap = components["Gap"]["properties"]
+    for name in ("journey_stage", "origin"):
+        alternatives = {ref["$ref"].rsplit("/", 1)[-1] for ref in gap[name]["oneOf"]}
+        assert "BlankEnum" in alternatives, name
+    assert gap["remedy_owner"]["nullable"] is True
+    event = components["GapEvent"]["properties"]
+    assert "BlankEnum" in {ref["$ref"].rsplit("/", 1)[-1] for ref in event["from_status"]["oneOf"]}
+    reach = schema["paths"]["/api/v1/routing-rules/reach/"]["post"]["responses"]["200"]
+    ref = reach["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(components[ref]["properties"]) == {"roles", "matching_insights"}

@@ -35,8 +35,11 @@ def test_feed_lists_run_the_same_queries_at_two_sizes(
         assert len(response.context["page"].object_list) == 25
         assert response.context["page"].paginator.count == 33
     else:
-        assert response.json()["count"] == 33
+        # The API pages feeds by cursor: no count at all, one query for the page's rows.
         assert len(response.json()["results"]) == 10
+        assert response.json()["next"]
+        assert not any("COUNT(" in sql for sql in _sql(small))
+        return
     # Asked again: nothing is counted, every count is reused until a feed item is written.
     with CaptureQueriesContext(connection) as again:
         client.get(url)
