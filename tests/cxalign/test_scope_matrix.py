@@ -21,6 +21,7 @@ GAPS_READ, GAPS_WRITE = "gaps:read", "gaps:write"
 OCCURRENCES_WRITE = "occurrences:write"
 INSIGHTS_READ, INSIGHTS_WRITE = "insights:read", "insights:write"
 ROI_READ = "roi:read"
+WEBHOOKS_WRITE = "webhooks:write"
 
 # (method, path) → the one scope that opens it.
 RULES = {
@@ -60,6 +61,26 @@ RULES = {
     ("GET", "/api/v1/roi/summary/"): ROI_READ,
     ("GET", "/api/v1/roi/rollups/"): ROI_READ,
     ("GET", "/api/v1/roi/rollups/export/"): ROI_READ,
+    ("GET", "/api/v1/gaps/{pk}/comments/"): GAPS_READ,
+    ("POST", "/api/v1/gaps/{pk}/comments/"): GAPS_WRITE,
+    ("PATCH", "/api/v1/gaps/{pk}/comments/{pk}/"): GAPS_WRITE,
+    ("GET", "/api/v1/gaps/similar/"): GAPS_READ,
+    ("GET", "/api/v1/themes/suggestions/"): GAPS_READ,
+    ("GET", "/api/v1/change-reviews/"): GAPS_READ,
+    ("POST", "/api/v1/change-reviews/"): GAPS_WRITE,
+    ("GET", "/api/v1/change-reviews/{pk}/"): GAPS_READ,
+    ("PATCH", "/api/v1/change-reviews/{pk}/"): GAPS_WRITE,
+    ("POST", "/api/v1/change-reviews/{pk}/assess/"): GAPS_WRITE,
+    ("GET", "/api/v1/change-reviews/{pk}/matches/"): GAPS_READ,
+    ("POST", "/api/v1/change-reviews/{pk}/decide/"): GAPS_WRITE,
+    # Subscriptions hold secrets: reading them needs the write scope too.
+    ("GET", "/api/v1/webhooks/"): WEBHOOKS_WRITE,
+    ("POST", "/api/v1/webhooks/"): WEBHOOKS_WRITE,
+    ("GET", "/api/v1/webhooks/{pk}/"): WEBHOOKS_WRITE,
+    ("PATCH", "/api/v1/webhooks/{pk}/"): WEBHOOKS_WRITE,
+    ("DELETE", "/api/v1/webhooks/{pk}/"): WEBHOOKS_WRITE,
+    ("POST", "/api/v1/webhooks/{pk}/test/"): WEBHOOKS_WRITE,
+    ("GET", "/api/v1/webhooks/{pk}/deliveries/"): WEBHOOKS_WRITE,
 }
 
 
