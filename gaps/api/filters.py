@@ -56,6 +56,12 @@ class StrictFilterBackend(DjangoFilterBackend):
     """``DjangoFilterBackend`` whose filters all either apply or answer 400."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet:
+        # ``?ordering=`` (OrderingFilter, documented on every list) has the same bounds.
+        ordering = request.query_params.getlist("ordering")
+        if len(ordering) > QUERY_VALUES_MAX or any(len(v) > QUERY_TEXT_MAX for v in ordering):
+            raise ValidationError(
+                {"ordering": [f"At most {QUERY_VALUES_MAX} values of {QUERY_TEXT_MAX} characters."]}
+            )
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

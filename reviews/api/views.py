@@ -93,7 +93,7 @@ class ChangeReviewViewSet(
     @extend_schema(
         summary="The review's matches, best first", responses=ReviewMatchSerializer(many=True)
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def matches(self, request: Request, pk: str | None = None) -> Response:
         review = self.get_object()
         matches = selectors.review_matches(review)

@@ -32,7 +32,8 @@ def test_a_mention_raises_the_bell_and_reading_lowers_it(page, sign_in):
     page.goto(gap.get_absolute_url())
     page.fill("#id_body", "@oskar can Billing explain the codes on these invoices?")
     page.click("#comment-form button[type=submit]")
-    page.wait_for_load_state()
+    # htmx swaps the new comment in without a reload: wait for it, not for a page load.
+    page.wait_for_selector("#comments .mention")
     comment = GapComment.objects.get()
     assert page.locator(f"#comment-{comment.pk}").is_visible()
     assert "@oskar" in page.locator(f"#comment-{comment.pk} .mention").inner_text()

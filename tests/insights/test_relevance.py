@@ -167,7 +167,10 @@ def test_causing_a_linked_gap_is_the_strongest_match(org, make_insight):
     targets = routing.insight_targets(insight, context.gaps, [narrow], routing.all_roles())
     manager, specialist = targets[org.billing_manager.pk], targets[org.invoicing.pk]
     assert (manager.strength, manager.rule_id) == (1.0, None)
-    assert manager.reason == f'Your role causes gap #{gap.pk} "{gap.title}"; and 1 more reason(s)'
+    assert manager.reason == (
+        f'Your role causes gap #{gap.pk} "{gap.title}"; '
+        'also Rule "Process gaps to Billing managers" (process gap)'
+    )
     assert specialist.strength == pytest.approx(0.55)
     # Same team, same gaps: the causing role ranks above the rule's target by 0.25 × 0.45.
     assert routing.relevance(context, manager) - routing.relevance(context, specialist) == Decimal(
@@ -180,7 +183,7 @@ def test_a_reason_is_cut_to_what_a_feed_item_holds(org, make_insight):
     insight = published(make_insight, [], days_ago=1)
     targets = routing.insight_targets(insight, [], rules, routing.all_roles())
     reason = targets[org.courier.pk].reason
-    assert reason == 'Rule "' + "y" * 294
+    assert reason == 'Rule "' + "y" * 293 + "…"
     assert len(reason) == 300
 
 
@@ -335,7 +338,8 @@ def test_every_matching_rule_is_offered_and_the_strongest_wins(org, make_insight
     # B fails its region and is skipped, not the end: C, stronger than A, wins; D only ties.
     assert (target.strength, target.rule_id) == (pytest.approx(0.7), 3)
     assert target.reason == (
-        'Rule "C strong" (region DACH, expectation insight); and 2 more reason(s)'
+        'Rule "C strong" (region DACH, expectation insight); also Rule "A bare" (every insight); '
+        'also Rule "D as strong" (region DACH, expectation insight)'
     )
 
 

@@ -104,12 +104,12 @@ def test_executives_see_the_five_costliest_gaps_costliest_first(org, make_insigh
     insight = make_insight(related_gaps=list(reversed(gaps)))
     reading = tailor(TailoringContext.load(insight, TODAY), level="executive", team=org.billing)
     assert reading.lines == [
-        "Cost of your teams' 6 gap(s) in the last 30 days: EUR 210.00 (new this month).",
-        "- Gap costing 60 (Billing): 1 occurrence(s) x 60.00 = EUR 60.00 a month",
-        "- Gap costing 50 (Billing): 1 occurrence(s) x 50.00 = EUR 50.00 a month",
-        "- Gap costing 40 (Billing): 1 occurrence(s) x 40.00 = EUR 40.00 a month",
-        "- Gap costing 30 (Billing): 1 occurrence(s) x 30.00 = EUR 30.00 a month",
-        "- Gap costing 20 (Billing): 1 occurrence(s) x 20.00 = EUR 20.00 a month",
+        "Cost of your teams' 6 gaps in the last 30 days: EUR 210.00 (new this month).",
+        "- Gap costing 60 (Billing): 1 occurrence × 60.00 = EUR 60.00 a month",
+        "- Gap costing 50 (Billing): 1 occurrence × 50.00 = EUR 50.00 a month",
+        "- Gap costing 40 (Billing): 1 occurrence × 40.00 = EUR 40.00 a month",
+        "- Gap costing 30 (Billing): 1 occurrence × 30.00 = EUR 30.00 a month",
+        "- Gap costing 20 (Billing): 1 occurrence × 20.00 = EUR 20.00 a month",
     ]
     assert reading.headline == insight.finding
     assert reading.level == "executive"
@@ -120,7 +120,7 @@ def test_a_director_outside_the_linked_teams_reads_the_linked_gaps_money(org, ma
     insight = make_insight(related_gaps=[gap])
     reading = tailor(TailoringContext.load(insight, TODAY), level="director", team=org.logistics)
     assert reading.lines[0] == (
-        "Cost of the linked 1 gap(s) in the last 30 days: EUR 10.00 (new this month)."
+        "Cost of the linked 1 gap in the last 30 days: EUR 10.00 (new this month)."
     )
     assert reading.gaps == [gap]
     assert reading.level == "director"

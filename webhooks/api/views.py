@@ -113,6 +113,7 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         methods=["get"],
         serializer_class=WebhookDeliverySerializer,
         pagination_class=DeliveryCursorPagination,
+        filter_backends=[],
     )
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
         page = self.paginate_queryset(selectors.deliveries_of(self.get_object()))
