@@ -175,3 +175,15 @@ def test_the_subscription_list_has_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         response = client.get(URL)
     assert response.json()["count"] == 6
+
+
+@pytest.mark.parametrize("page_size", ["abc", "0", "501", "2.5"])
+def test_the_delivery_log_refuses_a_page_size_out_of_type_or_bounds(
+    cx_user, receiver, page_size
+):
+    subscription = services.subscription_create(
+        actor=cx_user, url=receiver.url, events=["gap.created"]
+    )
+    answer = _session(cx_user).get(f"{URL}{subscription.pk}/deliveries/?page_size={page_size}")
+    assert answer.status_code == 400
+    assert "page_size" in answer.json()

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from gaps.api.pagination import StandardPagination
+from gaps.api.pagination import BoundedPageSizeMixin, StandardPagination
 from gaps.api.permissions import TokenScopePermission
 from gaps.models import ApiToken
 
@@ -32,8 +32,9 @@ class ManagesWebhooks(permissions.BasePermission):
         return selectors.can_manage_webhooks(request.user, token=token)
 
 
-class DeliveryCursorPagination(CursorPagination):
-    """Newest first, by cursor: the log grows with every event and stays stable as it does."""
+class DeliveryCursorPagination(BoundedPageSizeMixin, CursorPagination):
+    """Newest first, by cursor: the log grows with every event and stays stable as it does
+    (``created_at`` then the id: no two deliveries tie). ``page_size`` bounded, as elsewhere."""
 
     ordering = ("-created_at", "-id")
     page_size = 50
