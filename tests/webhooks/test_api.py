@@ -178,9 +178,7 @@ def test_the_subscription_list_has_a_fixed_number_of_queries(
 
 
 @pytest.mark.parametrize("page_size", ["abc", "0", "501", "2.5"])
-def test_the_delivery_log_refuses_a_page_size_out_of_type_or_bounds(
-    cx_user, receiver, page_size
-):
+def test_the_delivery_log_refuses_a_page_size_out_of_type_or_bounds(cx_user, receiver, page_size):
     subscription = services.subscription_create(
         actor=cx_user, url=receiver.url, events=["gap.created"]
     )
