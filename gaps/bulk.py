@@ -8,13 +8,13 @@ the same checks and the same history entry as when changed on its own page.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from . import services
 from .models import Gap, Role, Theme
 from .models.gaps import GapStatus as S
-from .permissions import is_cx_team
+from .permissions import check_may_bulk_change
 
 
 class BulkAction(models.TextChoices):
@@ -45,8 +45,7 @@ def gaps_bulk_apply(
     note: str = "",
 ) -> BulkResult:
     """Apply ``action`` to each gap; a gap the service refuses is reported, the rest change."""
-    if not is_cx_team(actor):
-        raise PermissionDenied("Only the CX team changes gaps in bulk.")
+    check_may_bulk_change(actor)
     result = BulkResult()
     for gap in gaps:
         try:

@@ -17,20 +17,26 @@ from .pagination import DeferredJoinPaginator, cached_read, table_version
 def gaps_for_user(user: User | AnonymousUser) -> QuerySet[Gap]:
     """Every gap the person may see, with what a list row shows, in a fixed number of queries.
 
-    Gaps are visible to every signed-in member of a cxalign group (accountability is public
-    inside the company); changing them is restricted by ``gaps.transitions`` and the services.
+    Which gaps: ``Gap.objects.for_user`` (``gaps.permissions.may_view_gaps``); this adds what
+    a row shows. Changing them is the services' to allow (``gaps.permissions.check_may_*``).
     """
-    if not user.is_authenticated:
-        return Gap.objects.none()
-    if not (user.is_superuser or permissions.group_names(user)):
-        return Gap.objects.none()
-    return Gap.objects.select_related(
+    return with_row_relations(Gap.objects.for_user(user))
+
+
+def with_row_relations(gaps: QuerySet[Gap]) -> QuerySet[Gap]:
+    """What a list row and a page of a gap show besides the gap: role, teams, people, themes."""
+    return gaps.select_related(
         "causing_role__team", "causing_team", "touchpoint", "remedy_owner", "created_by"
     ).prefetch_related(Prefetch("themes", queryset=Theme.objects.order_by("name")))
 
 
 def gaps_for_api(user: User | AnonymousUser) -> QuerySet[Gap]:
-    """``gaps_for_user`` loaded with what the API's representation of a gap reads, no more.
+    """``gaps_for_user`` loaded as the API's representation of a gap reads it."""
+    return api_representation(gaps_for_user(user))
+
+
+def api_representation(gaps: QuerySet[Gap]) -> QuerySet[Gap]:
+    """Gaps loaded with what the API's representation of a gap reads, no more.
 
     The API names the role, team and touchpoint by id (columns of the gap row itself) and the
     people by username, so a page of 50 gaps joins only the two user rows, reading their
@@ -38,8 +44,7 @@ def gaps_for_api(user: User | AnonymousUser) -> QuerySet[Gap]:
     """
     gap_columns = [field.attname for field in Gap._meta.concrete_fields]
     return (
-        gaps_for_user(user)
-        .select_related(None)
+        gaps.select_related(None)
         .select_related("remedy_owner", "created_by")
         .only(*gap_columns, "remedy_owner__username", "created_by__username")
     )
@@ -100,7 +105,7 @@ def text_search(queryset: QuerySet[Gap], text: str) -> QuerySet[Gap]:
 
 def occurrences_for_user(user: User | AnonymousUser) -> QuerySet[Occurrence]:
     """Occurrences of the gaps the person may see (no joins: the table is the large one)."""
-    return Occurrence.objects.filter(gap__in=gaps_for_user(user).values("pk"))
+    return Occurrence.objects.for_user(user)
 
 
 def with_lateness(queryset: QuerySet[Gap]) -> QuerySet[Gap]:

@@ -21,15 +21,10 @@ from django.utils import timezone
 
 from webhooks.events import emit
 
-from . import transitions
+from . import permissions, transitions
 from .models import Gap, GapEvent, Role, Theme
 from .models.gaps import GapStatus as S
-from .permissions import is_cx_team, is_integration, is_role_owner, owned_role_ids
 
-# What a role owner may edit on gaps of roles they own: the remedy, not the attribution.
-OWNER_EDITABLE = frozenset(
-    {"remedy_plan", "remedy_owner", "remedy_due_on", "remedy_progress", "root_cause", "remedy_cost"}
-)
 # Fields the edit service accepts; status moves go through gap_transition only.
 EDITABLE = frozenset(
     {
@@ -163,18 +158,6 @@ def _apply_deadlines(
     }
 
 
-def _check_may_create(actor: User, *, status: str, causing_role: Role | None) -> None:
-    if is_cx_team(actor) or is_integration(actor):
-        return
-    if is_role_owner(actor):
-        if status != S.PREVENTED:
-            raise PermissionDenied("Role owners log prevented gaps only.")
-        if causing_role is None or causing_role.pk not in owned_role_ids(actor):
-            raise PermissionDenied("Role owners log prevented gaps for roles they own only.")
-        return
-    raise PermissionDenied("You may not log gaps.")
-
-
 @transaction.atomic
 def gap_create(
     *,
@@ -195,7 +178,7 @@ def gap_create(
     if unknown:
         raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
     causing_role = fields.get("causing_role")
-    _check_may_create(actor, status=status, causing_role=causing_role)
+    permissions.check_may_create_gap(actor, status=status, causing_role=causing_role)
     if status not in CREATABLE_STATUSES:
         raise ValidationError(
             {"status": f"A new gap is open, prevented or closed, not {status!r}."}
@@ -253,19 +236,6 @@ def gap_create(
     return gap
 
 
-def _check_may_edit(actor: User, gap: Gap, names: Iterable[str]) -> None:
-    if is_cx_team(actor):
-        return
-    if transitions.acts_as_owner(actor, gap):
-        forbidden = sorted(set(names) - OWNER_EDITABLE)
-        if forbidden:
-            raise PermissionDenied(
-                "Role owners change the remedy only, not: " + ", ".join(forbidden) + "."
-            )
-        return
-    raise PermissionDenied("You may not change this gap.")
-
-
 @transaction.atomic
 def gap_update(
     *, gap: Gap, actor: User, themes: Iterable[Theme] | None = None, **changes: Any
@@ -278,7 +248,9 @@ def gap_update(
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
-    _check_may_edit(actor, gap, [*changes, *(["themes"] if themes is not None else [])])
+    permissions.check_may_edit_gap(
+        actor, gap, [*changes, *(["themes"] if themes is not None else [])]
+    )
     gap = Gap.objects.select_for_update().get(pk=gap.pk)
     if gap.status == S.ARCHIVED:
         raise ValidationError({"status": "An archived gap is read-only; restore it first."})
@@ -343,8 +315,8 @@ def gap_transition(
     gap = Gap.objects.select_for_update(of=("self",)).get(pk=gap.pk)
     source = gap.status
     changed_meanwhile = (seen.status, seen.causing_role_id) != (source, gap.causing_role_id)
-    if not (is_cx_team(actor) or transitions.acts_as_owner(actor, gap)):
-        if changed_meanwhile and transitions.acts_as_owner(actor, seen):
+    if not permissions.may_change_gap(actor, gap):
+        if changed_meanwhile and permissions.acts_as_owner(actor, seen):
             raise transitions.MoveConflict.gap_changed(gap)
         # Someone else's gap: refused whatever the move, not told the move is illegal.
         raise PermissionDenied("You may not change this gap.")

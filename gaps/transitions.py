@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from .models import Gap
 from .models.gaps import GapStatus as S
-from .permissions import is_cx_team, is_role_owner, owned_role_ids
+from .permissions import acts_as_owner, is_cx_team
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,7 @@ def find_move(source: str, target: str) -> Move | None:
     return _BY_KEY.get((source, target))
 
 
-def acts_as_owner(user, gap: Gap) -> bool:
-    """True when ``user`` owns the role that causes ``gap``."""
-    return is_role_owner(user) and gap.causing_role_id in owned_role_ids(user)
+__all__ = ["MOVES", "Move", "MoveConflict", "acts_as_owner", "find_move", "may_make", "moves_for"]
 
 
 def may_make(user, gap: Gap, move: Move) -> bool:

@@ -54,16 +54,12 @@ SORTS = (
 )
 
 
-def may_write(user) -> bool:
-    return permissions.is_cx_team(user) or permissions.is_role_owner(user)
-
-
 def writers_only(view: Callable) -> Callable:
     """Refuse a POST (403) from anyone who can never change a gap, e.g. executives."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method == "POST" and not may_write(request.user):
+        if request.method == "POST" and not permissions.may_write_gaps(request.user):
             raise PermissionDenied("Read-only access: you cannot change gaps.")
         return view(request, *args, **kwargs)
 
@@ -73,7 +69,7 @@ def writers_only(view: Callable) -> Callable:
 def cx_team_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not permissions.is_cx_team(request.user):
+        if not permissions.may_manage_gaps(request.user):
             raise PermissionDenied("Only the CX team does this.")
         return view(request, *args, **kwargs)
 
@@ -142,7 +138,7 @@ def gap_list(request: HttpRequest) -> HttpResponse:
     """Every gap the person may see, filtered, sorted and paged."""
     filterset = _filtered(request, selectors.gaps_for_user(request.user))
     context = _list_context(request, filterset, page_name=SavedGapView.Page.ALL)
-    context["can_log"] = permissions.is_cx_team(request.user)
+    context["can_log"] = permissions.may_manage_gaps(request.user)
     if context["can_log"]:
         context["bulk_form"] = BulkActionForm(gaps=Gap.objects.none(), auto_id="bulk_%s")
         use_cached_choices(context["bulk_form"], ("causing_role", "theme"))
@@ -186,7 +182,7 @@ def my_gaps(request: HttpRequest) -> HttpResponse:
             for move in transitions.moves_for(request.user, gap)
             if not (move.needs_note or move.needs_root_cause)
         ]
-    context["can_prevent"] = may_write(request.user)
+    context["can_prevent"] = permissions.may_write_gaps(request.user)
     return _render_list(request, "gaps/mine.html", context)
 
 
@@ -259,8 +255,7 @@ def _visible_gap(request: HttpRequest, pk: int) -> Gap:
 def _changeable_gap(request: HttpRequest, pk: int) -> Gap:
     """A visible gap the person may change, or 403 before their input is even looked at."""
     gap = _visible_gap(request, pk)
-    if not (permissions.is_cx_team(request.user) or transitions.acts_as_owner(request.user, gap)):
-        raise PermissionDenied("You may change only gaps attributed to roles you own.")
+    permissions.check_may_change_gap(request.user, gap)
     return gap
 
 
@@ -326,7 +321,7 @@ def _detail_context(
             forms.append(failed)
         else:
             forms.append(TransitionForm(move=move, auto_id=f"id_{move.target}_%s"))
-    can_plan = permissions.is_cx_team(user) or transitions.acts_as_owner(user, gap)
+    can_plan = permissions.may_change_gap(user, gap)
     if can_plan and remedy_form is None and gap.status != Gap.Status.ARCHIVED:
         remedy_form = RemedyPlanForm(gap=gap, initial=RemedyPlanForm.initial_for(gap))
     return {
@@ -335,7 +330,7 @@ def _detail_context(
         "chart": _occurrence_chart(gap),
         "move_forms": forms,
         "remedy_form": remedy_form if can_plan else None,
-        "can_edit": permissions.is_cx_team(user) and gap.status != Gap.Status.ARCHIVED,
+        "can_edit": permissions.may_manage_gaps(user) and gap.status != Gap.Status.ARCHIVED,
         "today": timezone.localdate(),
         "comments": _conversation(user, gap),
         "comment_form": (comment_form or CommentForm()) if comments.may_comment(user) else None,
@@ -454,7 +449,7 @@ def gap_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def gap_prevent(request: HttpRequest) -> HttpResponse:
     """Log a gap a role caught before it reached customers (role owner, or CX team)."""
-    if not may_write(request.user):
+    if not permissions.may_write_gaps(request.user):
         raise PermissionDenied("Read-only access: you cannot log gaps.")
     form = PreventedGapForm(request.POST or None, user=request.user)
 

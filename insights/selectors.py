@@ -12,46 +12,11 @@ from gaps.models import Gap, Role
 from gaps.pagination import DeferredJoinPaginator, cached_count, cached_read, table_version
 
 from .models import FeedItem, FeedState, Insight, InsightStatus, RoutingRule
+from .permissions import (
+    can_read_all_insights,
+    can_view_rules,
+)
 from .search import SEARCH_CONFIG
-
-
-def can_read_all_insights(user: User | AnonymousUser) -> bool:
-    """The CX team, executives and integrations read every insight, drafts included."""
-    return (
-        permissions.is_cx_team(user)
-        or permissions.is_executive(user)
-        or permissions.is_integration(user)
-    )
-
-
-# Object rules read group membership (as gaps.permissions does), not model permissions: the
-# groups' model permissions (migration 0002) are the coarse layer beneath, for the admin.
-
-
-def can_read_insights(user: User | AnonymousUser) -> bool:
-    """Whoever reads insights at all: the above, and role owners (their feeds' insights)."""
-    return can_read_all_insights(user) or permissions.is_role_owner(user)
-
-
-def can_write_insights(user: User | AnonymousUser) -> bool:
-    """The CX team writes, publishes and archives; integrations push and publish too."""
-    return permissions.is_cx_team(user) or permissions.is_integration(user)
-
-
-def can_work_feeds(user: User | AnonymousUser) -> bool:
-    """Who may change the state of items in the feeds they own: role owners (and the CX team).
-
-    Executives read their roles' feeds but never write, as everywhere else (DESIGN.md).
-    """
-    return permissions.is_role_owner(user) or permissions.is_cx_team(user)
-
-
-def can_view_rules(user: User | AnonymousUser) -> bool:
-    return permissions.is_cx_team(user) or permissions.is_executive(user)
-
-
-def can_manage_rules(user: User | AnonymousUser) -> bool:
-    return permissions.is_cx_team(user)
 
 
 def insights_for_user(user: User | AnonymousUser) -> QuerySet[Insight]:

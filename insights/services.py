@@ -25,6 +25,7 @@ from webhooks.events import emit, emit_many, wanted_events
 
 from . import routing
 from .models import FEED_TRANSITIONS, FeedItem, FeedState, Insight, InsightStatus, RoutingRule
+from .permissions import check_may_manage_rules, check_may_work_feed_item, check_may_write_insights
 from .tailoring import TailoringCache, TailoringContext, tailored_text
 
 INSIGHT_FIELDS = (
@@ -80,6 +81,7 @@ def insight_create(
     related_gaps: Iterable[Gap] = (),
 ) -> Insight:
     """A draft insight; nothing reaches a feed until it is published."""
+    check_may_write_insights(actor)
     insight = Insight(
         title=title,
         finding=finding,
@@ -101,6 +103,7 @@ def insight_create(
 @transaction.atomic
 def insight_update(*, insight: Insight, actor: User | None, **changes) -> Insight:
     """Change an insight's fields, themes or gaps; a published one is routed again."""
+    check_may_write_insights(actor)
     unknown = set(changes) - {*INSIGHT_FIELDS, "themes", "related_gaps"}
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
@@ -120,7 +123,11 @@ def insight_update(*, insight: Insight, actor: User | None, **changes) -> Insigh
 
 @transaction.atomic
 def insight_publish(*, insight: Insight, actor: User | None) -> Insight:
-    """Publish and, once committed, route it in a Celery task. Publishing again re-routes."""
+    """Publish and, once committed, route it in a Celery task. Publishing again re-routes.
+
+    Who may publish is decided here (``insights.permissions``), for pages and API alike.
+    """
+    check_may_write_insights(actor)
     errors = {}
     if not insight.title.strip():
         errors["title"] = "An insight needs a title before it can be published."
@@ -143,6 +150,7 @@ def insight_publish(*, insight: Insight, actor: User | None) -> Insight:
 @transaction.atomic
 def insight_archive(*, insight: Insight, actor: User | None) -> Insight:
     """Archive an insight: it leaves every feed at once (its items are removed)."""
+    check_may_write_insights(actor)
     insight.status = InsightStatus.ARCHIVED
     insight.save(update_fields=["status", "updated_at"])
     FeedItem.objects.filter(insight=insight).delete()
@@ -472,6 +480,7 @@ def routing_rule_create(
     active: bool = True,
 ) -> RoutingRule:
     """A rule; published insights are routed again once it is committed."""
+    check_may_manage_rules(actor)
     rule = RoutingRule(
         name=name,
         gap_category=gap_category,
@@ -487,6 +496,7 @@ def routing_rule_create(
 @transaction.atomic
 def routing_rule_update(*, rule: RoutingRule, actor: User | None, **changes) -> RoutingRule:
     """Change a rule; published insights are routed again (never duplicated)."""
+    check_may_manage_rules(actor)
     unknown = set(changes) - {*RULE_FIELDS, "themes", "target_roles"}
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
@@ -502,6 +512,7 @@ def routing_rule_update(*, rule: RoutingRule, actor: User | None, **changes) -> 
 @transaction.atomic
 def routing_rule_delete(*, rule: RoutingRule, actor: User | None) -> None:
     """Delete a rule; items it alone put in feeds leave them unless someone worked on them."""
+    check_may_manage_rules(actor)
     # Wait for routing that is writing items naming this rule (it locks the rule row).
     locked = RoutingRule.objects.select_for_update().filter(pk=rule.pk).first()
     if locked is None:
@@ -515,6 +526,7 @@ def feed_item_set_state(
     *, item: FeedItem, state: str, actor: User | None, dismissal_reason: str = ""
 ) -> FeedItem:
     """Move a feed item along ``new → read → acting → done``, or dismiss it with a reason."""
+    check_may_work_feed_item(actor, item)
     if state not in FeedState.values:
         raise ValidationError({"state": f"Unknown state “{state}”."})
     if state != item.state and state not in FEED_TRANSITIONS[item.state]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from gaps import permissions
 from gaps import selectors as gap_selectors
 
+from . import permissions as insight_rules
 from . import routing, selectors, services, tailoring
 from .filtersets import FeedItemFilterSet, InsightFilterSet
 from .forms import FeedStateForm, InsightForm, RoutingRuleForm
@@ -61,8 +62,8 @@ def insight_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "query": _query_without_page(request),
-            "can_write": selectors.can_write_insights(request.user),
-            "can_view_rules": selectors.can_view_rules(request.user),
+            "can_write": insight_rules.can_write_insights(request.user),
+            "can_view_rules": insight_rules.can_view_rules(request.user),
         },
     )
 
@@ -70,9 +71,9 @@ def insight_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
     insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
-    can_write = selectors.can_write_insights(request.user)
+    can_write = insight_rules.can_write_insights(request.user)
     reach = None
-    if selectors.can_read_all_insights(request.user):
+    if insight_rules.can_read_all_insights(request.user):
         reach = insight.feed_items.select_related("role__team").order_by(
             "-relevance", "role__team__name"
         )
@@ -89,7 +90,7 @@ def insight_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _insight_form_page(request: HttpRequest, insight=None) -> HttpResponse:
-    _require(selectors.can_write_insights(request.user))
+    _require(insight_rules.can_write_insights(request.user))
     form = InsightForm(request.POST or None, instance=insight)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -122,7 +123,6 @@ def insight_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def insight_publish(request: HttpRequest, pk: int) -> HttpResponse:
     insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
-    _require(selectors.can_write_insights(request.user))
     try:
         services.insight_publish(insight=insight, actor=request.user)
     except ValidationError as exc:
@@ -138,7 +138,6 @@ def insight_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def insight_archive(request: HttpRequest, pk: int) -> HttpResponse:
     insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
-    _require(selectors.can_write_insights(request.user))
     services.insight_archive(insight=insight, actor=request.user)
     messages.success(request, "Archived: it has left every feed.")
     return redirect(insight)
@@ -149,13 +148,13 @@ def insight_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def rule_list(request: HttpRequest) -> HttpResponse:
-    _require(selectors.can_view_rules(request.user))
+    _require(insight_rules.can_view_rules(request.user))
     return render(
         request,
         "insights/rule_list.html",
         {
             "rules": selectors.rules_for_user(request.user),
-            "can_manage": selectors.can_manage_rules(request.user),
+            "can_manage": insight_rules.can_manage_rules(request.user),
         },
     )
 
@@ -172,7 +171,7 @@ def _reach_preview(form: RoutingRuleForm) -> dict:
 
 
 def _rule_form_page(request: HttpRequest, rule=None) -> HttpResponse:
-    _require(selectors.can_manage_rules(request.user))
+    _require(insight_rules.can_manage_rules(request.user))
     form = RoutingRuleForm(request.POST or None, instance=rule)
     reach = None
     if request.method == "POST" and form.is_valid():
@@ -208,7 +207,6 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(selectors.rules_for_user(request.user), pk=pk)
-    _require(selectors.can_manage_rules(request.user))
     services.routing_rule_delete(rule=rule, actor=request.user)
     messages.success(request, f"Rule “{rule.name}” deleted.")
     return redirect("insights:rules")
@@ -237,7 +235,7 @@ def _feed_page(request: HttpRequest, role_id: int | None) -> HttpResponse:
             "escalations": list(gap_selectors.escalations_to(request.user, role_id=role_id)[:10]),
             "team_gaps": selectors.open_gaps_of_teams({r.team_id for r in shown_roles}),
             "teams": sorted({r.team.name for r in shown_roles}),
-            "can_act": selectors.can_work_feeds(request.user),
+            "can_act": insight_rules.can_work_feeds(request.user),
         },
     )
 
@@ -259,7 +257,7 @@ def feed(request: HttpRequest, role_id: int) -> HttpResponse:
 @require_POST
 def feed_item_state(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.feed_items_for_user(request.user), pk=pk)
-    _require(selectors.can_work_feeds(request.user))
+    _require(insight_rules.can_work_feeds(request.user))
     form = FeedStateForm(request.POST)
     back = request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

@@ -2,18 +2,17 @@
 
 from rest_framework import permissions
 
+from cxalign.scoping import scope_needed
 from gaps import permissions as rules
 from gaps.comments import may_comment
 from gaps.models import ApiToken
-from gaps.transitions import acts_as_owner
 
 
 class TokenScopePermission(permissions.BasePermission):
     """A token may only use the scopes it was issued with; session users are not scoped.
 
-    A view names its family in ``token_scope`` (``"gaps"``, ``"insights"``, ``"roi"``) and
-    may override the scope of reads with ``token_read_scope`` and of writes with
-    ``token_write_scope``. Safe methods need ``<family>:read``, others ``<family>:write``.
+    Which scope a view needs for a method: ``cxalign.scoping.scope_needed`` (the same answer
+    the scoping choke point intersects the user's groups with).
     """
 
     message = "This token lacks the scope this endpoint needs."
@@ -22,13 +21,9 @@ class TokenScopePermission(permissions.BasePermission):
         token = request.auth
         if not isinstance(token, ApiToken):
             return True
-        family = getattr(view, "token_scope", None)
-        if family is None:
+        needed = scope_needed(request, view)
+        if needed is None:
             return False
-        if request.method in permissions.SAFE_METHODS:
-            needed = getattr(view, "token_read_scope", None) or f"{family}:read"
-        else:
-            needed = getattr(view, "token_write_scope", None) or f"{family}:write"
         self.message = f"This token lacks the '{needed}' scope."
         return token.allows(needed)
 
@@ -41,15 +36,16 @@ class ReadOnlyUnlessCxTeam(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        return rules.is_cx_team(request.user)
+        return rules.may_manage_organisation(request.user)
 
 
 class GapWritePermission(permissions.BasePermission):
     """The browser's table for gaps: CX team everything; role owners only their roles' gaps.
 
-    Creating is open to the CX team, integrations and role owners (who log prevented gaps for
-    their own roles — ``gap_create`` checks that); changing an existing gap needs the CX team
-    or ownership of its causing role. Executives never write. Reads are scoped by the queryset.
+    A first refusal before the body is parsed, asking ``gaps.permissions``: who may never
+    write (``may_log_gaps``, ``may_write_gaps``), whose gap it is (``may_change_gap``). Which
+    fields and which move are the services' to judge (``gaps.permissions.check_may_*``), whose
+    ``PermissionDenied`` DRF answers with a 403. Reads are scoped by the queryset.
     """
 
     message = "You may not change gaps."
@@ -57,18 +53,16 @@ class GapWritePermission(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        user = request.user
         if view.action == "create":
-            return rules.is_cx_team(user) or rules.is_integration(user) or rules.is_role_owner(user)
-        return rules.is_cx_team(user) or rules.is_role_owner(user)
+            return rules.may_log_gaps(request.user)
+        return rules.may_write_gaps(request.user)
 
     def has_object_permission(self, request, view, obj) -> bool:
+        # Before the body is read: someone else's gap is a 403 whatever the input says.
         if request.method in permissions.SAFE_METHODS:
             return True
-        if rules.is_cx_team(request.user):
-            return True
         self.message = "You may change only gaps attributed to roles you own."
-        return acts_as_owner(request.user, obj)
+        return rules.may_change_gap(request.user, obj)
 
 
 class OccurrenceWritePermission(permissions.BasePermission):

@@ -105,17 +105,6 @@ class RoleSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = Role
         fields = ["id", "name", "team", "level", "owners"]
 
-    def validate_team(self, team: Team) -> Team:
-        # Gaps keep their causing team beside the role (filters, escalation, rollups): moving
-        # a role that caused gaps would leave them pointing at two different teams.
-        role = self.instance
-        if role is not None and role.team_id != team.pk and role.gaps.exists():
-            raise serializers.ValidationError(
-                "Gaps are attributed to this role in its team: create a role in the new team "
-                "and re-attribute them instead."
-            )
-        return team
-
 
 class TouchpointSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:

@@ -19,13 +19,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from gaps import comments, selectors, services
+from cxalign.scoping import ScopedGenericViewSet, ScopedModelViewSet
+from gaps import comments, org_services, selectors, services
 from gaps.filtersets import GapApiFilterSet, OccurrenceFilterSet
 from gaps.models import Gap, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.occurrences import occurrences_record
@@ -69,8 +70,9 @@ from .serializers import (
 NO_DELETE = ["get", "post", "patch", "head", "options"]
 
 
-class OrganisationViewSet(viewsets.ModelViewSet):
-    """Everyone signed in reads; the CX team creates and edits; nobody deletes."""
+class OrganisationViewSet(ScopedModelViewSet):
+    """Members read (``gaps.permissions.may_view_organisation``); the CX team creates and
+    edits, through ``gaps.org_services`` (history, invariants); nobody deletes."""
 
     permission_classes = [IsAuthenticated, TokenScopePermission, ReadOnlyUnlessCxTeam]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
@@ -78,6 +80,19 @@ class OrganisationViewSet(viewsets.ModelViewSet):
     filter_backends = [StrictFilterBackend]
     http_method_names = NO_DELETE
     lookup_value_regex = "[0-9]+"
+
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        name = serializer.Meta.model._meta.model_name
+        create = getattr(org_services, f"{name}_create")
+        serializer.instance = create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+        name = serializer.Meta.model._meta.model_name
+        update = getattr(org_services, f"{name}_update")
+        record = serializer.instance
+        serializer.instance = update(
+            **{name: record}, actor=self.request.user, **serializer.validated_data
+        )
 
 
 class TeamViewSet(OrganisationViewSet):
@@ -130,10 +145,11 @@ class GapViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedGenericViewSet,
 ):
     """Gaps: list, log, read, change; status moves through ``transition``. Never deleted."""
 
+    queryset = Gap.objects.all()
     serializer_class = GapSerializer
     permission_classes = [IsAuthenticated, TokenScopePermission, GapWritePermission]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
@@ -146,9 +162,10 @@ class GapViewSet(
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Gap]:
+        gaps = selectors.with_row_relations(super().get_queryset())
         if self.action == "list":  # only what the representation reads (writes load it all)
-            return selectors.gaps_for_api(self.request.user)
-        return selectors.gaps_for_user(self.request.user)
+            return selectors.api_representation(gaps)
+        return gaps
 
     def _answer(self, gap: Gap, *, status_code: int = status.HTTP_200_OK) -> Response:
         gap = self.get_queryset().get(pk=gap.pk)
@@ -271,9 +288,10 @@ OCCURRENCE_PUSH = PolymorphicProxySerializer(
         description="Newest first, by cursor (follow `next`).",
     ),
 )
-class OccurrenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OccurrenceViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     """Occurrences: read with filters; push one object or a batch (a list) per POST."""
 
+    queryset = Occurrence.objects.all()
     serializer_class = OccurrenceSerializer
     permission_classes = [IsAuthenticated, TokenScopePermission, OccurrenceWritePermission]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
@@ -281,9 +299,6 @@ class OccurrenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = OccurrenceCursorPagination
     filter_backends = [StrictFilterBackend]
     filterset_class = OccurrenceFilterSet
-
-    def get_queryset(self) -> QuerySet[Occurrence]:
-        return selectors.occurrences_for_user(self.request.user)
 
     @extend_schema(
         summary="Push one occurrence or a batch",
@@ -320,7 +335,7 @@ class OccurrenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _visible_gaps(self) -> QuerySet[Gap]:
         # Only what the sender may see, without the list's joins and prefetches.
-        return Gap.objects.filter(pk__in=selectors.gaps_for_user(self.request.user).values("pk"))
+        return Gap.objects.for_user(self.request.user)
 
     def _push_batch(self, payload: list[Any]) -> Response:
         if not payload:

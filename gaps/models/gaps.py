@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from ..querysets import GapQuerySet, OccurrenceQuerySet
 from .limits import (
     GAP_LIMITS,
     MAX_MONTHLY_OCCURRENCES,
@@ -161,6 +162,8 @@ class Gap(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = GapQuerySet.as_manager()
+
     class Meta:
         ordering = ["-detected_on", "-id"]
         indexes = [
@@ -283,6 +286,8 @@ class Occurrence(models.Model):
     customer_ref = models.CharField(max_length=200, blank=True)
     # When cxalign learned of it: rollups recompute the days that late arrivals touch.
     recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = OccurrenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from ..querysets import OrganisationQuerySet
 from .limits import MAX_OCCURRENCE_MONEY, bounded
 
 
@@ -15,6 +16,8 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     customer_facing = models.BooleanField(default=False)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -39,6 +42,8 @@ class Role(models.Model):
     owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="owned_roles"
     )
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["team__name", "name"]
@@ -77,6 +82,8 @@ class Touchpoint(models.Model):
         help_text="Cost to serve one occurrence of a gap here (at most 1,000,000.00).",
     )
 
+    objects = OrganisationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -99,6 +106,8 @@ class Theme(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from gaps.api.permissions import TokenScopePermission
 
+from .. import permissions as insight_rules
 from .. import routing, selectors, services
 from ..filtersets import FeedItemFilterSet, InsightFilterSet
 from ..models import RoutingRule
@@ -38,8 +39,8 @@ class InsightViewSet(
     filterset_class = InsightFilterSet
     pagination_class = InsightsPagination
     permission_classes = PERMISSIONS
-    read_rule = staticmethod(selectors.can_read_insights)
-    write_rule = staticmethod(selectors.can_write_insights)
+    read_rule = staticmethod(insight_rules.can_read_insights)
+    write_rule = staticmethod(insight_rules.can_write_insights)
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     ordering_fields = ["published_at", "created_at", "title"]
 
@@ -76,8 +77,8 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
 
     serializer_class = RoutingRuleSerializer
     permission_classes = PERMISSIONS
-    read_rule = staticmethod(selectors.can_view_rules)
-    write_rule = staticmethod(selectors.can_manage_rules)
+    read_rule = staticmethod(insight_rules.can_view_rules)
+    write_rule = staticmethod(insight_rules.can_manage_rules)
     read_actions = ("reach",)  # a preview changes nothing
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     filterset_fields = ["active", "kind", "gap_category", "team"]
@@ -130,7 +131,7 @@ class FeedItemViewSet(
     # Every signed-in person reaches exactly the items of the roles they own (the queryset);
     # executives among them only read.
     read_rule = staticmethod(lambda user: user.is_authenticated)
-    write_rule = staticmethod(selectors.can_work_feeds)
+    write_rule = staticmethod(insight_rules.can_work_feeds)
     token_scope = "insights"  # noqa: S105 - a scope name, not a secret.
     http_method_names = ["get", "patch", "head", "options"]
     ordering_fields = ["relevance", "created_at"]
