@@ -10,7 +10,8 @@ user here, as NetBox does (``BaseViewSet.initial`` + ``RestrictedQuerySet.restri
   restriction for the request's user and token, after authentication and the permission
   classes ran, before any handler. A view's ``get_queryset`` starts from
   ``super().get_queryset()`` and only adds what it loads or how it orders.
-- Pages look objects up with ``scoped_object_or_404`` and list ``restrict(...)``.
+- Pages look objects up with ``scoped_object_or_404``, list ``restrict(...)`` and offer
+  filter choices through ``restrict_choices``.
 
 A token acts as its user's groups intersected with its scopes: the user's groups decide the
 queryset (``for_user``), and a token lacking the scope the view needs sees nothing (and the
@@ -23,6 +24,8 @@ a 404. ``change`` scopes (what the user may change) serve the pages' choices and
 
 from typing import Any
 
+from django import forms
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.http import HttpRequest
@@ -41,6 +44,7 @@ __all__ = [
     "ScopedViewMixin",
     "request_token",
     "restrict",
+    "restrict_choices",
     "scope_needed",
     "scoped_object_or_404",
 ]
@@ -53,6 +57,23 @@ def scoped_object_or_404(
     if isinstance(queryset, type):
         queryset = queryset._default_manager.all()
     return get_object_or_404(restrict(queryset, request.user), **lookup)
+
+
+def restrict_choices(form: forms.Form, user: User | AnonymousUser) -> bool:
+    """Cut every model choice of ``form`` (filters, pickers) down to what ``user`` may read.
+
+    The choices of a filter are records too: a list page must not show the organisation to
+    someone who may not read it. Returns whether every choice stayed whole (callers then
+    may use choices cached for everyone, ``gaps.org_choices``).
+    """
+    whole = True
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        if isinstance(field, forms.ModelChoiceField) and hasattr(queryset, "for_user"):
+            restricted = restrict(queryset, user)
+            whole = whole and restricted.query.is_empty() == queryset.query.is_empty()
+            field.queryset = restricted
+    return whole
 
 
 def request_token(request: Request | HttpRequest) -> Any:

@@ -101,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "gaps.context_processors.navigation",
+                "cxalign.navigation.navigation",
                 "insights.context_processors.feed_counts",
                 "reviews.context_processors.overdue_reviews",
                 "notifications.context_processors.bell",

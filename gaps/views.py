@@ -22,6 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from cxalign.scoping import restrict_choices
+
 from . import comments, csv_io, permissions, saved_views, selectors, services, transitions
 from .bulk import gaps_bulk_apply
 from .filtersets import GapFilterSet
@@ -84,9 +86,11 @@ def _filtered(
     filterset = GapFilterSet(request.GET or None, queryset=selectors.with_lateness(queryset))
     if page:
         dress_filter_form(filterset.form, roles=roles)
-        # An owner's teams and roles are theirs alone (and few): only the shared lists cached.
-        shared = ORGANISATION_FILTERS if roles is None else ("touchpoint", "theme")
-        use_cached_choices(filterset.form, shared)
+        if restrict_choices(filterset.form, request.user):
+            # An owner's teams and roles are theirs alone (and few): only the shared lists
+            # cached.
+            shared = ORGANISATION_FILTERS if roles is None else ("touchpoint", "theme")
+            use_cached_choices(filterset.form, shared)
     return filterset
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from gaps.models import Gap, Role, Team, Theme
 from gaps.models.gaps import GapCategory
 
+from .querysets import FeedItemQuerySet, InsightQuerySet, RoutingRuleQuerySet
 from .search import InsightSearchDocument
 
 
@@ -82,6 +83,8 @@ class Insight(models.Model):
         db_persist=True,
     )
 
+    objects = InsightQuerySet.as_manager()
+
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]
         indexes = [
@@ -136,6 +139,8 @@ class RoutingRule(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoutingRuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -215,6 +220,8 @@ class FeedItem(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FeedItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["-relevance", "-created_at", "-id"]

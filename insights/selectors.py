@@ -12,10 +12,6 @@ from gaps.models import Gap, Role
 from gaps.pagination import DeferredJoinPaginator, cached_count, cached_read, table_version
 
 from .models import FeedItem, FeedState, Insight, InsightStatus, RoutingRule
-from .permissions import (
-    can_read_all_insights,
-    can_view_rules,
-)
 from .search import SEARCH_CONFIG
 
 
@@ -23,22 +19,19 @@ def insights_for_user(user: User | AnonymousUser) -> QuerySet[Insight]:
     """Insights the user may read: all for the CX team, executives and integrations;
     role owners see the published insights in their roles' feeds; others none."""
     # The stored search vector is as large as the text: read it only in the search itself.
-    insights = (
-        Insight.objects.defer("search_vector")
+    return with_insight_relations(Insight.objects.for_user(user))
+
+
+def with_insight_relations(insights: QuerySet[Insight]) -> QuerySet[Insight]:
+    """What a list or a page of an insight shows: its author, themes and related gaps."""
+    # The stored search vector is as large as the text: read it only in the search itself.
+    return (
+        insights.defer("search_vector")
         .select_related("created_by")
         .prefetch_related(
             "themes",
             Prefetch("related_gaps", queryset=Gap.objects.only("id", "title", "severity")),
         )
-    )
-    if can_read_all_insights(user):
-        return insights
-    role_ids = permissions.owned_role_ids(user)
-    if not role_ids:
-        return insights.none()
-    return insights.filter(
-        status=InsightStatus.PUBLISHED,
-        pk__in=FeedItem.objects.filter(role_id__in=role_ids).values("insight_id"),
     )
 
 
@@ -106,9 +99,11 @@ def insights_page(items: QuerySet, per_page: int, number, *, rows: QuerySet) -> 
 
 
 def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
-    if not can_view_rules(user):
-        return RoutingRule.objects.none()
-    return RoutingRule.objects.select_related("team").prefetch_related(
+    return with_rule_relations(RoutingRule.objects.for_user(user))
+
+
+def with_rule_relations(rules: QuerySet[RoutingRule]) -> QuerySet[RoutingRule]:
+    return rules.select_related("team").prefetch_related(
         "themes", Prefetch("target_roles", queryset=Role.objects.select_related("team"))
     )
 
@@ -116,19 +111,15 @@ def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
 def feed_items_for_user(
     user: User | AnonymousUser, *, role_id: int | None = None
 ) -> QuerySet[FeedItem]:
-    """Items of the roles the user owns (anyone else's feed is out of reach), best first.
+    """Items of the roles the user owns (``FeedItem.objects.for_user``), best first;
+    ``role_id``: one of those feeds only."""
+    return with_feed_relations(FeedItem.objects.for_user(user, role_id=role_id))
 
-    ``role_id``: one of those feeds only. Said as ``role_id = n`` alone, not also
-    ``IN (owned)``: PostgreSQL then estimates the feed's size from that role's statistics and
-    walks ``feeditem_role_relevance`` in order, stopping after the page (docs/lists.md).
-    """
-    role_ids = permissions.owned_role_ids(user)
-    if role_id is not None:
-        role_ids = {role_id} & role_ids
-    scope = {"role_id": next(iter(role_ids))} if len(role_ids) == 1 else {"role_id__in": role_ids}
+
+def with_feed_relations(items: QuerySet[FeedItem]) -> QuerySet[FeedItem]:
+    """What a feed card shows (role, insight, rule, themes, related gaps), best first."""
     return (
-        FeedItem.objects.filter(**scope, insight__status=InsightStatus.PUBLISHED)
-        .select_related("role__team", "insight", "rule")
+        items.select_related("role__team", "insight", "rule")
         .defer("insight__search_vector")
         .prefetch_related(
             "insight__themes",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from cxalign.scoping import restrict_choices
 from gaps import permissions
 from gaps import selectors as gap_selectors
 
@@ -54,6 +55,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 def insight_list(request: HttpRequest) -> HttpResponse:
     insights = selectors.insights_for_user(request.user)
     filterset = InsightFilterSet(request.GET, queryset=insights)
+    restrict_choices(filterset.form, request.user)
     page = _page(request, filterset)
     return render(
         request,

@@ -17,6 +17,8 @@ from gaps.models import Gap, Role, Theme, Touchpoint
 from gaps.models.gaps import JourneyStage
 from insights.models import Insight
 
+from .querysets import ChangeReviewQuerySet
+
 
 class ReviewStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -83,6 +85,8 @@ class ChangeReview(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChangeReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["launch_on", "-id"]

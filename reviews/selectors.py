@@ -8,9 +8,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
-from gaps import permissions
 from gaps.models import Gap, Occurrence, Theme
-from gaps.selectors import gaps_for_user
+from gaps.selectors import with_row_relations
 from roi import costs
 
 from . import similarity
@@ -23,32 +22,31 @@ SIMILAR_LIMIT = 5
 THEME_SUGGESTIONS = 3
 
 
-def sees_all_reviews(user: User | AnonymousUser) -> bool:
-    """The CX team (the review queue) and executives (read-only) see every review."""
-    return permissions.is_cx_team(user) or permissions.is_executive(user)
-
-
 def reviews_for_user(user: User | AnonymousUser) -> QuerySet[ChangeReview]:
     """Every review the person may see: all for the CX team and executives, the reviews of
     owned roles for role owners, none for anyone else. Three queries for any list."""
-    reviews = ChangeReview.objects.select_related("role__team", "created_by").prefetch_related(
+    return with_review_relations(ChangeReview.objects.for_user(user))
+
+
+def with_review_relations(reviews: QuerySet[ChangeReview]) -> QuerySet[ChangeReview]:
+    return reviews.select_related("role__team", "created_by").prefetch_related(
         Prefetch("themes", queryset=Theme.objects.order_by("name")), "touchpoints"
     )
-    if sees_all_reviews(user):
-        return reviews
-    if permissions.is_role_owner(user):
-        return reviews.filter(role_id__in=permissions.owned_role_ids(user))
-    return reviews.none()
 
 
 def review_queue(user: User | AnonymousUser) -> QuerySet[ChangeReview]:
     """The list page: undecided first (the earliest launch, so the overdue, on top), then the
     decided; each with its number of matches."""
+    return queue_order(ChangeReview.objects.for_user(user))
+
+
+def queue_order(reviews: QuerySet[ChangeReview]) -> QuerySet[ChangeReview]:
+    """Undecided first, by launch day, then the decided; each with its number of matches."""
     undecided_first = Case(
         When(status__in=UNDECIDED, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     return (
-        reviews_for_user(user)
+        with_review_relations(reviews)
         .annotate(match_count=Count("matches"), decided_order=undecided_first)
         .order_by("decided_order", "launch_on", "-id")
     )
@@ -137,17 +135,20 @@ class SimilarGap:
 
 
 def similar_gaps(
-    user: User | AnonymousUser, text: str, *, limit: int = SIMILAR_LIMIT
+    visible: QuerySet[Gap], text: str, *, limit: int = SIMILAR_LIMIT
 ) -> list[SimilarGap]:
-    """Existing gaps closest in meaning to ``text`` that the person may see: duplicates caught
-    before they are logged."""
+    """Existing gaps closest in meaning to ``text`` among ``visible`` (those the person may
+    see): duplicates caught before they are logged."""
     ranked = similarity.rank(EmbeddedKind.GAP, text, limit=limit)
-    gaps = gaps_for_user(user).in_bulk([r.object_id for r in ranked])
+    gaps = with_row_relations(visible).in_bulk([r.object_id for r in ranked])
     return [SimilarGap(gap=gaps[r.object_id], score=r.score) for r in ranked if r.object_id in gaps]
 
 
-def suggested_themes(text: str, *, limit: int = THEME_SUGGESTIONS) -> list[Theme]:
-    """Themes of the nearest gaps and insights, weighted by how close each neighbour is."""
+def suggested_themes(
+    themes: QuerySet[Theme], text: str, *, limit: int = THEME_SUGGESTIONS
+) -> list[Theme]:
+    """Among ``themes`` (those the person may read), the themes of the nearest gaps and
+    insights, weighted by how close each neighbour is."""
     weights: dict[int, float] = {}
     for kind, through, column in (
         (EmbeddedKind.GAP, Gap.themes.through, "gap_id"),
@@ -159,8 +160,8 @@ def suggested_themes(text: str, *, limit: int = THEME_SUGGESTIONS) -> list[Theme
         ).values_list(column, "theme_id"):
             weights[theme_id] = weights.get(theme_id, 0.0) + ranked[object_id]
     best = sorted(weights, key=lambda pk: (-weights[pk], pk))[:limit]
-    themes = Theme.objects.in_bulk(best)
-    return [themes[pk] for pk in best if pk in themes]
+    found = themes.in_bulk(best)
+    return [found[pk] for pk in best if pk in found]
 
 
 def reviews_filter_status(reviews: QuerySet[ChangeReview], status: str) -> QuerySet:

@@ -13,12 +13,11 @@ from typing import Any
 
 import django.dispatch
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from gaps import permissions
-from gaps.models import Gap, Role, Theme, Touchpoint
+from gaps.models import Gap, Theme, Touchpoint
 from gaps.models.gaps import GapOrigin, GapStatus
 from gaps.services import EARLIEST_DATE, gap_create
 from insights.models import Insight, InsightKind
@@ -36,6 +35,7 @@ from .models import (
     ReviewStatus,
     TextEmbedding,
 )
+from .permissions import check_may_write_review
 from .selectors import gap_rates, overdue_reviews
 
 # Sent once an assessment has committed, with ``review`` (its matches stored). The webhooks app
@@ -51,13 +51,6 @@ EXPECTATION_BONUS = 0.05
 
 class ReviewConflict(ValidationError):
     """The review is not in a state for this (decided already, or not assessed yet)."""
-
-
-def _check_owner(actor: User, role: Role | None) -> None:
-    if role is None:
-        raise ValidationError({"role": "Say which of your roles makes the change."})
-    if not permissions.is_role_owner(actor) or role.pk not in permissions.owned_role_ids(actor):
-        raise PermissionDenied("Only an owner of the review's role may do this.")
 
 
 def _check_fields(review: ChangeReview) -> None:
@@ -84,7 +77,7 @@ def review_create(
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
-    _check_owner(actor, fields.get("role"))
+    check_may_write_review(actor, fields.get("role"))
     review = ChangeReview(created_by=actor, status=ReviewStatus.DRAFT, **fields)
     _check_fields(review)
     review.full_clean()
@@ -109,9 +102,9 @@ def review_update(
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in unknown})
     review = ChangeReview.objects.select_for_update().get(pk=review.pk)
-    _check_owner(actor, review.role)
+    check_may_write_review(actor, review.role)
     if "role" in changes:
-        _check_owner(actor, changes["role"])
+        check_may_write_review(actor, changes["role"])
     if review.status in DECIDED:
         raise ReviewConflict({"status": "This review is decided; it can no longer change."})
     for name, value in changes.items():
@@ -154,7 +147,7 @@ def review_assess(*, review: ChangeReview, actor: User) -> ChangeReview:
     customers' own words. Assessing again replaces the matches.
     """
     review = ChangeReview.objects.select_for_update().get(pk=review.pk)
-    _check_owner(actor, review.role)
+    check_may_write_review(actor, review.role)
     if review.status in DECIDED:
         raise ReviewConflict({"status": "This review is decided; it cannot be assessed again."})
     text = similarity.review_document(review.title, review.description, review.affected_customers)
@@ -238,7 +231,7 @@ def review_decide(
     ``withdrawn``: the change is dropped.
     """
     review = ChangeReview.objects.select_for_update().get(pk=review.pk)
-    _check_owner(actor, review.role)
+    check_may_write_review(actor, review.role)
     if review.status in DECIDED:
         raise ReviewConflict(
             {"outcome": f"This review was decided already ({review.get_status_display()})."}

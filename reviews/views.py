@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from gaps import permissions
 from gaps.forms import add_service_errors
 
+from . import permissions as review_rules
 from . import selectors, services, similarity
 from .forms import ChangeReviewForm, DecideForm
 from .models import ChangeReview, MatchKind, ReviewStatus
@@ -28,10 +28,7 @@ def _visible(request: HttpRequest, pk: int) -> ChangeReview:
 
 
 def _may_write(request: HttpRequest, review: ChangeReview | None = None) -> bool:
-    owned = permissions.owned_role_ids(request.user)
-    if review is None:
-        return permissions.is_role_owner(request.user) and bool(owned)
-    return permissions.is_role_owner(request.user) and review.role_id in owned
+    return review_rules.may_write_review(request.user, review.role_id if review else None)
 
 
 @login_required
@@ -49,7 +46,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "status_filters": STATUS_FILTERS,
-            "queue": selectors.sees_all_reviews(request.user),
+            "queue": review_rules.sees_all_reviews(request.user),
             "may_create": _may_write(request),
         },
     )

@@ -8,6 +8,8 @@ from django.db.models import Q
 
 from gaps.models.limits import MAX_OCCURRENCE_MONEY, MAX_REMEDY_COST, bounded
 
+from .querysets import RollupQuerySet
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # The rollup's sums and the snapshots' figures: 18 digits before the point, so that the
 # bounded inputs (gaps.models.limits) cannot overflow them at enterprise volume.
@@ -125,6 +127,8 @@ class DailyRollup(RollupMeasures):
     team = models.ForeignKey("gaps.Team", **DERIVED_KEY)
     role = models.ForeignKey("gaps.Role", **DERIVED_KEY)
     category = models.CharField(max_length=16)
+
+    objects = RollupQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "team_id", "role_id", "category"]

@@ -12,6 +12,7 @@
 from django.contrib.auth.models import AnonymousUser, User
 from rest_framework import permissions as drf
 
+from cxalign.scoping import request_token
 from gaps import permissions as rules
 from gaps.models import ApiToken
 
@@ -34,11 +35,6 @@ def can_read_api(user: User | AnonymousUser, token: ApiToken | None = None) -> b
     if token is not None and not token.allows(ROI_READ_SCOPE):
         return False
     return can_read_figures(user) or bool(user.is_authenticated and rules.is_integration(user))
-
-
-def request_token(request) -> ApiToken | None:
-    """The API token a DRF request authenticated with, if any."""
-    return request.auth if isinstance(request.auth, ApiToken) else None
 
 
 class ReadsRoi(drf.BasePermission):

@@ -10,14 +10,13 @@ from datetime import UTC, date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
-from gaps.models import ApiToken, Gap, Occurrence, Team
+from gaps.models import Gap, Occurrence, Team
 
 from . import calculations as calc
 from .costs import CostModelTimeline, cost_model_as_of, gap_savings
@@ -33,21 +32,14 @@ from .models import (
     RollupRun,
     TeamOpenCost,
 )
-from .permissions import can_read_api
 from .services import OPEN_STATUSES
 
 ZERO = calc.ZERO
 
 
-def rollups_for_user(
-    user: User | AnonymousUser, token: ApiToken | None = None
-) -> QuerySet[DailyRollup]:
-    """Daily rows the person may read: all of them for API readers (``can_read_api``: the
-    user's group, and a token's ``roi:read`` scope on top), none otherwise (rollups are
-    company-wide figures, not per-role data)."""
-    if not can_read_api(user, token):
-        return DailyRollup.objects.none()
-    return DailyRollup.objects.select_related("team", "role").order_by(
+def rollup_rows(rows: QuerySet[DailyRollup]) -> QuerySet[DailyRollup]:
+    """Rows as the API lists them: with team and role, newest day first."""
+    return rows.select_related("team", "role").order_by(
         "-date", "team__name", "role__name", "category"
     )
 

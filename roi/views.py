@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
+from cxalign.scoping import scoped_object_or_404
 from gaps.models import Gap
 
 from . import selectors
@@ -90,7 +91,9 @@ def cx_day(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 def gap_before_after(request: HttpRequest, pk: int) -> HttpResponse:
     _check(request)
-    gap = get_object_or_404(Gap.objects.select_related("causing_role", "causing_team"), pk=pk)
+    gap = scoped_object_or_404(
+        request, Gap.objects.select_related("causing_role", "causing_team"), pk=pk
+    )
     form = AsOfForm(request.GET or None)
     as_of = (form.cleaned_data.get("as_of") if form.is_valid() else None) or selectors.today()
     picture = selectors.gap_before_after(gap, as_of)

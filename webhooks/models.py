@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .querysets import WebhookSubscriptionQuerySet
+
 
 class WebhookEvent(models.TextChoices):
     """What a subscription can listen to; ``ping`` is sent only by "send test event"."""
@@ -78,6 +80,8 @@ class WebhookSubscription(models.Model):
     failing_since = models.DateTimeField(null=True, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import SubscriptionForm
 from .models import WebhookSubscription
+from .permissions import can_manage_webhooks
 
 LOG_PAGE = 50
 NEW_SECRET = "webhooks:new-secret"  # noqa: S105 - a session key's name
 
 
 def _managers_only(request: HttpRequest) -> None:
-    if not selectors.can_manage_webhooks(request.user):
+    if not can_manage_webhooks(request.user):
         raise PermissionDenied("Only the CX team manages webhooks.")
 
 

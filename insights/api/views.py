@@ -1,18 +1,19 @@
 """API views: parse input, call the selectors and services the pages use, answer JSON."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxalign.scoping import ScopedGenericViewSet, ScopedModelViewSet
 from gaps.api.permissions import TokenScopePermission
 
 from .. import permissions as insight_rules
 from .. import routing, selectors, services
 from ..filtersets import FeedItemFilterSet, InsightFilterSet
-from ..models import RoutingRule
+from ..models import FeedItem, Insight, RoutingRule
 from .pagination import FeedCursorPagination, InsightsPagination
 from .permissions import InsightsAccess
 from .serializers import (
@@ -31,10 +32,11 @@ class InsightViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedGenericViewSet,
 ):
     """Insights: the CX team and integrations write and publish; nothing deletes (archive)."""
 
+    queryset = Insight.objects.all()
     serializer_class = InsightSerializer
     filterset_class = InsightFilterSet
     pagination_class = InsightsPagination
@@ -45,7 +47,7 @@ class InsightViewSet(
     ordering_fields = ["published_at", "created_at", "title"]
 
     def get_queryset(self):
-        return selectors.insights_for_user(self.request.user)
+        return selectors.with_insight_relations(super().get_queryset())
 
     def perform_create(self, serializer):
         serializer.instance = services.insight_create(
@@ -72,9 +74,10 @@ class InsightViewSet(
         return Response(self.get_serializer(insight).data)
 
 
-class RoutingRuleViewSet(viewsets.ModelViewSet):
+class RoutingRuleViewSet(ScopedModelViewSet):
     """Routing rules (CX team). Saving or deleting one routes published insights again."""
 
+    queryset = RoutingRule.objects.all()
     serializer_class = RoutingRuleSerializer
     permission_classes = PERMISSIONS
     read_rule = staticmethod(insight_rules.can_view_rules)
@@ -89,7 +92,7 @@ class RoutingRuleViewSet(viewsets.ModelViewSet):
         return "insights:read" if self.action == "reach" else None
 
     def get_queryset(self):
-        return selectors.rules_for_user(self.request.user)
+        return selectors.with_rule_relations(super().get_queryset())
 
     def perform_create(self, serializer):
         serializer.instance = services.routing_rule_create(
@@ -120,10 +123,11 @@ class FeedItemViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedGenericViewSet,
 ):
     """Items of the caller's own roles' feeds, best first; PATCH moves an item's state."""
 
+    queryset = FeedItem.objects.all()
     serializer_class = FeedItemSerializer
     filterset_class = FeedItemFilterSet
     pagination_class = FeedCursorPagination
@@ -137,7 +141,7 @@ class FeedItemViewSet(
     ordering_fields = ["relevance", "created_at"]
 
     def get_queryset(self):
-        return selectors.feed_items_for_user(self.request.user)
+        return selectors.with_feed_relations(super().get_queryset())
 
     @extend_schema(request=FeedItemStateSerializer, responses=FeedItemSerializer)
     def partial_update(self, request: Request, *args, **kwargs) -> Response:

@@ -8,16 +8,17 @@ per user (outside it: 404); who may write is the services' rule (403); a decided
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from cxalign.scoping import ScopedAPIView, ScopedGenericViewSet
 from gaps.api.exceptions import Conflict
 from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
+from gaps.models import Gap, Theme
 
 from .. import selectors, services, similarity
 from ..models import ChangeReview
@@ -42,10 +43,11 @@ class ChangeReviewViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedGenericViewSet,
 ):
     """Change reviews: a role owner drafts, assesses and decides; the CX team sees them all."""
 
+    queryset = ChangeReview.objects.all()
     serializer_class = ChangeReviewSerializer
     permission_classes = [IsAuthenticated, TokenScopePermission]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
@@ -54,7 +56,7 @@ class ChangeReviewViewSet(
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[ChangeReview]:
-        return selectors.review_queue(self.request.user)
+        return selectors.queue_order(super().get_queryset())
 
     def _answer(self, review: ChangeReview, *, code: int = status.HTTP_200_OK) -> Response:
         review = self.get_queryset().get(pk=review.pk)
@@ -132,9 +134,10 @@ class ChangeReviewViewSet(
 TEXT = OpenApiParameter("text", OpenApiTypes.STR, required=True, description="The text to match.")
 
 
-class SimilarGapsView(APIView):
+class SimilarGapsView(ScopedAPIView):
     """Existing gaps closest in meaning to ``?text=``: a duplicate caught before it is logged."""
 
+    queryset = Gap.objects.all()
     permission_classes = [IsAuthenticated, TokenScopePermission]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
 
@@ -146,14 +149,15 @@ class SimilarGapsView(APIView):
     def get(self, request: Request) -> Response:
         query = TextQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = selectors.similar_gaps(request.user, query.validated_data["text"])
+        found = selectors.similar_gaps(self.queryset, query.validated_data["text"])
         answer = {"method": similarity.method(), "results": found}
         return Response(SimilarGapsAnswerSerializer(answer).data)
 
 
-class ThemeSuggestionsView(APIView):
+class ThemeSuggestionsView(ScopedAPIView):
     """Themes for a new gap or insight, from its nearest neighbours' themes."""
 
+    queryset = Theme.objects.all()
     permission_classes = [IsAuthenticated, TokenScopePermission]
     token_scope = "gaps"  # noqa: S105 - a scope family, not a secret.
 
@@ -165,5 +169,5 @@ class ThemeSuggestionsView(APIView):
     def get(self, request: Request) -> Response:
         query = TextQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        themes = selectors.suggested_themes(query.validated_data["text"])
+        themes = selectors.suggested_themes(self.queryset, query.validated_data["text"])
         return Response(ThemeSuggestionSerializer(themes, many=True).data)

@@ -6,21 +6,22 @@ from collections.abc import Iterator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from cxalign.scoping import ScopedAPIView, ScopedGenericViewSet
 from gaps.api.pagination import KeysetCursorPagination
 from gaps.api.permissions import TokenScopePermission
 from gaps.csv_io import BOM, CONTENT_TYPE, FORMULA_STARTS
-from gaps.selectors import gaps_for_user
+from gaps.models import Gap
 from roi import selectors
 from roi.costs import gap_savings
 from roi.filtersets import DailyRollupFilterSet
-from roi.permissions import ReadsRoi, request_token
+from roi.models import DailyRollup
+from roi.permissions import ReadsRoi
 
 from .serializers import AsOfSerializer, DailyRollupSerializer, SavingsSerializer, SummarySerializer
 
@@ -42,10 +43,12 @@ def _as_of(request: Request):
     return params.as_of_or(selectors.today())
 
 
-class SummaryView(APIView):
+class SummaryView(ScopedAPIView):
     """The headline figures as of a day, from the precomputed rollups (``roi_summary``, the
-    dashboard's selector too), with how fresh they are."""
+    dashboard's selector too), with how fresh they are. Company-wide: read by those who read
+    the rollup rows, whole (``queryset``, restricted by the scoping layer)."""
 
+    queryset = DailyRollup.objects.all()
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
     permission_classes = ROI_PERMISSIONS
 
@@ -55,9 +58,10 @@ class SummaryView(APIView):
         return Response(SummarySerializer.shape(reading))
 
 
-class GapSavingsView(APIView):
+class GapSavingsView(ScopedAPIView):
     """One gap's savings as of a day: measured (closed), estimated (prevented) or none."""
 
+    queryset = Gap.objects.all()
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
     permission_classes = ROI_PERMISSIONS
 
@@ -67,9 +71,8 @@ class GapSavingsView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         as_of = _as_of(request)
-        # The gap detail's own scoped queryset: a gap whose detail is a 404 is a 404 here.
-        visible = gaps_for_user(request.user).prefetch_related(None).select_related("touchpoint")
-        gap = get_object_or_404(visible, pk=pk)
+        # The gap detail's own scope: a gap whose detail is a 404 is a 404 here.
+        gap = get_object_or_404(self.queryset.select_related("touchpoint"), pk=pk)
         return Response(SavingsSerializer.shape(gap_savings(gap, as_of)))
 
 
@@ -86,10 +89,11 @@ class Echo:
         return value
 
 
-class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RollupViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     """Daily rollup rows, filtered by date range, team, role and category; ``export/`` as CSV."""
 
     token_scope = "roi"  # noqa: S105 - a scope family name, not a secret.
+    queryset = DailyRollup.objects.all()
     permission_classes = ROI_PERMISSIONS
     serializer_class = DailyRollupSerializer
     pagination_class = RollupCursorPagination
@@ -97,7 +101,7 @@ class RollupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["date", "occurrences", "cost_incurred", "measured_savings"]
 
     def get_queryset(self):
-        return selectors.rollups_for_user(self.request.user, request_token(self.request))
+        return selectors.rollup_rows(super().get_queryset())
 
     @extend_schema(
         filters=True,

@@ -2,19 +2,20 @@
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import permissions, status, viewsets
+from rest_framework import permissions, status
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxalign.scoping import ScopedModelViewSet, request_token
 from gaps.api.pagination import BoundedPageSizeMixin, StandardPagination
 from gaps.api.permissions import TokenScopePermission
-from gaps.models import ApiToken
 
 from .. import selectors, services
 from ..models import WebhookSubscription
+from ..permissions import can_manage_webhooks
 from .serializers import (
     WebhookDeliverySerializer,
     WebhookSubscriptionCreatedSerializer,
@@ -28,8 +29,7 @@ class ManagesWebhooks(permissions.BasePermission):
     message = "Only the CX team (or a token with the 'webhooks:write' scope) manages webhooks."
 
     def has_permission(self, request, view) -> bool:
-        token = request.auth if isinstance(request.auth, ApiToken) else None
-        return selectors.can_manage_webhooks(request.user, token=token)
+        return can_manage_webhooks(request.user, token=request_token(request))
 
 
 class DeliveryCursorPagination(BoundedPageSizeMixin, CursorPagination):
@@ -53,7 +53,8 @@ def _fields(validated: dict) -> tuple[dict, str]:
         responses={201: WebhookSubscriptionCreatedSerializer},
     ),
 )
-class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
+class WebhookSubscriptionViewSet(ScopedModelViewSet):
+    queryset = WebhookSubscription.objects.all()
     serializer_class = WebhookSubscriptionSerializer
     permission_classes = [IsAuthenticated, TokenScopePermission, ManagesWebhooks]
     token_scope = "webhooks"  # noqa: S105 - a scope family, not a secret.
@@ -66,10 +67,7 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[WebhookSubscription]:
-        token = self.request.auth if isinstance(self.request.auth, ApiToken) else None
-        return selectors.subscriptions_for_user(self.request.user, token=token).order_by(
-            "-created_at", "-id"
-        )
+        return selectors.with_last_delivery(super().get_queryset()).order_by("-created_at", "-id")
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         body = self.get_serializer(data=request.data)
