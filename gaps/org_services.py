@@ -36,13 +36,20 @@ ROLE_KEEPS_ITS_TEAM = (
 
 @contextlib.contextmanager
 def _history_names(actor: User) -> Iterator[None]:
-    """Audit log entries written inside name ``actor``, unless a request already named one
-    (its middleware also records the client address, which this must not hide)."""
-    if auditlog_value.get(None) is not None:
-        yield
-        return
-    with set_actor(actor):
-        yield
+    """Audit log entries written inside name ``actor``, with the request's client address
+    when a request is being served. auditlog's ``set_actor`` leaves its own context behind
+    when it ends (and unhooks it), so the request's context is put back afterwards: later
+    writes of the same request keep their actor and address."""
+    previous = auditlog_value.get(None)
+    address = previous or {}
+    try:
+        with set_actor(
+            actor, remote_addr=address.get("remote_addr"), remote_port=address.get("remote_port")
+        ):
+            yield
+    finally:
+        if previous is not None:
+            auditlog_value.set(previous)
 
 
 def _save(record: Record, *, actor: User, changes: dict[str, Any]) -> Record:

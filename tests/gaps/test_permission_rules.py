@@ -128,3 +128,36 @@ def test_nobody_else_changes_a_gap(gap, request, who):
     assert str(error.value) == "You may not change this gap."
     gap.refresh_from_db()
     assert gap.remedy_plan == ""
+
+
+@pytest.mark.parametrize("who", ["owner_user", "exec_user", "integration_user"])
+def test_only_the_cx_team_changes_gaps_in_bulk(request, gap, who):
+    from gaps.bulk import BulkAction, gaps_bulk_apply
+
+    actor = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied, match="Only the CX team changes gaps in bulk"):
+        gaps_bulk_apply(gaps=[gap], actor=actor, action=BulkAction.ARCHIVE, note="x")
+    gap.refresh_from_db()
+    assert gap.status != S.ARCHIVED
+
+
+def test_the_cx_team_changes_gaps_in_bulk(gap, cx_user):
+    from gaps.bulk import BulkAction, gaps_bulk_apply
+
+    result = gaps_bulk_apply(gaps=[gap], actor=cx_user, action=BulkAction.ARCHIVE, note="x")
+    assert result.changed == [gap]
+
+
+@pytest.mark.parametrize("who", ["cx_user", "owner_user"])
+def test_the_change_check_lets_the_cx_team_and_the_causing_roles_owner_through(request, gap, who):
+    from gaps.permissions import check_may_change_gap
+
+    check_may_change_gap(request.getfixturevalue(who), gap)
+
+
+@pytest.mark.parametrize("who", ["other_owner", "exec_user", "integration_user"])
+def test_the_change_check_refuses_everyone_else(request, gap, who):
+    from gaps.permissions import check_may_change_gap
+
+    with pytest.raises(PermissionDenied, match="only gaps attributed to roles you own"):
+        check_may_change_gap(request.getfixturevalue(who), gap)
