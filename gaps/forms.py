@@ -208,7 +208,7 @@ class PreventedGapForm(GapForm):
         super().__init__(*args, **kwargs)
         del self.fields["detected_on"]
         self.fields["expected_monthly_occurrences"].required = True
-        if not permissions.is_cx_team(user):
+        if not permissions.may_manage_gaps(user):
             owned = permissions.owned_role_ids(user)
             self.fields["causing_role"].queryset = roles_with_teams().filter(pk__in=owned)
             self.fields["causing_team"].queryset = Team.objects.filter(roles__in=owned).distinct()

@@ -10,6 +10,7 @@ reading them is managing them: whoever may not manage them sees none
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 
 from gaps import permissions
 
@@ -19,3 +20,10 @@ def can_manage_webhooks(user: User | AnonymousUser, *, token: Any = None) -> boo
     if permissions.is_cx_team(user):
         return True
     return token is not None and permissions.is_integration(user)
+
+
+def check_may_manage_webhooks(actor: User | AnonymousUser) -> None:
+    """The services' refusal: the CX team and integrations (which reach the services only
+    through a token with ``webhooks:write``: pages refuse them first)."""
+    if not (permissions.is_cx_team(actor) or permissions.is_integration(actor)):
+        raise PermissionDenied("Only the CX team manages webhooks.")

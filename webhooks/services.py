@@ -31,6 +31,7 @@ from .models import (
     WebhookSubscription,
     new_secret,
 )
+from .permissions import check_may_manage_webhooks
 from .renderers import Rendered, render_data, render_objects
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def _changed() -> None:
 @transaction.atomic
 def subscription_create(*, actor: User, secret: str = "", **fields: Any) -> WebhookSubscription:
     """A new subscription; a blank ``secret`` is generated (the caller shows it once)."""
+    check_may_manage_webhooks(actor)
     subscription = WebhookSubscription(
         created_by=actor if actor.is_authenticated else None,
         secret=(secret or "").strip() or new_secret(),
@@ -111,6 +113,7 @@ def subscription_update(
 ) -> WebhookSubscription:
     """Change a subscription; a non-blank ``secret`` replaces the old one. Switching it on
     again clears the failure record (its creator asked for another chance)."""
+    check_may_manage_webhooks(actor)
     was_active = subscription.active
     for name, value in changes.items():
         if name in SUBSCRIPTION_FIELDS:
@@ -129,6 +132,7 @@ def subscription_update(
 
 @transaction.atomic
 def subscription_delete(*, subscription: WebhookSubscription, actor: User) -> None:
+    check_may_manage_webhooks(actor)
     subscription.delete()
     _changed()
 
@@ -224,6 +228,7 @@ def webhook_fan_out(
 @transaction.atomic
 def webhook_send_test(*, subscription: WebhookSubscription, actor: User) -> WebhookDelivery:
     """A ``ping`` to one subscription (active or not): "send test event"."""
+    check_may_manage_webhooks(actor)
     rendered = Rendered(
         data={
             "subscription": subscription.pk,

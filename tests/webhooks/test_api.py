@@ -185,3 +185,12 @@ def test_the_delivery_log_refuses_a_page_size_out_of_type_or_bounds(cx_user, rec
     answer = _session(cx_user).get(f"{URL}{subscription.pk}/deliveries/?page_size={page_size}")
     assert answer.status_code == 400
     assert "page_size" in answer.json()
+
+
+@pytest.mark.parametrize("who", ["owner_user", "exec_user"])
+def test_the_services_refuse_non_managers(request, receiver, who):
+    from django.core.exceptions import PermissionDenied
+
+    actor = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied, match="Only the CX team manages webhooks"):
+        services.subscription_create(actor=actor, url=receiver.url, events=["gap.created"])
