@@ -13,7 +13,14 @@ from .bulk import BulkAction
 from .filtersets import CompactSelectMultiple
 from .models import Gap, Role, Team, Theme
 
-DATE_FILTERS = ("detected_after", "detected_before")
+DATE_FILTERS = (
+    "detected_after",
+    "detected_before",
+    "closed_after",
+    "closed_before",
+    "prevented_after",
+    "prevented_before",
+)
 YES_NO_FILTERS = {
     "overdue": ("Overdue only", "Not overdue"),
     "recurring": ("Recurring only", "Not recurring"),

@@ -348,32 +348,63 @@ def gap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "gaps/detail.html", _detail_context(request, gap))
 
 
+def _moved(
+    request: HttpRequest,
+    pk: int,
+    notice: str,
+    *,
+    level: str = "success",
+    status: int = 200,
+    **forms,
+) -> HttpResponse:
+    """The parts of the gap page a move or a remedy change redraws in place (htmx): the side
+    with its forms (errors beside their fields), and the head and history out of band. The
+    notice stands in for the flash message, which would otherwise wait for the next page."""
+    gap = _visible_gap(request, pk)  # afresh: the status, dates and history just written
+    context = _detail_context(request, gap, **forms)
+    context.update(notice=notice, notice_level=level)
+    return render(request, "gaps/_gap_moved.html", context, status=status)
+
+
 @require_POST
 @login_required
 @writers_only
 def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    """Make one status move; errors show beside the move's fields, never as a 500."""
+    """Make one status move; errors show beside the move's fields, never as a 500.
+
+    From the gap page with htmx the page is redrawn in place (``_moved``); a list's one-click
+    move (``next``) and a page without JavaScript get the redirect (or the page with errors).
+    """
     gap = _changeable_gap(request, pk)
     target = request.POST.get("to", "")
+    next_url = request.POST.get("next", "")
+    in_place = request.htmx and not next_url
     move = transitions.find_move(gap.status, target)
     form = TransitionForm(request.POST, move=move, auto_id=f"id_{target}_%s")
     if move is None or not form.is_valid():
+        problem = ""
         if move is None:
             label = Gap.Status(target).label.lower() if target in Gap.Status.values else target
-            messages.error(
-                request,
-                f"A {gap.get_status_display().lower()} gap cannot be moved to {label!s}.",
-            )
-        context = _detail_context(request, gap, failed=form if move else None)
+            problem = f"A {gap.get_status_display().lower()} gap cannot be moved to {label!s}."
+            if not in_place:
+                messages.error(request, problem)
+        failed = form if move else None
+        if in_place:
+            return _moved(request, pk, problem, level="error", status=400, failed=failed)
+        context = _detail_context(request, gap, failed=failed)
         return render(request, "gaps/detail.html", context, status=400)
     try:
         services.gap_transition(gap=gap, actor=request.user, **form.service_arguments())
     except ValidationError as error:
         add_service_errors(form, error)
+        if in_place:
+            return _moved(request, pk, "", status=400, failed=form)
         context = _detail_context(request, gap, failed=form)
         return render(request, "gaps/detail.html", context, status=400)
-    messages.success(request, f"{move.label}: the gap is now {Gap.Status(target).label.lower()}.")
-    next_url = request.POST.get("next", "")
+    done = f"{move.label}: the gap is now {Gap.Status(target).label.lower()}."
+    if in_place:
+        return _moved(request, pk, done)
+    messages.success(request, done)
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect(gap)
@@ -383,7 +414,7 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writers_only
 def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
-    """Save the remedy plan (owner, due date, progress)."""
+    """Save the remedy plan (owner, due date, progress); in place with htmx, as moves are."""
     gap = _changeable_gap(request, pk)
     form = RemedyPlanForm(request.POST, gap=gap)
     if form.is_valid():
@@ -392,8 +423,12 @@ def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if request.htmx:
+                return _moved(request, pk, "Remedy plan saved.")
             messages.success(request, "Remedy plan saved.")
             return redirect(gap)
+    if request.htmx:
+        return _moved(request, pk, "", status=400, remedy_form=form)
     context = _detail_context(request, gap, remedy_form=form)
     return render(request, "gaps/detail.html", context, status=400)
 
