@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import comments, csv_io, permissions, saved_views, selectors, services, transitions
-from .bulk import gaps_bulk_apply
+from .bulk import gaps_bulk_apply, gaps_matching
 from .filtersets import GapFilterSet
 from .forms import (
     CommentForm,
@@ -39,6 +39,8 @@ from .models import Gap, GapComment, Role, SavedGapView
 from .org_choices import use_cached_choices
 
 PAGE_SIZE = 25
+# Skipped gaps of a bulk action named in its message; the count says how many more.
+SKIPS_SHOWN = 10
 # Filters always in view; the others fold under "More filters".
 PRIMARY_FILTERS = ("q", "status", "category", "team", "causing_role", "severity", "overdue")
 # Filters offering the organisation's teams, roles, touchpoints and themes (cached choices).
@@ -204,8 +206,15 @@ def gap_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Nothing changed: " + " ".join(problems))
         return redirect(next_url)
     data = form.cleaned_data
+    gaps = data["gaps"]
+    if data["scope"] == "all":
+        try:
+            gaps = gaps_matching(actor=request.user, query=data["query"], expected=data["expected"])
+        except ValidationError as error:
+            messages.error(request, "Nothing changed: " + " ".join(error.messages))
+            return redirect(next_url)
     result = gaps_bulk_apply(
-        gaps=data["gaps"],
+        gaps=gaps,
         actor=request.user,
         action=data["action"],
         role=data["causing_role"],
@@ -218,8 +227,16 @@ def gap_bulk(request: HttpRequest) -> HttpResponse:
             request,
             ngettext("%(n)d gap changed.", "%(n)d gaps changed.", changed) % {"n": changed},
         )
-    for title, reason in result.refused.items():
-        messages.error(request, f"{title}: {reason}")
+    if result.refused:
+        skipped = len(result.refused)
+        reasons = [f"{title}: {reason}" for title, reason in result.refused.items()]
+        more = f" … and {skipped - SKIPS_SHOWN} more." if skipped > SKIPS_SHOWN else ""
+        messages.error(
+            request,
+            ngettext("%(n)d gap skipped: ", "%(n)d gaps skipped: ", skipped) % {"n": skipped}
+            + "; ".join(reasons[:SKIPS_SHOWN])
+            + more,
+        )
     return redirect(next_url)
 
 
