@@ -362,3 +362,58 @@ def test_managers_of_teams_causing_no_linked_gap_read_their_own_team(org, make_i
 
 def test_a_trend_without_currency_shows_the_amount_alone():
     assert trend_text(Decimal(201), Decimal(200)) == "up 1 % on the month before (200.00)"
+
+
+def test_a_batch_reads_money_as_of_the_day_asked_in_the_cost_models_currency(org, make_insight):
+    """``load_many`` without a cache, as of a past day, reads as ``load`` does that day."""
+    from roi.models import CostModel
+
+    CostModel.objects.create(
+        effective_from=TODAY - timedelta(days=400), currency="USD", cost_per_contact=Decimal(1)
+    )
+    gap = costly_gaps(org, 1)[0]  # one occurrence yesterday, 10.00
+    occur(gap, MIDNIGHT - timedelta(days=40))
+    insight = make_insight(related_gaps=[gap], themes=[org.invoice_clarity])
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    day = TODAY - timedelta(days=30)
+    batch = TailoringContext.load_many([insight], day)[insight.pk]
+    assert batch.currency == "USD"
+    reading = tailor(batch, level="executive", team=org.billing)
+    # As of 30 days ago: only the occurrence 40 days ago is in that month.
+    assert (reading.monthly_cost, reading.previous_monthly_cost) == (Decimal(10), Decimal(0))
+    assert "USD 10.00" in reading.as_text()
+    single = TailoringContext.load(insight, day)
+    for level in ("executive", "manager", "individual_contributor"):
+        assert tailor(batch, level=level, team=org.billing).as_text() == (
+            tailor(single, level=level, team=org.billing).as_text()
+        )
+
+
+def test_a_reroutes_cache_keeps_the_currency_and_the_managers_lines_for_later_batches(
+    org, make_insight, django_assert_num_queries
+):
+    gap = GapFactory(causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    first = make_insight(themes=[org.invoice_clarity], related_gaps=[gap])
+    second = make_insight(themes=[org.invoice_clarity])
+    cache = tailoring.TailoringCache(TODAY)
+    first_context = TailoringContext.load_many([first], TODAY, cache)[first.pk]
+    assert cache.currency == first_context.currency == "EUR"
+    line = tailor(first_context, level="manager", team=org.billing).lines[1]
+    assert gap.pk in cache.gap_lines
+    second_context = TailoringContext.load_many([second], TODAY, cache)[second.pk]
+    assert second_context.currency == "EUR"
+    assert second_context.gap_lines is cache.gap_lines  # a manager's line is written once
+    with django_assert_num_queries(0):
+        assert tailor(second_context, level="manager", team=org.billing).lines[1] == line
+
+
+def test_the_cache_remembers_every_theme_it_has_read(org, django_assert_num_queries):
+    refunds, returns = ThemeFactory(name="Refunds"), ThemeFactory(name="Returns")
+    GapFactory(causing_role=org.billing_manager, themes=[refunds, returns])
+    cache = tailoring.TailoringCache(TODAY)
+    cache.load_themes({refunds.pk})
+    cache.load_themes({returns.pk})
+    with django_assert_num_queries(0):  # both read already: nothing to read again
+        cache.load_themes({refunds.pk, returns.pk})
+    assert cache.themes_loaded == {refunds.pk, returns.pk}
+    assert set(cache.top_open_gaps) == {(org.billing.pk, refunds.pk), (org.billing.pk, returns.pk)}
