@@ -523,10 +523,25 @@ class Ranked:
     gaps_prevented: int = 0
     measured_savings: Decimal = ZERO
     estimated_savings: Decimal = ZERO
+    year: int | None = None  # the board's: the counts are of gaps closed or prevented in it
 
     @property
     def savings(self) -> Decimal:
         return self.measured_savings + self.estimated_savings
+
+    def _in_year(self, kind: str) -> str:
+        span = (date(self.year, 1, 1), date(self.year, 12, 31)) if self.year else (None, None)
+        return drill_down_url(team=self.team_id, role_id=self.role_id, **{kind: span})
+
+    @property
+    def closed_url(self) -> str:
+        """The gaps this row closed in the year: as many as ``gaps_closed``."""
+        return self._in_year("closed")
+
+    @property
+    def prevented_url(self) -> str:
+        """The gaps this row prevented in the year: as many as ``gaps_prevented``."""
+        return self._in_year("prevented")
 
     @property
     def count(self) -> int:
@@ -605,6 +620,7 @@ def recognition(year: int) -> Recognition:
             name=row["role__name"],
             team=row["team__name"],
             role_id=row["role_id"],
+            year=year,
             gaps_closed=row["closed"] or 0,
             gaps_prevented=row["prevented"] or 0,
             measured_savings=calc.cents(row["measured"] or ZERO),
@@ -612,7 +628,8 @@ def recognition(year: int) -> Recognition:
         )
         roles.append(ranked)
         team = teams.setdefault(
-            row["team_id"], Ranked(name=row["team__name"], team="", team_id=row["team_id"])
+            row["team_id"],
+            Ranked(name=row["team__name"], team="", team_id=row["team_id"], year=year),
         )
         team.gaps_closed += ranked.gaps_closed
         team.gaps_prevented += ranked.gaps_prevented

@@ -84,3 +84,17 @@ def test_each_teams_counts_open_exactly_the_gaps_behind_them(board, client, cx_u
     assert any(int(n) for *_, n in links)
     for url, _month, kind, n in links:
         assert listed(client, cx_user, html.unescape(url)) == int(n), (kind, url)
+
+
+def test_each_recognition_rows_counts_open_exactly_the_gaps_behind_them(
+    board, client, exec_user, cx_user
+):
+    client.force_login(exec_user)
+    page = client.get("/roi/recognition/", {"year": 2026}).content.decode()
+    links = COUNT_LINK.findall(page)
+    assert {kind for *_, kind, _ in links} == {"closed", "prevented"}
+    assert any(int(n) for *_, n in links)
+    for url, _month, kind, n in links:
+        query = parse_qs(urlsplit(html.unescape(url)).query)
+        assert query[f"{kind}_after"] == ["2026-01-01"]
+        assert listed(client, cx_user, html.unescape(url)) == int(n), (kind, url)
