@@ -417,3 +417,34 @@ def test_the_cache_remembers_every_theme_it_has_read(org, django_assert_num_quer
         cache.load_themes({refunds.pk, returns.pk})
     assert cache.themes_loaded == {refunds.pk, returns.pk}
     assert set(cache.top_open_gaps) == {(org.billing.pk, refunds.pk), (org.billing.pk, returns.pk)}
+
+
+def test_the_currency_is_the_one_in_force_on_the_day_asked(org, make_insight):
+    """A cost model's currency changes from its first day on: a reading as of an earlier day
+    speaks the currency of then, one loaded alone or in a batch alike."""
+    from roi.models import CostModel
+
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=400), currency="GBP")
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=10), currency="USD")
+    insight = make_insight(related_gaps=costly_gaps(org, 1))
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    earlier = TODAY - timedelta(days=30)
+    assert TailoringContext.load(insight, earlier).currency == "GBP"
+    assert TailoringContext.load_many([insight], earlier)[insight.pk].currency == "GBP"
+    assert TailoringContext.load_many([insight], TODAY)[insight.pk].currency == "USD"
+
+
+def test_a_batchs_linked_gaps_come_with_their_touchpoint_role_and_team(
+    org, make_insight, django_assert_num_queries
+):
+    """What readings and routing name of a linked gap is loaded with the batch: no query per
+    gap afterwards (a fixed number of queries whatever the gaps)."""
+    gaps = [*costly_gaps(org, 2), GapFactory(causing_role=org.dispatcher)]
+    insight = make_insight(related_gaps=gaps)
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    context = TailoringContext.load_many([insight], TODAY)[insight.pk]
+    with django_assert_num_queries(0):
+        named = [
+            (g.touchpoint.name, g.causing_role.name, g.causing_team.name) for g in context.gaps
+        ]
+    assert [team for *_, team in named] == ["Billing", "Billing", "Logistics"]
