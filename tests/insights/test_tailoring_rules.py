@@ -448,3 +448,38 @@ def test_a_batchs_linked_gaps_come_with_their_touchpoint_role_and_team(
             (g.touchpoint.name, g.causing_role.name, g.causing_team.name) for g in context.gaps
         ]
     assert [team for *_, team in named] == ["Billing", "Billing", "Logistics"]
+
+
+def test_managers_gaps_alike_in_severity_and_day_show_the_latest_logged_first(org, make_insight):
+    """Ties of severity and detection day go to the gap logged last (the higher id)."""
+    theme = ThemeFactory(name="Refunds")
+    ids = [
+        GapFactory(
+            causing_role=org.billing_manager, severity=3, detected_on=TODAY, themes=[theme]
+        ).pk
+        for _ in range(12)
+    ]
+    insight = make_insight(themes=[theme])
+    for context in contexts(insight):
+        reading = tailor(context, level="manager", team=org.billing)
+        assert [g.pk for g in reading.gaps] == sorted(ids, reverse=True)[:10]
+
+
+def test_a_managers_reading_keeps_the_teams_linked_gaps_off_the_themes(org, make_insight):
+    """A team's linked gaps count whether or not they carry the insight's themes."""
+    linked = GapFactory(title="Linked, no theme", causing_role=org.billing_manager)
+    GapFactory(title="On the theme", causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    insight = make_insight(themes=[org.invoice_clarity], related_gaps=[linked])
+    for context in contexts(insight):
+        reading = tailor(context, level="manager", team=org.billing)
+        assert sorted(g.title for g in reading.gaps) == ["Linked, no theme", "On the theme"]
+
+
+def test_in_a_batch_a_team_with_no_open_gaps_on_the_themes_reads_none(org, make_insight):
+    GapFactory(causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    insight = make_insight(themes=[org.invoice_clarity])
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    context = TailoringContext.load_many([insight], TODAY)[insight.pk]
+    reading = tailor(context, level="manager", team=org.logistics)
+    assert reading.gaps == []
+    assert reading.lines == ["Logistics's open gaps on these themes: none right now."]
