@@ -423,7 +423,7 @@ def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailo
     else:
         result.lines.append(f"{who} open gaps on these themes: {len(gaps)}.")
     for gap in gaps:
-        line = context.gap_lines.get(gap.id)
+        line = context.gap_lines.get(gap.id)  # pragma: no mutate (a miss writes it again)
         if line is None:
             step = gap.get_journey_stage_display() or "step not recorded"
             where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
