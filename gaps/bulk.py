@@ -3,18 +3,29 @@
 Nothing here writes a gap itself: re-attributing and adding a theme go through
 ``services.gap_update`` and archiving through ``services.gap_transition``, so every gap gets
 the same checks and the same history entry as when changed on its own page.
+
+"Select all" applies an action to every gap the list's filters match, not only the page shown:
+``gaps_matching`` reads the filters again on the server (the same ``GapFilterSet``), and acts
+only if they still match the number of gaps the person saw and confirmed (a list that grew or
+shrank since is not what they agreed to), and at most ``MAX_BULK_GAPS`` at once (each gap is a
+service call with its own history: a request must finish; narrow the filters for more).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import QuerySet
+from django.http import QueryDict
 
-from . import services
+from . import selectors, services
+from .filtersets import GapFilterSet
 from .models import Gap, Role, Theme
 from .models.gaps import GapStatus as S
 from .permissions import check_may_bulk_change
+
+MAX_BULK_GAPS = 500
 
 
 class BulkAction(models.TextChoices):
@@ -25,14 +36,38 @@ class BulkAction(models.TextChoices):
 
 @dataclass
 class BulkResult:
-    """Which gaps changed, and why the others did not (title → reason)."""
+    """Which gaps changed, and why the others were skipped ("#id title" → reason)."""
 
     changed: list[Gap] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
 
 
-def _reason(error: ValidationError) -> str:
+def _reason(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, PermissionDenied):
+        return str(error) or "You may not change this gap."
     return " ".join(error.messages)
+
+
+def gaps_matching(*, actor, query: str, expected: int | None) -> QuerySet[Gap]:
+    """Every gap the list's filters (``query``, the list's query string) match for ``actor``,
+    if they are still the ``expected`` number and no more than ``MAX_BULK_GAPS``."""
+    filterset = GapFilterSet(
+        QueryDict(query), queryset=selectors.with_lateness(selectors.gaps_for_user(actor))
+    )
+    if not filterset.is_valid():
+        raise ValidationError("The list's filters are not valid: fix them first.")
+    gaps = filterset.qs.order_by("pk")
+    count = gaps.count()
+    if expected is None or count != expected:
+        raise ValidationError(
+            f"The filters now match {count} gaps, not the {expected} you confirmed: "
+            "look at the list again and apply once more."
+        )
+    if count > MAX_BULK_GAPS:
+        raise ValidationError(
+            f"{count} gaps match: at most {MAX_BULK_GAPS} change at once. Narrow the filters."
+        )
+    return gaps
 
 
 def gaps_bulk_apply(
@@ -44,7 +79,8 @@ def gaps_bulk_apply(
     theme: Theme | None = None,
     note: str = "",
 ) -> BulkResult:
-    """Apply ``action`` to each gap; a gap the service refuses is reported, the rest change."""
+    """Apply ``action`` to each gap; a gap the service refuses (its rules, or the actor's
+    permission on that gap) is skipped and reported with the reason, the rest change."""
     check_may_bulk_change(actor)
     result = BulkResult()
     for gap in gaps:
@@ -58,8 +94,8 @@ def gaps_bulk_apply(
                 services.gap_transition(gap=gap, to=S.ARCHIVED, actor=actor, note=note)
             else:
                 raise ValidationError(f"Unknown action {action!r}.")
-        except ValidationError as error:
-            result.refused[gap.title] = _reason(error)
+        except (ValidationError, PermissionDenied) as error:
+            result.refused[f"#{gap.pk} {gap.title}"] = _reason(error)
         else:
             result.changed.append(gap)
     return result

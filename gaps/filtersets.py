@@ -1,7 +1,7 @@
 """One FilterSet per list, shared by the pages and the API."""
 
 import html
-from datetime import UTC
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -156,6 +156,26 @@ class UtcDateTimeFilter(django_filters.DateTimeFilter):
         return super().filter(qs, value)
 
 
+class UtcDayFilter(django_filters.DateFilter):
+    """A whole day (UTC) against a moment column: ``after`` from that day's 00:00 UTC on,
+    ``before`` up to the end of that day (both bounds included, as ``detected_after`` and
+    ``detected_before`` are). The rollup counts a gap as closed on its ``closed_at``'s UTC day,
+    so a month's bar and the list it opens count the same gaps. Each bound compares the raw
+    column (its index serves); the last day a date can hold has no day after it, so it bounds
+    nothing rather than overflowing."""
+
+    def filter(self, qs: QuerySet, value):
+        if value is None:
+            return qs
+        if self.lookup_expr == "gte":
+            start = datetime.combine(value, time.min, tzinfo=UTC)
+            return self.get_method(qs)(**{f"{self.field_name}__gte": start})
+        if value == date.max:
+            return self.get_method(qs)(**{f"{self.field_name}__isnull": False})
+        end = datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
+        return self.get_method(qs)(**{f"{self.field_name}__lt": end})
+
+
 class GapFilterSet(django_filters.FilterSet):
     """Filters of the gap list (browser and ``/api/v1/gaps/``): choices and names as DESIGN.md."""
 
@@ -186,6 +206,16 @@ class GapFilterSet(django_filters.FilterSet):
     )
     detected_before = django_filters.DateFilter(
         field_name="detected_on", lookup_expr="lte", label="Detected until"
+    )
+    # The day a gap was closed (UTC) or prevented: what the dashboard's monthly counts and
+    # savings are dated by, so that a bar opens exactly the gaps behind it.
+    closed_after = UtcDayFilter(field_name="closed_at", lookup_expr="gte", label="Closed from")
+    closed_before = UtcDayFilter(field_name="closed_at", lookup_expr="lte", label="Closed until")
+    prevented_after = django_filters.DateFilter(
+        field_name="prevented_on", lookup_expr="gte", label="Prevented from"
+    )
+    prevented_before = django_filters.DateFilter(
+        field_name="prevented_on", lookup_expr="lte", label="Prevented until"
     )
     ordering = django_filters.OrderingFilter(
         fields=(

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
 from . import permissions
-from .filtersets import BoundedModelMultipleChoiceField
+from .filtersets import BoundedModelMultipleChoiceField, CompactSelectMultiple
 from .models import Gap, Role, Team, Theme, Touchpoint
 from .models.comments import MAX_COMMENT_LENGTH
 from .models.limits import GAP_LIMITS
@@ -134,7 +134,7 @@ class GapForm(AttributionMixin, forms.Form):
     themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CompactSelectMultiple,
     )
     detected_on = forms.DateField(required=False, widget=DATE, help_text="Blank = today.")
     cost_to_serve = money_field(

@@ -13,7 +13,14 @@ from .bulk import BulkAction
 from .filtersets import CompactSelectMultiple
 from .models import Gap, Role, Team, Theme
 
-DATE_FILTERS = ("detected_after", "detected_before")
+DATE_FILTERS = (
+    "detected_after",
+    "detected_before",
+    "closed_after",
+    "closed_before",
+    "prevented_after",
+    "prevented_before",
+)
 YES_NO_FILTERS = {
     "overdue": ("Overdue only", "Not overdue"),
     "recurring": ("Recurring only", "Not recurring"),
@@ -62,7 +69,17 @@ def status_chips(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 class BulkActionForm(forms.Form):
     """What to do with the ticked gaps (CX team): the choices each action needs."""
 
-    gaps = forms.ModelMultipleChoiceField(queryset=Gap.objects.none(), label="Gaps")
+    gaps = forms.ModelMultipleChoiceField(queryset=Gap.objects.none(), label="Gaps", required=False)
+    # "Select all": every gap the filters (``query``) match, ``expected`` of them when the
+    # person confirmed (gaps.bulk.gaps_matching).
+    scope = forms.ChoiceField(
+        choices=[("ticked", "The ticked gaps"), ("all", "Every gap the filters match")],
+        required=False,
+    )
+    query = forms.CharField(required=False, max_length=8000, widget=forms.HiddenInput)
+    expected = forms.IntegerField(
+        required=False, min_value=0, max_value=10**9, widget=forms.HiddenInput
+    )
     action = forms.ChoiceField(choices=[("", "Choose an action…"), *BulkAction.choices])
     causing_role = forms.ModelChoiceField(
         queryset=Role.objects.select_related("team"), required=False, label="New causing role"
@@ -73,7 +90,6 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, gaps: QuerySet[Gap], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["gaps"].queryset = gaps
-        self.fields["gaps"].error_messages["required"] = "Tick at least one gap."
         self.fields["causing_role"].widget.attrs["data-searchable"] = ""
         self.fields["theme"].widget.attrs["data-searchable"] = ""
 
@@ -84,4 +100,6 @@ class BulkActionForm(forms.Form):
             self.add_error("causing_role", "Choose the role the gaps are re-attributed to.")
         if action == BulkAction.ADD_THEME and not data.get("theme"):
             self.add_error("theme", "Choose the theme to add.")
+        if data.get("scope") != "all" and not data.get("gaps") and "gaps" not in self.errors:
+            self.add_error("gaps", "Tick at least one gap.")
         return data

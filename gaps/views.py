@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from cxalign.scoping import restrict_choices
 
 from . import comments, csv_io, permissions, saved_views, selectors, services, transitions
-from .bulk import gaps_bulk_apply
+from .bulk import gaps_bulk_apply, gaps_matching
 from .filtersets import GapFilterSet
 from .forms import (
     CommentForm,
@@ -41,6 +41,8 @@ from .models import Gap, GapComment, Role, SavedGapView
 from .org_choices import use_cached_choices
 
 PAGE_SIZE = 25
+# Skipped gaps of a bulk action named in its message; the count says how many more.
+SKIPS_SHOWN = 10
 # Filters always in view; the others fold under "More filters".
 PRIMARY_FILTERS = ("q", "status", "category", "team", "causing_role", "severity", "overdue")
 # Filters offering the organisation's teams, roles, touchpoints and themes (cached choices).
@@ -204,8 +206,15 @@ def gap_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Nothing changed: " + " ".join(problems))
         return redirect(next_url)
     data = form.cleaned_data
+    gaps = data["gaps"]
+    if data["scope"] == "all":
+        try:
+            gaps = gaps_matching(actor=request.user, query=data["query"], expected=data["expected"])
+        except ValidationError as error:
+            messages.error(request, "Nothing changed: " + " ".join(error.messages))
+            return redirect(next_url)
     result = gaps_bulk_apply(
-        gaps=data["gaps"],
+        gaps=gaps,
         actor=request.user,
         action=data["action"],
         role=data["causing_role"],
@@ -218,8 +227,16 @@ def gap_bulk(request: HttpRequest) -> HttpResponse:
             request,
             ngettext("%(n)d gap changed.", "%(n)d gaps changed.", changed) % {"n": changed},
         )
-    for title, reason in result.refused.items():
-        messages.error(request, f"{title}: {reason}")
+    if result.refused:
+        skipped = len(result.refused)
+        reasons = [f"{title}: {reason}" for title, reason in result.refused.items()]
+        more = f" … and {skipped - SKIPS_SHOWN} more." if skipped > SKIPS_SHOWN else ""
+        messages.error(
+            request,
+            ngettext("%(n)d gap skipped: ", "%(n)d gaps skipped: ", skipped) % {"n": skipped}
+            + "; ".join(reasons[:SKIPS_SHOWN])
+            + more,
+        )
     return redirect(next_url)
 
 
@@ -347,32 +364,63 @@ def gap_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "gaps/detail.html", _detail_context(request, gap))
 
 
+def _moved(
+    request: HttpRequest,
+    pk: int,
+    notice: str,
+    *,
+    level: str = "success",
+    status: int = 200,
+    **forms,
+) -> HttpResponse:
+    """The parts of the gap page a move or a remedy change redraws in place (htmx): the side
+    with its forms (errors beside their fields), and the head and history out of band. The
+    notice stands in for the flash message, which would otherwise wait for the next page."""
+    gap = _visible_gap(request, pk)  # afresh: the status, dates and history just written
+    context = _detail_context(request, gap, **forms)
+    context.update(notice=notice, notice_level=level)
+    return render(request, "gaps/_gap_moved.html", context, status=status)
+
+
 @require_POST
 @login_required
 @writers_only
 def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    """Make one status move; errors show beside the move's fields, never as a 500."""
+    """Make one status move; errors show beside the move's fields, never as a 500.
+
+    From the gap page with htmx the page is redrawn in place (``_moved``); a list's one-click
+    move (``next``) and a page without JavaScript get the redirect (or the page with errors).
+    """
     gap = _changeable_gap(request, pk)
     target = request.POST.get("to", "")
+    next_url = request.POST.get("next", "")
+    in_place = request.htmx and not next_url
     move = transitions.find_move(gap.status, target)
     form = TransitionForm(request.POST, move=move, auto_id=f"id_{target}_%s")
     if move is None or not form.is_valid():
+        problem = ""
         if move is None:
             label = Gap.Status(target).label.lower() if target in Gap.Status.values else target
-            messages.error(
-                request,
-                f"A {gap.get_status_display().lower()} gap cannot be moved to {label!s}.",
-            )
-        context = _detail_context(request, gap, failed=form if move else None)
+            problem = f"A {gap.get_status_display().lower()} gap cannot be moved to {label!s}."
+            if not in_place:
+                messages.error(request, problem)
+        failed = form if move else None
+        if in_place:
+            return _moved(request, pk, problem, level="error", status=400, failed=failed)
+        context = _detail_context(request, gap, failed=failed)
         return render(request, "gaps/detail.html", context, status=400)
     try:
         services.gap_transition(gap=gap, actor=request.user, **form.service_arguments())
     except ValidationError as error:
         add_service_errors(form, error)
+        if in_place:
+            return _moved(request, pk, "", status=400, failed=form)
         context = _detail_context(request, gap, failed=form)
         return render(request, "gaps/detail.html", context, status=400)
-    messages.success(request, f"{move.label}: the gap is now {Gap.Status(target).label.lower()}.")
-    next_url = request.POST.get("next", "")
+    done = f"{move.label}: the gap is now {Gap.Status(target).label.lower()}."
+    if in_place:
+        return _moved(request, pk, done)
+    messages.success(request, done)
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect(gap)
@@ -382,7 +430,7 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writers_only
 def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
-    """Save the remedy plan (owner, due date, progress)."""
+    """Save the remedy plan (owner, due date, progress); in place with htmx, as moves are."""
     gap = _changeable_gap(request, pk)
     form = RemedyPlanForm(request.POST, gap=gap)
     if form.is_valid():
@@ -391,8 +439,12 @@ def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if request.htmx:
+                return _moved(request, pk, "Remedy plan saved.")
             messages.success(request, "Remedy plan saved.")
             return redirect(gap)
+    if request.htmx:
+        return _moved(request, pk, "", status=400, remedy_form=form)
     context = _detail_context(request, gap, remedy_form=form)
     return render(request, "gaps/detail.html", context, status=400)
 

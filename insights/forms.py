@@ -3,7 +3,7 @@
 from django import forms
 from django.db.models import Q
 
-from gaps.filtersets import BoundedModelMultipleChoiceField
+from gaps.filtersets import BoundedModelMultipleChoiceField, CompactSelectMultiple
 from gaps.models import Gap, Role, Team, Theme
 
 from .models import FeedState, Insight, RoutingRule
@@ -11,11 +11,12 @@ from .models import FeedState, Insight, RoutingRule
 
 class InsightForm(forms.ModelForm):
     themes = BoundedModelMultipleChoiceField(
-        queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Theme.objects.all(), required=False, widget=CompactSelectMultiple
     )
     related_gaps = BoundedModelMultipleChoiceField(
         queryset=Gap.objects.exclude(status=Gap.Status.ARCHIVED).select_related("causing_team"),
         required=False,
+        widget=CompactSelectMultiple,
         help_text="The gaps this finding is about; their causing roles always receive it.",
     )
 
@@ -59,16 +60,19 @@ class InsightForm(forms.ModelForm):
 
 class RoutingRuleForm(forms.ModelForm):
     themes = BoundedModelMultipleChoiceField(
-        queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Theme.objects.all(), required=False, widget=CompactSelectMultiple
     )
     target_levels = forms.MultipleChoiceField(
         choices=Role.Level.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CompactSelectMultiple,
         label="Target levels",
     )
     target_roles = BoundedModelMultipleChoiceField(
-        queryset=Role.objects.select_related("team"), required=False, label="Target roles"
+        queryset=Role.objects.select_related("team"),
+        required=False,
+        widget=CompactSelectMultiple,
+        label="Target roles",
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(),

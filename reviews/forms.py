@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.models import User
 
 from gaps import permissions
+from gaps.filtersets import CompactSelectMultiple
 from gaps.forms import DATE
 from gaps.models import Role, Theme, Touchpoint
 
@@ -31,8 +32,8 @@ class ChangeReviewForm(forms.ModelForm):
             "launch_on": DATE,
             "description": forms.Textarea(attrs={"rows": 5}),
             "affected_customers": forms.Textarea(attrs={"rows": 2}),
-            "touchpoints": forms.CheckboxSelectMultiple,
-            "themes": forms.CheckboxSelectMultiple,
+            "touchpoints": CompactSelectMultiple,
+            "themes": CompactSelectMultiple,
         }
 
     def __init__(self, *args, user: User, **kwargs) -> None:

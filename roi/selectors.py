@@ -180,11 +180,28 @@ def _add_measures(sums: dict, row: dict) -> None:
         sums[name] += row[name]
 
 
+def month_span(month: date) -> tuple[date, date]:
+    """A month's first and last day."""
+    return month, add_months(month, 1) - timedelta(days=1)
+
+
 def drill_down_url(
-    *, team=None, role_id: int | None = None, detected_in: date | None = None, settled=False
+    *,
+    team=None,
+    role_id: int | None = None,
+    settled: bool = False,
+    detected: tuple[date | None, date | None] | None = None,
+    closed: tuple[date | None, date | None] | None = None,
+    prevented: tuple[date | None, date | None] | None = None,
 ) -> str:
-    """The gap list filtered to the gaps behind a figure: a team's or a role's (closed and
-    prevented ones when ``settled``: those that carry savings), or those detected in a month."""
+    """The gap list filtered to the gaps behind a figure.
+
+    ``team`` and ``role_id`` narrow to the causing team or role; ``settled`` to closed and
+    prevented gaps (those that carry savings). ``closed`` and ``prevented`` are (first, last)
+    days, both included, of the day the rollup dates the gap by (``closed_at``'s UTC day,
+    ``prevented_on``), with the status the rollup requires; ``detected`` bounds ``detected_on``.
+    A bound left ``None`` is open.
+    """
     query: list[tuple[str, object]] = []
     if team is not None:
         query.append(("team", getattr(team, "pk", team)))
@@ -192,10 +209,20 @@ def drill_down_url(
         query.append(("causing_role", role_id))
     if settled:
         query += [("status", "closed"), ("status", "prevented")]
-    if detected_in is not None:
-        last = add_months(detected_in, 1) - timedelta(days=1)
-        query.append(("detected_after", detected_in.isoformat()))
-        query.append(("detected_before", last.isoformat()))
+    for name, span, status in (
+        ("detected", detected, None),
+        ("closed", closed, "closed"),
+        ("prevented", prevented, "prevented"),
+    ):
+        if span is None:
+            continue
+        if status:
+            query.append(("status", status))
+        first, last = span
+        if first is not None:
+            query.append((f"{name}_after", first.isoformat()))
+        if last is not None:
+            query.append((f"{name}_before", last.isoformat()))
     return reverse("gaps:list") + ("?" + urlencode(query) if query else "")
 
 
@@ -223,12 +250,64 @@ class Dashboard:
     def last_run(self) -> RollupRun | None:
         return self.freshness.last_run
 
+    def settled_months(self) -> list[dict]:
+        """Each month's gaps closed and prevented, with the gap lists that hold exactly them."""
+        return [
+            {
+                "month": month,
+                "closed": totals.gaps_closed,
+                "prevented": totals.gaps_prevented,
+                "closed_url": drill_down_url(team=self.team, closed=month_span(month)),
+                "prevented_url": drill_down_url(team=self.team, prevented=month_span(month)),
+            }
+            for month, totals in self.months
+        ]
+
+    def team_rows(self) -> list[dict]:
+        """Each team's figures in the period, and the gap lists behind them: the gaps closed
+        and prevented in the period (exactly the counts), the settled gaps whose savings these
+        are, and all of its gaps (what the cost incurred comes from)."""
+        period = (self.start, month_span(self.end)[1])
+        return [
+            {
+                "team": team,
+                "totals": totals,
+                "savings_url": drill_down_url(team=team, settled=True),
+                "gaps_url": drill_down_url(team=team),
+                "closed_url": drill_down_url(team=team, closed=period),
+                "prevented_url": drill_down_url(team=team, prevented=period),
+            }
+            for team, totals in self.teams
+        ]
+
     def chart_data(self) -> dict:
         """What the charts plot, as plain JSON numbers (the figures themselves stay exact),
         and where each bar leads: the gap list filtered to the gaps behind it."""
         return {
-            "month_links": [drill_down_url(detected_in=month) for month, _ in self.months],
-            "team_links": [drill_down_url(team=team) for team, _ in self.teams],
+            # Per dataset: measured savings of a month come from the gaps closed by its end,
+            # estimated ones from those prevented by its end; the cost incurred from gaps
+            # detected by its end (the list cannot filter by when occurrences happened).
+            "month_links": [
+                [
+                    drill_down_url(team=self.team, closed=(None, month_span(month)[1])),
+                    drill_down_url(team=self.team, prevented=(None, month_span(month)[1])),
+                    drill_down_url(team=self.team, detected=(None, month_span(month)[1])),
+                ]
+                for month, _ in self.months
+            ],
+            "settled_links": [
+                [
+                    drill_down_url(team=self.team, closed=month_span(month)),
+                    drill_down_url(team=self.team, prevented=month_span(month)),
+                ]
+                for month, _ in self.months
+            ],
+            "team_links": [
+                [drill_down_url(team=team, settled=True), drill_down_url(team=team)]
+                for team, _ in self.teams
+            ],
+            "closed": [t.gaps_closed for _, t in self.months],
+            "prevented": [t.gaps_prevented for _, t in self.months],
             "open_links": [reverse("gaps:detail", args=[s.gap_id]) for s in self.top_open],
             "currency": self.currency,
             "months": [month.strftime("%Y-%m") for month, _ in self.months],
@@ -436,10 +515,25 @@ class Ranked:
     gaps_prevented: int = 0
     measured_savings: Decimal = ZERO
     estimated_savings: Decimal = ZERO
+    year: int | None = None  # the board's: the counts are of gaps closed or prevented in it
 
     @property
     def savings(self) -> Decimal:
         return self.measured_savings + self.estimated_savings
+
+    def _in_year(self, kind: str) -> str:
+        span = (date(self.year, 1, 1), date(self.year, 12, 31)) if self.year else (None, None)
+        return drill_down_url(team=self.team_id, role_id=self.role_id, **{kind: span})
+
+    @property
+    def closed_url(self) -> str:
+        """The gaps this row closed in the year: as many as ``gaps_closed``."""
+        return self._in_year("closed")
+
+    @property
+    def prevented_url(self) -> str:
+        """The gaps this row prevented in the year: as many as ``gaps_prevented``."""
+        return self._in_year("prevented")
 
     @property
     def count(self) -> int:
@@ -518,6 +612,7 @@ def recognition(year: int) -> Recognition:
             name=row["role__name"],
             team=row["team__name"],
             role_id=row["role_id"],
+            year=year,
             gaps_closed=row["closed"] or 0,
             gaps_prevented=row["prevented"] or 0,
             measured_savings=calc.cents(row["measured"] or ZERO),
@@ -525,7 +620,8 @@ def recognition(year: int) -> Recognition:
         )
         roles.append(ranked)
         team = teams.setdefault(
-            row["team_id"], Ranked(name=row["team__name"], team="", team_id=row["team_id"])
+            row["team_id"],
+            Ranked(name=row["team__name"], team="", team_id=row["team_id"], year=year),
         )
         team.gaps_closed += ranked.gaps_closed
         team.gaps_prevented += ranked.gaps_prevented

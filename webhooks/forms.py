@@ -2,6 +2,7 @@
 
 from django import forms
 
+from gaps.filtersets import CompactSelectMultiple
 from gaps.models import Role, Team
 
 from .models import WebhookEvent, WebhookFormat, WebhookSubscription
@@ -9,9 +10,7 @@ from .models import WebhookEvent, WebhookFormat, WebhookSubscription
 
 class SubscriptionForm(forms.ModelForm):
     url = forms.URLField(label="Receiver URL", max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(
-        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
-    )
+    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=CompactSelectMultiple)
     format = forms.ChoiceField(choices=WebhookFormat.choices)
     secret = forms.CharField(
         required=False,

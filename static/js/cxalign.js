@@ -1,6 +1,7 @@
 // Behaviour that templates ask for with data attributes, so that no page needs an inline
 // script or an on*= handler (the Content-Security-Policy allows scripts from files only).
 //   <form data-confirm="Really?">        asks before submitting
+//   <button data-confirm="Really?">      asks before submitting with this button
 //   <button data-print>                  prints the page
 //   <select multiple> / [data-searchable] becomes a searchable picker (Tom Select)
 //   <select data-narrowed-by="team">     shows only the options whose data-team is chosen in
@@ -11,6 +12,12 @@
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");
     if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
       event.preventDefault();
     }
   });

@@ -43,14 +43,18 @@
     var holder = themesBox.querySelector("span");
     holder.textContent = "";
     themes.forEach(function (theme) {
-      var input = form.querySelector("[name=themes][value='" + theme.id + "']");
-      var option = form.querySelector("select[name=themes] option[value='" + theme.id + "']");
+      var select = form.querySelector("select[name=themes]");
+      var option = select && select.querySelector("option[value='" + theme.id + "']");
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = theme.name;
       button.addEventListener("click", function () {
-        if (input) { input.checked = true; }
-        if (option) { option.selected = true; }
+        // The searchable picker shows the choice; without it the native select keeps it.
+        if (select && select.tomselect) {
+          select.tomselect.addItem(String(theme.id));
+        } else if (option) {
+          option.selected = true;
+        }
         button.disabled = true;
       });
       holder.appendChild(button);

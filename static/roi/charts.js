@@ -14,12 +14,14 @@
     var canvas = document.getElementById(id);
     if (!canvas) { return; }
     if (links) {
-      // Drill-down: a bar opens the gap list (or the gap) behind it.
+      // Drill-down: a bar opens the gap list (or the gap) behind it. ``links`` holds one
+      // address per bar, or per bar a list of one address per dataset.
       config.options = config.options || {};
       config.options.onClick = function (event, elements) {
-        if (elements.length && links[elements[0].index]) {
-          window.location.assign(links[elements[0].index]);
-        }
+        if (!elements.length) { return; }
+        var link = links[elements[0].index];
+        if (Array.isArray(link)) { link = link[elements[0].datasetIndex]; }
+        if (link) { window.location.assign(link); }
       };
       config.options.onHover = function (event, elements) {
         event.native.target.style.cursor = elements.length ? "pointer" : "default";
@@ -46,6 +48,17 @@
       },
       options: {scales: {y: {ticks: ticks}}}
     }, board.month_links);
+    draw("chart-settled", {
+      type: "bar",
+      data: {
+        labels: board.months,
+        datasets: [
+          {label: "Gaps closed", data: board.closed, backgroundColor: GOOD},
+          {label: "Gaps prevented", data: board.prevented, backgroundColor: BRAND}
+        ]
+      },
+      options: {scales: {y: {ticks: {precision: 0}}}}
+    }, board.settled_links);
     draw("chart-teams", {
       type: "bar",
       data: {

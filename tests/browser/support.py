@@ -52,3 +52,11 @@ def check_page(page, name: str) -> list[str]:
     if overflow > 0:
         problems.append(f"{page.url}: the page scrolls sideways by {overflow}px")
     return problems
+
+
+def pick(page, select_id: str, text: str) -> None:
+    """Choose ``text`` in a searchable multi-select (Tom Select), as a person types it."""
+    page.click(f"#{select_id}-ts-control")
+    page.keyboard.type(text)
+    page.locator(f"#{select_id}-ts-dropdown .option", has_text=text).first.click()
+    page.keyboard.press("Escape")

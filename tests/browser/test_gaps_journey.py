@@ -1,10 +1,12 @@
 """Browser journey: the CX team logs a gap, and the causing role's owner acknowledges it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from gaps import permissions
 from gaps.models import Gap, GapEvent
 from gaps.models.gaps import GapStatus as S
+from tests.browser.support import pick
 from tests.factories import RoleFactory, TeamFactory, ThemeFactory, TouchpointFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +33,7 @@ def test_cx_team_logs_a_gap_and_the_role_owner_acknowledges_it(page, sign_in):
     assert page.locator("#id_causing_role optgroup[label=Logistics]").is_hidden()
     page.select_option("#id_causing_role", label="Invoicing Specialist")
     page.select_option("#id_touchpoint", str(touchpoint.pk))
-    page.get_by_label("Invoice clarity").check()
+    pick(page, "id_themes", "Invoice clarity")
     page.click("button.primary[type=submit]")
     page.wait_for_load_state()
 
@@ -50,9 +52,7 @@ def test_cx_team_logs_a_gap_and_the_role_owner_acknowledges_it(page, sign_in):
     assert page.locator(".move-archived").count() == 0  # a CX team move, not the owner's
     page.fill("#id_acknowledged_note", "Ours: the template prints the wrong field.")
     page.click(".move-acknowledged button[type=submit]")
-    page.wait_for_load_state()
-
-    assert page.locator("#gap-status").inner_text() == "Acknowledged"
+    expect(page.locator("#gap-status")).to_have_text("Acknowledged")
     assert "Ours: the template prints the wrong field." in page.locator(".timeline").inner_text()
     gap.refresh_from_db()
     assert gap.status == S.ACKNOWLEDGED

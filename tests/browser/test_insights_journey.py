@@ -7,6 +7,7 @@ from gaps import permissions
 from gaps.models import Role
 from insights import services
 from insights.models import FeedItem, Insight
+from tests.browser.support import pick
 from tests.factories import GapFactory, RoleFactory, TeamFactory, ThemeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,7 +87,7 @@ def test_cx_team_writes_previews_and_publishes(page, sign_in, billing_manager):
     page.check("input[name=kind][value=expectation]")
     page.fill("#id_finding", "Owners reconcile once a month; three invoices triple the work.")
     page.fill("#id_evidence", "“I do the books on the last Sunday of the month.”")
-    page.get_by_label("Invoice clarity").check()
+    pick(page, "id_themes", "Invoice clarity")
     page.select_option("#id_related_gaps", str(gap.pk))
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_load_state()

@@ -5,16 +5,20 @@ var/screenshots/ (git-ignored; a few are copied to docs/screenshots/ for the REA
 
 import re
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from gaps import permissions
+from gaps.demo import DEMO_PASSWORD
 from gaps.models import Gap, Role
 from gaps.models.gaps import GapStatus as S
 from insights import services as insight_services
-from roi import selectors, services
-from tests.browser.support import WIDTHS, check_page
+from roi import selectors
+from tests.browser.support import WIDTHS, check_page, pick
 from tests.factories import (
     GapFactory,
     RoleFactory,
@@ -23,7 +27,6 @@ from tests.factories import (
     TouchpointFactory,
     UserFactory,
 )
-from tests.roi.conftest import TODAY, make_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +76,7 @@ def test_cx_team_logs_attributes_and_filters_for_a_gap(page, sign_in, width):
     # The role picker narrows to the chosen team's roles.
     assert page.locator("#id_causing_role optgroup[label=Logistics]").is_hidden()
     page.select_option("#id_causing_role", label="Invoicing Specialist")
-    page.get_by_label("Invoice clarity").check()
+    pick(page, "id_themes", "Invoice clarity")  # a searchable multi-select
     # The wrong input: no title. The form says so beside the field and keeps the rest.
     page.locator("#id_title").evaluate("el => el.removeAttribute('required')")
     _submit(page, "button.primary[type=submit]")
@@ -132,10 +135,15 @@ def test_owner_finds_the_insight_and_closes_the_gap_with_a_remedy_cost(page, sig
 
     with page.expect_navigation():
         card.locator(f'a[href="/gaps/{gap.pk}/"]').click()
+    # Every move and the remedy plan update the page in place (htmx): no reload, so a mark
+    # left on the window survives them all.
+    page.evaluate("window.samePage = true")
     page.fill("#id_acknowledged_note", "Ours: the billing run splits them.")
-    _submit(page, ".move-acknowledged button[type=submit]")
+    page.click(".move-acknowledged button[type=submit]")
     expect(page.locator("#gap-status")).to_have_text("Acknowledged")
-    _submit(page, ".move-in_remedy button[type=submit]")
+    expect(page.locator("#gap-notice")).to_contain_text("the gap is now acknowledged")
+    expect(page.locator(".timeline")).to_contain_text("Ours: the billing run splits them.")
+    page.click(".move-in_remedy button[type=submit]")
     expect(page.locator("#gap-status")).to_have_text("In remedy")
     steps.check("2-gap-in-remedy")
 
@@ -143,18 +151,21 @@ def test_owner_finds_the_insight_and_closes_the_gap_with_a_remedy_cost(page, sig
     page.fill("#id_remedy_progress", "140")
     page.locator("#id_remedy_progress").evaluate("el => el.removeAttribute('max')")
     page.fill("#id_remedy_cost", "1250")
-    _submit(page, ".remedy button[type=submit]")
+    page.click(".remedy button[type=submit]")
     progress = page.locator(".field", has=page.locator("#id_remedy_progress"))
     expect(progress.locator(".field-error")).to_contain_text("less than or equal to 100")
+    assert page.input_value("#id_remedy_cost") == "1250"  # the rest of the input is kept
     steps.check("3-remedy-error")
     page.fill("#id_remedy_progress", "100")
-    _submit(page, ".remedy button[type=submit]")
+    page.click(".remedy button[type=submit]")
     expect(page.locator('[data-figure="gap-remedy-cost"]')).to_have_text("EUR 1,250.00")
 
     page.fill("#id_closed_root_cause", "Two billing runs a month; merged into one.")
     page.fill("#id_closed_note", "One run since the 1st.")
-    _submit(page, ".move-closed button[type=submit]")
+    page.click(".move-closed button[type=submit]")
     expect(page.locator("#gap-status")).to_have_text("Closed")
+    assert page.evaluate("window.samePage === true")
+    assert page.url.endswith(gap.get_absolute_url())
     assert "Oskar Lind" in page.locator(".timeline").inner_text()  # names, not usernames
     steps.check("4-closed")
     gap.refresh_from_db()
@@ -162,20 +173,37 @@ def test_owner_finds_the_insight_and_closes_the_gap_with_a_remedy_cost(page, sig
     steps.assert_clean()
 
 
-def test_executive_reads_the_dashboard_opens_a_formula_and_drills_down(
-    page, sign_in, width, monkeypatch
-):
-    monkeypatch.setattr(selectors, "today", lambda: TODAY)
-    make_history()
-    services.rollup_nightly(today=TODAY)
+def _listed(page) -> int:
+    """How many gaps the gap list says it holds (its table's caption, or none)."""
+    caption = page.locator(".gap-table caption")
+    if not caption.count():
+        return 0
+    return int(re.search(r"(\d+) in all", caption.inner_text()).group(1))
+
+
+def _first_nonzero(page, selector: str):
+    """The first count link under ``selector`` that counts some gaps, and its count."""
+    for link in page.locator(selector).all():
+        if int(link.inner_text()):
+            return link, int(link.inner_text())
+    raise AssertionError(f"no gaps counted at {selector}")
+
+
+def test_executive_reads_the_dashboard_opens_a_formula_and_drills_down(page, sign_in, width):
+    """On the demo data (``seed_demo``), signed in as the demo's executive, as a visitor."""
+    call_command("seed_demo", stdout=StringIO())
+    board = selectors.dashboard()
+    as_of, through = board.as_of, board.freshness.rolled_through
     steps = Steps(page, "executive", width)
-    sign_in(UserFactory(username="eleni", groups=[permissions.EXECUTIVE]))
+    sign_in(User.objects.get(username="exec"), password=DEMO_PASSWORD)
     assert page.url.endswith("/roi/")
     # "As of" in words: the heading's day, and the last day the figures count.
     expect(page.get_by_role("heading", name="Savings and return")).to_contain_text(
-        "as of the start of Monday 1 June 2026"
+        f"as of the start of {as_of:%A} {as_of.day} {as_of:%B %Y}"
     )
-    expect(page.locator("#as-of-words")).to_contain_text("up to the end of Sunday 31 May 2026")
+    expect(page.locator("#as-of-words")).to_contain_text(
+        f"up to the end of {through:%A} {through.day} {through:%B %Y}"
+    )
     steps.check("1-dashboard")
 
     page.click('[data-figure="investment"]')
@@ -192,11 +220,22 @@ def test_executive_reads_the_dashboard_opens_a_formula_and_drills_down(
     expect(page.locator(".field-error")).to_contain_text("The period must end after it starts.")
     steps.check("3-filter-error")
 
-    # Drill-down: a team's figure opens the gaps behind it.
+    # Drill-down by the date a figure counts: the gaps closed in a month, all of them.
     page.goto("/roi/")
+    link, count = _first_nonzero(page, '#settled-months a[data-count="closed"]')
+    month = link.get_attribute("data-month")
     with page.expect_navigation():
-        page.locator("#team-figures a", has_text="Billing").click()
-    assert "/gaps/?team=" in page.url
-    expect(page.locator(".gap-row", has_text="Three partial invoices")).to_have_count(1)
+        link.click()
+    assert f"closed_after={month}-01" in page.url
+    assert _listed(page) == count
+    expect(page.locator(".gap-row .status").first).to_have_text("Closed")
     steps.check("4-drill-down")
+
+    # A team's count of prevented gaps in the period opens exactly those.
+    page.goto("/roi/")
+    link, count = _first_nonzero(page, '#team-figures a[data-count="prevented"]')
+    with page.expect_navigation():
+        link.click()
+    assert "prevented_after=" in page.url
+    assert _listed(page) == count
     steps.assert_clean()

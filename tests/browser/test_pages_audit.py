@@ -42,9 +42,12 @@ def test_cx_team_pages(page, sign_in, history):
         "gaps-bad-filter": "/gaps/?severity=9",
         "gap": f"/gaps/{gap.pk}/",
         "gap-new": "/gaps/new/",
+        "gap-edit": f"/gaps/{gap.pk}/edit/",
         "import": "/gaps/import/",
         "insights": "/insights/",
         "insight-new": "/insights/new/",
+        "rule-new": "/insights/rules/new/",
+        "webhook-new": "/webhooks/new/",
         "not-found": "/gaps/999999/",
     }
     problems = _audit(page, sign_in, user, urls)
@@ -62,6 +65,7 @@ def test_role_owner_pages(page, sign_in, history):
         "mine": "/gaps/mine/",
         "gap": f"/gaps/{gap.pk}/",
         "prevent": "/gaps/prevented/new/",
+        "review-new": "/reviews/new/",
         "forbidden": f"/gaps/{gap.pk}/edit/",
     }
     problems = _audit(page, sign_in, owner, urls)

@@ -362,3 +362,124 @@ def test_managers_of_teams_causing_no_linked_gap_read_their_own_team(org, make_i
 
 def test_a_trend_without_currency_shows_the_amount_alone():
     assert trend_text(Decimal(201), Decimal(200)) == "up 1 % on the month before (200.00)"
+
+
+def test_a_batch_reads_money_as_of_the_day_asked_in_the_cost_models_currency(org, make_insight):
+    """``load_many`` without a cache, as of a past day, reads as ``load`` does that day."""
+    from roi.models import CostModel
+
+    CostModel.objects.create(
+        effective_from=TODAY - timedelta(days=400), currency="USD", cost_per_contact=Decimal(1)
+    )
+    gap = costly_gaps(org, 1)[0]  # one occurrence yesterday, 10.00
+    occur(gap, MIDNIGHT - timedelta(days=40))
+    insight = make_insight(related_gaps=[gap], themes=[org.invoice_clarity])
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    day = TODAY - timedelta(days=30)
+    batch = TailoringContext.load_many([insight], day)[insight.pk]
+    assert batch.currency == "USD"
+    reading = tailor(batch, level="executive", team=org.billing)
+    # As of 30 days ago: only the occurrence 40 days ago is in that month.
+    assert (reading.monthly_cost, reading.previous_monthly_cost) == (Decimal(10), Decimal(0))
+    assert "USD 10.00" in reading.as_text()
+    single = TailoringContext.load(insight, day)
+    for level in ("executive", "manager", "individual_contributor"):
+        assert tailor(batch, level=level, team=org.billing).as_text() == (
+            tailor(single, level=level, team=org.billing).as_text()
+        )
+
+
+def test_a_reroutes_cache_keeps_the_currency_and_the_managers_lines_for_later_batches(
+    org, make_insight, django_assert_num_queries
+):
+    gap = GapFactory(causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    first = make_insight(themes=[org.invoice_clarity], related_gaps=[gap])
+    second = make_insight(themes=[org.invoice_clarity])
+    cache = tailoring.TailoringCache(TODAY)
+    first_context = TailoringContext.load_many([first], TODAY, cache)[first.pk]
+    assert cache.currency == first_context.currency == "EUR"
+    line = tailor(first_context, level="manager", team=org.billing).lines[1]
+    assert gap.pk in cache.gap_lines
+    second_context = TailoringContext.load_many([second], TODAY, cache)[second.pk]
+    assert second_context.currency == "EUR"
+    assert second_context.gap_lines is cache.gap_lines  # a manager's line is written once
+    with django_assert_num_queries(0):
+        assert tailor(second_context, level="manager", team=org.billing).lines[1] == line
+
+
+def test_the_cache_remembers_every_theme_it_has_read(org, django_assert_num_queries):
+    refunds, returns = ThemeFactory(name="Refunds"), ThemeFactory(name="Returns")
+    GapFactory(causing_role=org.billing_manager, themes=[refunds, returns])
+    cache = tailoring.TailoringCache(TODAY)
+    cache.load_themes({refunds.pk})
+    cache.load_themes({returns.pk})
+    with django_assert_num_queries(0):  # both read already: nothing to read again
+        cache.load_themes({refunds.pk, returns.pk})
+    assert cache.themes_loaded == {refunds.pk, returns.pk}
+    assert set(cache.top_open_gaps) == {(org.billing.pk, refunds.pk), (org.billing.pk, returns.pk)}
+
+
+def test_the_currency_is_the_one_in_force_on_the_day_asked(org, make_insight):
+    """A cost model's currency changes from its first day on: a reading as of an earlier day
+    speaks the currency of then, one loaded alone or in a batch alike."""
+    from roi.models import CostModel
+
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=400), currency="GBP")
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=10), currency="USD")
+    insight = make_insight(related_gaps=costly_gaps(org, 1))
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    earlier = TODAY - timedelta(days=30)
+    assert TailoringContext.load(insight, earlier).currency == "GBP"
+    assert TailoringContext.load_many([insight], earlier)[insight.pk].currency == "GBP"
+    assert TailoringContext.load_many([insight], TODAY)[insight.pk].currency == "USD"
+
+
+def test_a_batchs_linked_gaps_come_with_their_touchpoint_role_and_team(
+    org, make_insight, django_assert_num_queries
+):
+    """What readings and routing name of a linked gap is loaded with the batch: no query per
+    gap afterwards (a fixed number of queries whatever the gaps)."""
+    gaps = [*costly_gaps(org, 2), GapFactory(causing_role=org.dispatcher)]
+    insight = make_insight(related_gaps=gaps)
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    context = TailoringContext.load_many([insight], TODAY)[insight.pk]
+    with django_assert_num_queries(0):
+        named = [
+            (g.touchpoint.name, g.causing_role.name, g.causing_team.name) for g in context.gaps
+        ]
+    assert [team for *_, team in named] == ["Billing", "Billing", "Logistics"]
+
+
+def test_managers_gaps_alike_in_severity_and_day_show_the_latest_logged_first(org, make_insight):
+    """Ties of severity and detection day go to the gap logged last (the higher id)."""
+    theme = ThemeFactory(name="Refunds")
+    ids = [
+        GapFactory(
+            causing_role=org.billing_manager, severity=3, detected_on=TODAY, themes=[theme]
+        ).pk
+        for _ in range(12)
+    ]
+    insight = make_insight(themes=[theme])
+    for context in contexts(insight):
+        reading = tailor(context, level="manager", team=org.billing)
+        assert [g.pk for g in reading.gaps] == sorted(ids, reverse=True)[:10]
+
+
+def test_a_managers_reading_keeps_the_teams_linked_gaps_off_the_themes(org, make_insight):
+    """A team's linked gaps count whether or not they carry the insight's themes."""
+    linked = GapFactory(title="Linked, no theme", causing_role=org.billing_manager)
+    GapFactory(title="On the theme", causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    insight = make_insight(themes=[org.invoice_clarity], related_gaps=[linked])
+    for context in contexts(insight):
+        reading = tailor(context, level="manager", team=org.billing)
+        assert sorted(g.title for g in reading.gaps) == ["Linked, no theme", "On the theme"]
+
+
+def test_in_a_batch_a_team_with_no_open_gaps_on_the_themes_reads_none(org, make_insight):
+    GapFactory(causing_role=org.billing_manager, themes=[org.invoice_clarity])
+    insight = make_insight(themes=[org.invoice_clarity])
+    insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
+    context = TailoringContext.load_many([insight], TODAY)[insight.pk]
+    reading = tailor(context, level="manager", team=org.logistics)
+    assert reading.gaps == []
+    assert reading.lines == ["Logistics's open gaps on these themes: none right now."]
