@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from gaps import permissions
-from gaps.models import Gap, Role
+from gaps.models import OPEN_STATUSES, Gap, Role
 from gaps.pagination import DeferredJoinPaginator, cached_count, cached_read, table_version
 
 from .models import FeedItem, FeedState, Insight, InsightStatus, RoutingRule
@@ -148,10 +148,9 @@ def rules_for_user(user: User | AnonymousUser) -> QuerySet[RoutingRule]:
     )
 
 
-def feed_items_for_user(
-    user: User | AnonymousUser, *, role_id: int | None = None
-) -> QuerySet[FeedItem]:
-    """Items of the roles the user owns (anyone else's feed is out of reach), best first.
+def feed_scope(user: User | AnonymousUser, *, role_id: int | None = None) -> QuerySet[FeedItem]:
+    """The one scoping rule of feeds: the published items of the roles the user owns (anyone
+    else's feed is out of reach). Lists, the unread badge and the daily digest all start here.
 
     ``role_id``: one of those feeds only. Said as ``role_id = n`` alone, not also
     ``IN (owned)``: PostgreSQL then estimates the feed's size from that role's statistics and
@@ -159,10 +158,17 @@ def feed_items_for_user(
     """
     role_ids = permissions.owned_role_ids(user)
     if role_id is not None:
-        role_ids = {role_id} & role_ids
+        role_ids = frozenset({role_id}) & role_ids
     scope = {"role_id": next(iter(role_ids))} if len(role_ids) == 1 else {"role_id__in": role_ids}
+    return FeedItem.objects.filter(**scope, insight__status=InsightStatus.PUBLISHED)
+
+
+def feed_items_for_user(
+    user: User | AnonymousUser, *, role_id: int | None = None
+) -> QuerySet[FeedItem]:
+    """``feed_scope`` with what a feed shows of each item, best first."""
     return (
-        FeedItem.objects.filter(**scope, insight__status=InsightStatus.PUBLISHED)
+        feed_scope(user, role_id=role_id)
         .select_related("role__team", "insight", "rule")
         .defer("insight__search_vector")
         .prefetch_related(
@@ -201,20 +207,8 @@ def owned_roles_with_unread(user: User | AnonymousUser) -> list[Role]:
 
 def feed_unread_count(user: User | AnonymousUser) -> int:
     """New items across the user's feeds, for the navigation badge (cached, as above)."""
-    unread = FeedItem.objects.filter(
-        role_id__in=permissions.owned_role_ids(user),
-        state=FeedState.NEW,
-        insight__status=InsightStatus.PUBLISHED,
-    )
+    unread = feed_scope(user).filter(state=FeedState.NEW)
     return cached_count(unread, version=insights_version())
-
-
-OPEN_GAP_STATES = (
-    Gap.Status.OPEN,
-    Gap.Status.ACKNOWLEDGED,
-    Gap.Status.IN_REMEDY,
-    Gap.Status.DISPUTED,
-)
 
 
 def open_gaps_of_teams(team_ids: set[int], limit: int = 10) -> list[Gap]:
@@ -222,7 +216,7 @@ def open_gaps_of_teams(team_ids: set[int], limit: int = 10) -> list[Gap]:
     if not team_ids:
         return []
     return list(
-        Gap.objects.filter(causing_team_id__in=team_ids, status__in=OPEN_GAP_STATES)
+        Gap.objects.filter(causing_team_id__in=team_ids, status__in=OPEN_STATUSES)
         .select_related("causing_role", "causing_team")
         .only("id", "title", "severity", "status", "causing_role__name", "causing_team__name")
         .order_by("-severity", "-detected_on", "-id")[:limit]
