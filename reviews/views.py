@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cxalign.requests import acting_user
 from gaps import permissions
 from gaps.forms import add_service_errors
 
@@ -58,7 +59,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def _form_page(request: HttpRequest, review: ChangeReview | None) -> HttpResponse:
     if not _may_write(request, review):
         raise PermissionDenied("Only an owner of the review's role may write it.")
-    form = ChangeReviewForm(request.POST or None, instance=review, user=request.user)
+    form = ChangeReviewForm(request.POST or None, instance=review, user=acting_user(request))
     if request.method == "POST" and form.is_valid():
         relations = {
             "themes": form.cleaned_data["themes"],
@@ -67,11 +68,11 @@ def _form_page(request: HttpRequest, review: ChangeReview | None) -> HttpRespons
         try:
             if review is None:
                 review = services.review_create(
-                    actor=request.user, **relations, **form.service_fields()
+                    actor=acting_user(request), **relations, **form.service_fields()
                 )
             else:
                 review = services.review_update(
-                    review=review, actor=request.user, **relations, **form.service_fields()
+                    review=review, actor=acting_user(request), **relations, **form.service_fields()
                 )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -119,7 +120,7 @@ def review_detail(request: HttpRequest, pk: int, decide_form: DecideForm | None 
 def review_assess(request: HttpRequest, pk: int) -> HttpResponse:
     review = _visible(request, pk)
     try:
-        review = services.review_assess(review=review, actor=request.user)
+        review = services.review_assess(review=review, actor=acting_user(request))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -139,7 +140,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             review = services.review_decide(
                 review=review,
-                actor=request.user,
+                actor=acting_user(request),
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
                 prevented=[

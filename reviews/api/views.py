@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cxalign.requests import acting_user
 from gaps.api.exceptions import Conflict
 from gaps.api.pagination import StandardPagination
 from gaps.api.permissions import TokenScopePermission
@@ -64,7 +65,7 @@ class ChangeReviewViewSet(
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields, relations = _split(body.validated_data)
-        review = services.review_create(actor=request.user, **relations, **fields)
+        review = services.review_create(actor=acting_user(request), **relations, **fields)
         return self._answer(review, code=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
@@ -74,7 +75,7 @@ class ChangeReviewViewSet(
         fields, relations = _split(body.validated_data)
         try:
             review = services.review_update(
-                review=review, actor=request.user, **relations, **fields
+                review=review, actor=acting_user(request), **relations, **fields
             )
         except services.ReviewConflict as exc:
             raise Conflict(exc.message_dict) from exc
@@ -85,7 +86,7 @@ class ChangeReviewViewSet(
     def assess(self, request: Request, pk: str | None = None) -> Response:
         review = self.get_object()
         try:
-            review = services.review_assess(review=review, actor=request.user)
+            review = services.review_assess(review=review, actor=acting_user(request))
         except services.ReviewConflict as exc:
             raise Conflict(exc.message_dict) from exc
         return self._answer(review)
@@ -113,7 +114,7 @@ class ChangeReviewViewSet(
         try:
             review = services.review_decide(
                 review=review,
-                actor=request.user,
+                actor=acting_user(request),
                 outcome=data["outcome"],
                 note=data["note"],
                 prevented=[
