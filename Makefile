@@ -17,7 +17,7 @@ LOAD_ARGS ?=
 # Mutation testing (mutation/run.py): MUTATE_ARGS="roi/calculations.py" runs one module.
 MUTATE_ARGS ?=
 
-.PHONY: install run test lint format worker beat clean bench load topology mutate vendor vendor-check schemathesis
+.PHONY: install run test lint typecheck format worker beat clean bench load topology mutate vendor vendor-check schemathesis
 
 # Front-end libraries: pinned in package.json/package-lock.json, installed from the npm registry,
 # and copied (committed) where the pages load them, so that `make run` needs Python alone.
@@ -62,6 +62,11 @@ mutate: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy with the Django and DRF plugins over the apps (pyproject.toml [tool.mypy]); the cache in
+# .mypy_cache keeps a warm run to seconds.
+typecheck: install
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -10,8 +10,8 @@ pages everywhere else.
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 
@@ -40,7 +40,7 @@ def too_large() -> JsonResponse:
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler400``: a body too large is a 413; any other refused request a JSON 400."""
     if not is_api(request):
-        return defaults.bad_request(request, exception)
+        return defaults.bad_request(request, exception or BadRequest())
     if isinstance(exception, RequestDataTooBig):
         return too_large()
     return json_error("The request could not be read.", status=400)
@@ -49,13 +49,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler403``: JSON under /api/, the site's page (saying why) elsewhere."""
     if not is_api(request):
-        return pages.permission_denied(request, exception)
+        return pages.permission_denied(request, exception or PermissionDenied())
     return json_error(str(exception) or "You may not do this.", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if not is_api(request):
-        return pages.page_not_found(request, exception)
+        return pages.page_not_found(request, exception or Http404())
     return json_error("No API endpoint at this URL (see /api/schema/).", status=404)
 
 

@@ -43,6 +43,7 @@ class RefuseNulBytesMiddleware:
             refused.insert(0, "path")
         if not refused:
             return self.get_response(request)
+        response: HttpResponse
         if is_api:
             response = JsonResponse({name: [NUL_MESSAGE] for name in refused}, status=400)
         else:

@@ -9,6 +9,7 @@ process refuses to start rather than fall back to a known key.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -324,7 +325,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cxalign <cxalign@loc
 
 # --- Django REST Framework --------------------------------------------------------------------
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "gaps.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

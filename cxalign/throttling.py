@@ -16,7 +16,8 @@ from gaps.models import ApiToken
 
 class _SettingsRateThrottle(throttling.SimpleRateThrottle):
     def get_rate(self) -> str | None:
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+        rates: dict[str, str | None] = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        return rates.get(self.scope or "")
 
     def allow_request(self, request, view) -> bool:
         # The rate is read per request (DRF reads it once, when the throttle is created).

@@ -88,6 +88,8 @@ def gaps_bulk_apply(
             if action == BulkAction.REATTRIBUTE:
                 services.gap_update(gap=gap, actor=actor, causing_role=role)
             elif action == BulkAction.ADD_THEME:
+                if theme is None:
+                    raise ValidationError({"theme": "Pick the theme to add."})
                 themes = [*gap.themes.all(), theme]
                 services.gap_update(gap=gap, actor=actor, themes=themes)
             elif action == BulkAction.ARCHIVE:

@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import DecimalField, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
@@ -362,6 +362,8 @@ class _RowParser:
             self.error(name, "Cannot be negative.")
             return None
         column = Gap._meta.get_field(name)
+        if not isinstance(column, DecimalField):
+            raise TypeError(f"{name} is not a money column.")
         limit = Decimal(10) ** (column.max_digits - column.decimal_places)
         if amount >= limit:
             # Checked before quantize(), which cannot represent such a number with two decimals.

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from notifications.models import NotificationKind
@@ -31,8 +31,7 @@ from notifications.services import Draft, notify_many
 from webhooks.events import emit_many
 
 from .digests import DigestSection
-from .models import Escalation, Gap, GapEvent, Role
-from .models.gaps import GapStatus as S
+from .models import Escalation, Gap, GapEvent, Role, acknowledge_late, late_condition
 from .permissions import owned_role_ids
 
 LEVEL_ROLE = {
@@ -40,7 +39,6 @@ LEVEL_ROLE = {
     Escalation.Level.DIRECTOR: Role.Level.DIRECTOR,
     Escalation.Level.EXECUTIVE: Role.Level.EXECUTIVE,
 }
-REMEDY_STATUSES = (S.ACKNOWLEDGED, S.IN_REMEDY)
 
 
 @dataclass(frozen=True)
@@ -52,20 +50,17 @@ class EscalationRun:
     escalations: int  # Escalation rows created
 
 
-def late_condition(today: date) -> Q:
-    """Gaps past a deadline they have not met, as of ``today`` (shared with the list filter)."""
-    return Q(status=S.OPEN, acknowledge_due_on__lt=today) | Q(
-        status__in=REMEDY_STATUSES, remedy_due_on__lt=today
-    )
-
-
-def overdue_reason(gap: Gap, today: date) -> tuple[str, date] | None:
-    """Why ``gap`` is overdue on ``today`` and the deadline it missed, or ``None``."""
-    if gap.status == S.OPEN and gap.acknowledge_due_on and gap.acknowledge_due_on < today:
-        return Escalation.Reason.ACKNOWLEDGE, gap.acknowledge_due_on
-    if gap.status in REMEDY_STATUSES and gap.remedy_due_on and gap.remedy_due_on < today:
-        return Escalation.Reason.REMEDY, gap.remedy_due_on
-    return None
+def overdue_reason(gap: Gap, *, late_on_acknowledge: bool) -> tuple[str, date]:
+    """Why a late gap is overdue and the deadline it missed, from the ``late_on_acknowledge``
+    flag the job annotates from ``gaps.models.acknowledge_late`` (the rule is not restated).
+    A late gap has the deadline it is late on: ``late_condition`` compares it."""
+    if late_on_acknowledge:
+        reason, due_on = Escalation.Reason.ACKNOWLEDGE, gap.acknowledge_due_on
+    else:
+        reason, due_on = Escalation.Reason.REMEDY, gap.remedy_due_on
+    if due_on is None:
+        raise ValueError(f"Gap {gap.pk} is not late: it has no such deadline.")
+    return reason, due_on
 
 
 def escalation_level_due(*, severity: int, due_on: date, today: date) -> int:
@@ -102,7 +97,7 @@ def _owners_by_team_and_level(team_ids: set[int]) -> dict[tuple[int, str], list[
 def _recipients(owners, team_id: int, level: int) -> list[Owner]:
     """Owners at ``level`` of the team, or at the next level up that has any."""
     for step in range(level, int(Escalation.Level.EXECUTIVE) + 1):
-        found = owners.get((team_id, LEVEL_ROLE[step]))
+        found = owners.get((team_id, LEVEL_ROLE[Escalation.Level(step)]))
         if found:
             return found
     return []
@@ -155,6 +150,11 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
     gaps = list(
         Gap.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(late)
+        .annotate(
+            late_on_acknowledge=ExpressionWrapper(
+                acknowledge_late(today), output_field=BooleanField()
+            )
+        )
         .order_by("pk")
         .only(
             "pk",
@@ -178,7 +178,10 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
     updates: dict[tuple[int, bool], list[int]] = defaultdict(list)
     flagged = 0
     for gap in gaps:
-        reason, due_on = overdue_reason(gap, today)
+        reason, due_on = overdue_reason(
+            gap,
+            late_on_acknowledge=gap.late_on_acknowledge,
+        )
         target = escalation_level_due(severity=gap.severity, due_on=due_on, today=today)
         changes: dict[str, list] = {}
         escalated = False
@@ -259,7 +262,7 @@ def gaps_escalate_overdue(*, now: datetime | None = None) -> EscalationRun:
 
 
 def escalation_digest_section(
-    user: User | AnonymousUser, since: datetime | None, now: datetime
+    user: User, since: datetime | None, now: datetime
 ) -> DigestSection | None:
     """The digest's part for this app: escalations that reached the person since their last
     digest, and gaps of roles they own flagged recurring since then."""
@@ -290,7 +293,7 @@ def escalation_digest_section(
         Gap.objects.filter(
             flagged,
             recurring=True,
-            status=S.CLOSED,
+            status=Gap.Status.CLOSED,
             causing_role_id__in=owned_role_ids(user),
         )
         .select_related("causing_role")

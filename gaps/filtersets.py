@@ -1,17 +1,18 @@
 """One FilterSet per list, shared by the pages and the API."""
 
 import html
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
-from .escalation import late_condition
-from .models import MAX_ID, Gap, Occurrence, Role, Team, Theme, Touchpoint
+from .models import MAX_ID, Gap, Occurrence, Role, Team, Theme, Touchpoint, overdue_condition
 from .selectors import text_search
 
 
@@ -60,7 +61,7 @@ class CompactSelectMultiple(forms.SelectMultiple):
             attrs = None
         return flatatt(attrs) if attrs else ""
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = set(self.format_value(value))
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["multiple"] = True
@@ -98,6 +99,12 @@ class InFilterMixin:
     mixin compare a column of the gap itself, so no row can repeat and ``IN`` lets the planner
     use the (status, detected_on, id) index. To-many filters use a subquery instead (below).
     """
+
+    # Set by the django-filter filter this is mixed into.
+    field_name: str
+    if TYPE_CHECKING:
+
+        def get_method(self, qs: QuerySet) -> Callable[..., QuerySet]: ...
 
     def __init__(self, *args, **kwargs):
         kwargs["distinct"] = False
@@ -233,16 +240,16 @@ class GapFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Gap
-        fields = []
+        fields: list[str] = []
 
     def search(self, queryset: QuerySet[Gap], name: str, value: str) -> QuerySet[Gap]:
         return text_search(queryset, value)
 
     def filter_overdue(self, queryset: QuerySet[Gap], name: str, value: bool | None):
-        """Overdue = flagged by the escalation job, or past a deadline not yet met."""
+        """Overdue as the badge means it (``gaps.models.overdue_condition``)."""
         if value is None:
             return queryset
-        late = Q(overdue=True) | late_condition(timezone.localdate())
+        late = overdue_condition(timezone.localdate())
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
@@ -275,4 +282,4 @@ class OccurrenceFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Occurrence
-        fields = []
+        fields: list[str] = []

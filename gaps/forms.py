@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 
+from cxalign.form_fields import model_choice
+
 from . import permissions
 from .filtersets import BoundedModelMultipleChoiceField, CompactSelectMultiple
 from .models import Gap, Role, Team, Theme, Touchpoint
@@ -23,7 +25,7 @@ from .transitions import Move
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})  # what <input type=date> reads
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ``ValidationError`` on ``form``: beside its field, or above the form."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -210,8 +212,12 @@ class PreventedGapForm(GapForm):
         self.fields["expected_monthly_occurrences"].required = True
         if not permissions.may_manage_gaps(user):
             owned = permissions.owned_role_ids(user)
-            self.fields["causing_role"].queryset = roles_with_teams().filter(pk__in=owned)
-            self.fields["causing_team"].queryset = Team.objects.filter(roles__in=owned).distinct()
+            model_choice(self.fields, "causing_role").queryset = roles_with_teams().filter(
+                pk__in=owned
+            )
+            model_choice(self.fields, "causing_team").queryset = Team.objects.filter(
+                roles__in=owned
+            ).distinct()
 
     def service_fields(self) -> dict:
         data = super().service_fields()
@@ -294,7 +300,7 @@ class RemedyPlanForm(forms.Form):
             self.fields["remedy_cost"].help_text = "Counts as investment in the ROI."
             return
         # Who can own a remedy: the causing role's owners and the CX team.
-        self.fields["remedy_owner"].queryset = (
+        model_choice(self.fields, "remedy_owner").queryset = (
             User.objects.filter(
                 Q(owned_roles=gap.causing_role_id) | Q(groups__name=permissions.CX_TEAM)
             )
@@ -313,7 +319,7 @@ class RemedyPlanForm(forms.Form):
         }
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("remedy_cost", 0) is None:
             del data["remedy_cost"]  # left blank: unchanged
         return data

@@ -9,6 +9,8 @@ teams and roles that list can contain.
 from django import forms
 from django.db.models import QuerySet
 
+from cxalign.form_fields import model_choice
+
 from .bulk import BulkAction
 from .filtersets import CompactSelectMultiple
 from .models import Gap, Role, Team, Theme
@@ -45,16 +47,19 @@ def dress_filter_form(form: forms.Form, *, roles: QuerySet[Role] | None = None) 
         if name in fields:
             fields[name].widget = forms.Select(choices=[("", "Any"), ("true", yes), ("false", no)])
     if "causing_role" in fields:
-        field = fields["causing_role"]
+        field = model_choice(fields, "causing_role")
         if roles is not None:
             field.queryset = roles.select_related("team")
-            fields["team"].queryset = Team.objects.filter(pk__in=roles.values("team_id"))
-        field.label_from_instance = lambda role: f"{role.name} · {role.team.name}"
+            model_choice(fields, "team").queryset = Team.objects.filter(
+                pk__in=roles.values("team_id")
+            )
+        # Roles are labelled with their team (an instance's own labelling, not its class's).
+        field.label_from_instance = lambda role: f"{role.name} · {role.team.name}"  # type: ignore[method-assign,assignment]
         field.widget = RoleSelectMultiple(attrs={"data-narrowed-by": "team"})
         field.widget.choices = field.choices
-    for field in fields.values():
-        if isinstance(field.widget, forms.SelectMultiple):
-            field.widget.attrs.setdefault("data-placeholder", "Any")
+    for any_field in fields.values():
+        if isinstance(any_field.widget, forms.SelectMultiple):
+            any_field.widget.attrs.setdefault("data-placeholder", "Any")
 
 
 def status_chips(counts: dict[str, int]) -> list[tuple[str, str, int]]:
@@ -89,12 +94,12 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, gaps: QuerySet[Gap], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["gaps"].queryset = gaps
+        model_choice(self.fields, "gaps").queryset = gaps
         self.fields["causing_role"].widget.attrs["data-searchable"] = ""
         self.fields["theme"].widget.attrs["data-searchable"] = ""
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         action = data.get("action")
         if action == BulkAction.REATTRIBUTE and not data.get("causing_role"):
             self.add_error("causing_role", "Choose the role the gaps are re-attributed to.")

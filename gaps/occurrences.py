@@ -29,6 +29,7 @@ from notifications.models import NotificationKind
 from notifications.services import Draft, notify_many
 from webhooks.events import emit_many
 
+from . import rates
 from .models import Gap, GapEvent, Occurrence, Touchpoint
 from .models.gaps import GapStatus as S
 
@@ -36,7 +37,8 @@ from .models.gaps import GapStatus as S
 # over at least this many occurrences, is not.
 RECURRING_MIN_OCCURRENCES = 5
 RECURRING_RATE_SHARE = Decimal("0.5")
-DAYS_PER_MONTH = Decimal(30)
+# Occurrences in the very instant of closing still give a (huge) finite rate.
+MIN_MONTHS_AFTER = Decimal("0.000001")
 
 
 class GapKey(Protocol):
@@ -257,11 +259,11 @@ class Recurrence:
 
 
 def _recurrence(closed_at: datetime, before: int, after: int, now: datetime) -> Recurrence:
-    window = settings.CXALIGN_RECURRING_BASELINE_DAYS
-    baseline_rate = Decimal(before) / (Decimal(window) / DAYS_PER_MONTH)
-    elapsed = Decimal((now - closed_at).total_seconds()) / Decimal(86_400)
-    months_after = max(elapsed / DAYS_PER_MONTH, Decimal("0.000001"))
-    return Recurrence(baseline_rate, Decimal(after) / months_after, after)
+    """The rates as ``gaps.rates`` divides them, over the recurring flag's own baseline window
+    (``CXALIGN_RECURRING_BASELINE_DAYS``, not the cost model's: see docs/roi.md)."""
+    baseline_rate = rates.window_rate(before, window_days=settings.CXALIGN_RECURRING_BASELINE_DAYS)
+    months_after = max(rates.months_between(closed_at, now), MIN_MONTHS_AFTER)
+    return Recurrence(baseline_rate, rates.monthly_rate(after, months=months_after), after)
 
 
 def recurrence_by_gap(gap_ids: Iterable[int], now: datetime) -> dict[int, Recurrence]:

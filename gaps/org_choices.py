@@ -66,7 +66,8 @@ def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
     for key, choices in _choices(fields).items():
         field = fields[key]
         # Plain pairs, past django-filter's setter (which would wrap them in a model iterator).
-        forms.ChoiceField.choices.fset(field, [(pk, label) for pk, label, _extra in choices])
+        plain = [(pk, label) for pk, label, _extra in choices]
+        forms.ChoiceField.choices.fset(field, plain)  # type: ignore[union-attr]  # a property
         if any(extra for _pk, _label, extra in choices):
             field.widget.option_extra = {str(pk): extra for pk, _label, extra in choices if extra}
 
@@ -95,7 +96,8 @@ def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
                 field = fields[key]
                 extra = getattr(field.widget, "instance_attrs", lambda obj: None)
                 choices = [
-                    (obj.pk, field.label_from_instance(obj), extra(obj)) for obj in field.queryset
+                    (obj.pk, field.label_from_instance(obj), extra(obj))
+                    for obj in field.queryset or ()
                 ]
                 cache.set(key, choices, ORG_CHOICES_TTL)
             found[key] = choices

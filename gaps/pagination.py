@@ -38,6 +38,14 @@ LIST_COUNT_TTL = 60
 T = TypeVar("T")
 
 
+def _column(model: type[Model], field: object) -> str:
+    """The database column of one of ``model``'s concrete fields."""
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise TypeError(f"{model.__name__}: {field!r} has no column of its own.")
+    return column
+
+
 def table_version(*models: type[Model]) -> str:
     """A version of the models' rows that every saved write moves: newest id and change stamp.
 
@@ -50,7 +58,10 @@ def table_version(*models: type[Model]) -> str:
     newest = [
         (quote(model._meta.db_table), quote(column))
         for model in models
-        for column in (model._meta.pk.column, model._meta.get_field("updated_at").column)
+        for column in (
+            _column(model, model._meta.pk),
+            _column(model, model._meta.get_field("updated_at")),
+        )
     ]
     # Only quoted table and column names of our models: no input reaches this SQL.
     sql = "SELECT " + ", ".join(f"(SELECT max({c}) FROM {t})" for t, c in newest)  # noqa: S608

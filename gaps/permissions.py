@@ -41,7 +41,7 @@ def group_names(user: User | AnonymousUser) -> frozenset[str]:
     cached = getattr(user, "_cxalign_group_names", None)
     if cached is None:
         cached = frozenset(user.groups.values_list("name", flat=True))
-        user._cxalign_group_names = cached
+        user._cxalign_group_names = cached  # type: ignore[attr-defined]  # cache on the user
     return cached
 
 
@@ -69,7 +69,7 @@ def owned_role_ids(user: User | AnonymousUser) -> frozenset[int]:
     cached = getattr(user, "_cxalign_owned_role_ids", None)
     if cached is None:
         cached = frozenset(user.owned_roles.values_list("id", flat=True))
-        user._cxalign_owned_role_ids = cached
+        user._cxalign_owned_role_ids = cached  # type: ignore[attr-defined]  # cache on the user
     return cached
 
 

@@ -7,11 +7,9 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 
-from .models import Role, SavedGapView
-from .models.gaps import GapStatus as S
+from .models import OPEN_STATUSES, Role, SavedGapView
 from .permissions import owned_role_ids
 
-OPEN_STATES = (S.OPEN, S.ACKNOWLEDGED, S.IN_REMEDY, S.DISPUTED)
 # Keys that describe a view; the page number does not.
 NOT_SAVED = frozenset({"page", "csrfmiddlewaretoken", "name"})
 
@@ -34,7 +32,7 @@ def saved_view_save(*, user, page: str, name: str, query: str) -> SavedGapView:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the view a name."})
-    if len(name) > SavedGapView._meta.get_field("name").max_length:
+    if len(name) > SavedGapView.NAME_MAX_LENGTH:
         raise ValidationError({"name": "At most 80 characters."})
     view, _created = SavedGapView.objects.update_or_create(
         user=user, page=page, name=name, defaults={"query": query}
@@ -49,7 +47,7 @@ def saved_view_delete(*, user, pk: int) -> None:
 def preset_views(user) -> list[tuple[str, str]]:
     """(name, url) of the views every person gets: an owner's are "my open gaps" and
     "overdue in my team"; the CX team's, open and overdue gaps."""
-    open_filter = [("status", s) for s in OPEN_STATES]
+    open_filter = [("status", s) for s in OPEN_STATUSES]
     role_ids = owned_role_ids(user)
     if not role_ids:
         every = reverse("gaps:list") + "?"

@@ -9,8 +9,16 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from . import permissions
-from .escalation import late_condition
-from .models import Gap, GapEvent, Occurrence, Role, Theme
+from .models import (
+    Gap,
+    GapEvent,
+    Occurrence,
+    Role,
+    Theme,
+    acknowledge_late,
+    overdue_condition,
+    remedy_late,
+)
 from .pagination import DeferredJoinPaginator, cached_read, table_version
 
 
@@ -108,14 +116,24 @@ def occurrences_for_user(user: User | AnonymousUser) -> QuerySet[Occurrence]:
     return Occurrence.objects.for_user(user)
 
 
-def with_lateness(queryset: QuerySet[Gap]) -> QuerySet[Gap]:
-    """Annotate ``is_late`` so pages show the overdue badge without a query per row.
+def with_lateness(queryset: QuerySet[Gap], *, today: date | None = None) -> QuerySet[Gap]:
+    """Annotate the lateness rule (``gaps.models.late_condition``) so pages show it without a
+    query per row and templates never work it out themselves.
 
-    Late as the list's ``overdue`` filter means it: flagged by the escalation job, or past a
-    deadline not yet met (``escalation.late_condition``).
+    ``acknowledge_late`` / ``remedy_late``: past that deadline, unmet (the detail page's
+    "late" next to each date); ``is_late``: the overdue badge, as the list's ``overdue``
+    filter means it (``overdue_condition``).
     """
-    late = Q(overdue=True) | late_condition(timezone.localdate())
-    return queryset.annotate(is_late=ExpressionWrapper(late, output_field=BooleanField()))
+    today = today or timezone.localdate()
+    return queryset.annotate(
+        acknowledge_late=_flag(acknowledge_late(today)),
+        remedy_late=_flag(remedy_late(today)),
+        is_late=_flag(overdue_condition(today)),
+    )
+
+
+def _flag(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 def occurrence_weekly_counts(gap: Gap) -> list[tuple[date, int]]:

@@ -125,8 +125,10 @@ def _record(
 
 def _plain(value: Any) -> Any:
     """A JSON-safe rendering of a field value for the history (people by their names)."""
-    if isinstance(value, AbstractBaseUser):
+    if isinstance(value, User):
         return value.get_full_name() or value.get_username()
+    if isinstance(value, AbstractBaseUser):
+        return value.get_username()
     if isinstance(value, Model):
         return str(value)
     if isinstance(value, date | datetime | Decimal):

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from cxalign.requests import acting_user
 from cxalign.scoping import restrict_choices
 
 from . import comments, csv_io, permissions, saved_views, selectors, services, transitions
@@ -123,7 +124,6 @@ def _list_context(request: HttpRequest, filterset: GapFilterSet, *, page_name: s
         "sorts": sorts,
         "ordering": current,
         "primary_filters": PRIMARY_FILTERS,
-        "today": timezone.localdate(),
         "page_name": page_name,
         "saved_views": saved_views.saved_views_of(request.user, page_name),
         "preset_views": saved_views.preset_views(request.user),
@@ -134,7 +134,7 @@ def _list_context(request: HttpRequest, filterset: GapFilterSet, *, page_name: s
 def _render_list(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     """The whole page, or (for htmx: filters, sorting, paging, quick moves) the list's region."""
     status = 400 if context["filters_invalid"] else 200
-    if request.htmx:
+    if request.htmx:  # type: ignore[attr-defined]  # set by django-htmx's middleware
         return render(request, "gaps/_list_region.html", context, status=status)
     return render(request, template, context, status=status)
 
@@ -311,7 +311,7 @@ def _timeline(gap: Gap) -> list:
     """The gap's history, each field change ready to print as (field, old, new)."""
     events = list(selectors.gap_history(gap))
     for event in events:
-        event.change_rows = [
+        event.change_rows = [  # type: ignore[attr-defined]  # for the template
             (name.replace("_", " "), _shown(old), _shown(new))
             for name, (old, new) in event.changes.items()
         ]
@@ -323,7 +323,9 @@ def _conversation(user, gap: Gap) -> list[GapComment]:
     now = timezone.now()
     found = list(comments.comments_of(gap))
     for comment in found:
-        comment.can_edit = comments.may_edit(user, comment, now=now)
+        comment.can_edit = comments.may_edit(  # type: ignore[attr-defined]  # for the template
+            user, comment, now=now
+        )
     return found
 
 
@@ -410,7 +412,7 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
         context = _detail_context(request, gap, failed=failed)
         return render(request, "gaps/detail.html", context, status=400)
     try:
-        services.gap_transition(gap=gap, actor=request.user, **form.service_arguments())
+        services.gap_transition(gap=gap, actor=acting_user(request), **form.service_arguments())
     except ValidationError as error:
         add_service_errors(form, error)
         if in_place:
@@ -435,7 +437,7 @@ def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
     form = RemedyPlanForm(request.POST, gap=gap)
     if form.is_valid():
         try:
-            services.gap_update(gap=gap, actor=request.user, **form.cleaned_data)
+            services.gap_update(gap=gap, actor=acting_user(request), **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -478,7 +480,9 @@ def gap_create(request: HttpRequest) -> HttpResponse:
 
     def write() -> Gap:
         fields = form.service_fields()
-        return services.gap_create(actor=request.user, themes=form.cleaned_data["themes"], **fields)
+        return services.gap_create(
+            actor=acting_user(request), themes=form.cleaned_data["themes"], **fields
+        )
 
     return _gap_form_page(
         request, form, write, success="Gap logged.", context={"title": "Log a gap"}
@@ -495,7 +499,7 @@ def gap_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def write() -> Gap:
         themes = form.cleaned_data["themes"]
         return services.gap_update(
-            gap=gap, actor=request.user, themes=themes, **form.service_fields()
+            gap=gap, actor=acting_user(request), themes=themes, **form.service_fields()
         )
 
     context = {"gap": gap, "title": f"Edit: {gap.title}"}
@@ -507,11 +511,11 @@ def gap_prevent(request: HttpRequest) -> HttpResponse:
     """Log a gap a role caught before it reached customers (role owner, or CX team)."""
     if not permissions.may_write_gaps(request.user):
         raise PermissionDenied("Read-only access: you cannot log gaps.")
-    form = PreventedGapForm(request.POST or None, user=request.user)
+    form = PreventedGapForm(request.POST or None, user=acting_user(request))
 
     def write() -> Gap:
         return services.gap_create(
-            actor=request.user,
+            actor=acting_user(request),
             status=Gap.Status.PREVENTED,
             prevented_on=form.cleaned_data.get("prevented_on"),
             themes=form.cleaned_data["themes"],
@@ -537,7 +541,7 @@ def gap_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            result = csv_io.gaps_import(actor=request.user, text=form.cleaned_data["file"])
+            result = csv_io.gaps_import(actor=acting_user(request), text=form.cleaned_data["file"])
             if result.ok:
                 created = len(result.created)
                 messages.success(
@@ -579,7 +583,7 @@ def gap_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             comment = comments.comment_create(
-                gap=gap, author=request.user, body=form.cleaned_data["body"]
+                gap=gap, author=acting_user(request), body=form.cleaned_data["body"]
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -591,7 +595,7 @@ def gap_comment(request: HttpRequest, pk: int) -> HttpResponse:
         }
         if comment is not None:
             comment = comments.comments_of(gap).get(pk=comment.pk)
-            comment.can_edit = True
+            comment.can_edit = True  # type: ignore[attr-defined]  # for the template
             context["comment"] = comment
         return render(request, "gaps/_comment_posted.html", context)
     if comment is None:
@@ -611,7 +615,7 @@ def gap_comment_edit(request: HttpRequest, pk: int, comment_pk: int) -> HttpResp
     if request.method == "POST" and form.is_valid():
         try:
             comments.comment_edit(
-                comment=comment, actor=request.user, body=form.cleaned_data["body"]
+                comment=comment, actor=acting_user(request), body=form.cleaned_data["body"]
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -8,7 +8,7 @@ from gaps.digests import DigestSection
 from notifications.models import NotificationKind
 from notifications.selectors import wants_in_digest
 
-from .models import FeedItem, FeedState, InsightStatus
+from .models import FeedItem, FeedState
 
 MAX_LINES = 15  # The digest points to the feed; it does not replace it.
 
@@ -17,12 +17,7 @@ def feed_section(user: User, since: datetime | None, now: datetime) -> DigestSec
     """The user's feed items that arrived since ``since`` and are still unread."""
     if not wants_in_digest(user, NotificationKind.FEED_ITEM):
         return None
-    items = FeedItem.objects.filter(
-        role__owners=user,
-        state=FeedState.NEW,
-        insight__status=InsightStatus.PUBLISHED,
-        created_at__lt=now,
-    )
+    items = FeedItem.objects.for_user(user).filter(state=FeedState.NEW, created_at__lt=now)
     if since is not None:
         items = items.filter(created_at__gte=since)
     items = items.select_related("role", "insight").order_by("-relevance", "-created_at")

@@ -252,7 +252,10 @@ class FeedItem(models.Model):
         """The one-click state changes open from here (dismissal, which asks why, apart)."""
         reopen = self.state in (FeedState.DONE, FeedState.DISMISSED)
         return [
-            (state, "Reopen" if reopen and state == FeedState.READ else ACTION_LABELS[state])
+            (
+                state,
+                "Reopen" if reopen and state == FeedState.READ else ACTION_LABELS[FeedState(state)],
+            )
             for state in FEED_TRANSITIONS[self.state]
             if state != FeedState.DISMISSED
         ]

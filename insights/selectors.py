@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from gaps import permissions
-from gaps.models import Gap, Role
+from gaps.models import OPEN_STATUSES, Gap, Role
 from gaps.pagination import DeferredJoinPaginator, cached_count, cached_read, table_version
 
 from .models import FeedItem, FeedState, Insight, InsightStatus, RoutingRule
@@ -157,20 +157,8 @@ def owned_roles_with_unread(user: User | AnonymousUser) -> list[Role]:
 
 def feed_unread_count(user: User | AnonymousUser) -> int:
     """New items across the user's feeds, for the navigation badge (cached, as above)."""
-    unread = FeedItem.objects.filter(
-        role_id__in=permissions.owned_role_ids(user),
-        state=FeedState.NEW,
-        insight__status=InsightStatus.PUBLISHED,
-    )
+    unread = FeedItem.objects.for_user(user).filter(state=FeedState.NEW)
     return cached_count(unread, version=insights_version())
-
-
-OPEN_GAP_STATES = (
-    Gap.Status.OPEN,
-    Gap.Status.ACKNOWLEDGED,
-    Gap.Status.IN_REMEDY,
-    Gap.Status.DISPUTED,
-)
 
 
 def open_gaps_of_teams(team_ids: set[int], limit: int = 10) -> list[Gap]:
@@ -178,7 +166,7 @@ def open_gaps_of_teams(team_ids: set[int], limit: int = 10) -> list[Gap]:
     if not team_ids:
         return []
     return list(
-        Gap.objects.filter(causing_team_id__in=team_ids, status__in=OPEN_GAP_STATES)
+        Gap.objects.filter(causing_team_id__in=team_ids, status__in=OPEN_STATUSES)
         .select_related("causing_role", "causing_team")
         .only("id", "title", "severity", "status", "causing_role__name", "causing_team__name")
         .order_by("-severity", "-detected_on", "-id")[:limit]

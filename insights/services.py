@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -273,8 +273,7 @@ def insights_route(
         if (insight_id, role_id) not in existing
     ]
     _notify_new_feed_items(fresh, {insight.pk: insight for insight in published})
-    created = len(fresh)
-    return RouteResult(created=created, updated=len(rows) - created, removed=removed)
+    return RouteResult(created=len(fresh), updated=len(rows) - len(fresh), removed=removed)
 
 
 def _notify_new_feed_items(
@@ -289,7 +288,7 @@ def _notify_new_feed_items(
         role_id__in={target.role.pk for _, target in fresh}
     ).values_list("role_id", "user_id"):
         owners[role_id].append(user_id)
-    drafts = {}
+    drafts: dict[tuple[int, int], Any] = {}
     for insight_id, target in fresh:
         insight = insights[insight_id]
         for user_id in owners[target.role.pk]:
@@ -437,8 +436,8 @@ def insights_route_published() -> int:
     return len(ids)
 
 
-def _rule_errors(target_levels, target_roles, team) -> dict[str, str]:
-    errors = {}
+def _rule_errors(target_levels, target_roles, team) -> dict[str, str | list[str]]:
+    errors: dict[str, str | list[str]] = {}
     bad = [level for level in target_levels or () if level not in Role.Level.values]
     if bad:
         errors["target_levels"] = f"Unknown level(s): {', '.join(map(str, bad))}."

@@ -10,7 +10,7 @@ Everything is computed from the data (gaps, occurrences, unit costs); nothing is
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
@@ -19,20 +19,13 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from gaps.models import Gap, Role, Team
+from gaps.models import OPEN_STATUSES, Gap, Role, Team
+from roi import calculations as calc
 from roi.costs import cost_model_as_of, gap_unit_costs
 
 from .models import Insight
 
-MONTH = timedelta(days=30)
-CENTS = Decimal("0.01")
 ZERO = Decimal("0")
-OPEN_STATUSES = (
-    Gap.Status.OPEN,
-    Gap.Status.ACKNOWLEDGED,
-    Gap.Status.IN_REMEDY,
-    Gap.Status.DISPUTED,
-)
 
 TEAM_GAPS_SHOWN = 10  # A manager's reading lists at most this many of the team's open gaps.
 
@@ -58,26 +51,27 @@ class MonthlyCost:
 
     @property
     def current(self) -> Decimal:
-        return self.unit_cost * self.occurrences
+        return calc.monthly_cost(self.occurrences, self.unit_cost)
 
     @property
     def previous(self) -> Decimal:
-        return self.unit_cost * self.previous_occurrences
+        return calc.monthly_cost(self.previous_occurrences, self.unit_cost)
 
 
 def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost]:
     """Monthly cost of each gap as of the start of ``as_of`` (UTC) and of the month before.
 
-    Monthly cost = occurrences in the 30 days before ``as_of`` times unit cost; the trend compares
-    it with the 30 days before that. Unit costs are the ROI app's (``roi.costs``: defaults from
-    the touchpoint and the cost model in force), so feeds and the dashboard agree. Two queries
-    whatever the number of gaps (their touchpoints loaded with them).
+    Monthly cost as ``roi.calculations.monthly_cost`` defines it (the occurrences in the 30 days
+    before ``as_of`` times unit cost); the trend compares it with the 30 days before that. Unit
+    costs are the ROI app's (``roi.costs``: defaults from the touchpoint and the cost model in
+    force), so feeds and the dashboard agree. Two queries whatever the number of gaps (their
+    touchpoints loaded with them).
     """
     gaps = list(gaps)
     if not gaps:
         return {}
-    end = datetime.combine(as_of, time.min, tzinfo=timezone.get_fixed_timezone(0))
-    start, previous_start = end - MONTH, end - 2 * MONTH
+    start, end = calc.monthly_cost_window(as_of)
+    previous_start, _ = calc.monthly_cost_window(as_of - timedelta(days=calc.MONTHLY_COST_DAYS))
     counts = {
         row["pk"]: row
         for row in Gap.objects.filter(pk__in=[g.pk for g in gaps])
@@ -100,8 +94,8 @@ def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost
     return {
         gap.pk: MonthlyCost(
             unit_cost=units.get(gap.pk, ZERO),
-            occurrences=counts.get(gap.pk, {}).get("current", 0),
-            previous_occurrences=counts.get(gap.pk, {}).get("previous", 0),
+            occurrences=counts[gap.pk]["current"] if gap.pk in counts else 0,
+            previous_occurrences=counts[gap.pk]["previous"] if gap.pk in counts else 0,
         )
         for gap in gaps
     }
@@ -109,7 +103,7 @@ def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost
 
 def money(amount: Decimal, currency: str = "") -> str:
     """Money as shown: rounded half-up to cents, thousands separated, currency first."""
-    figure = f"{amount.quantize(CENTS, rounding=ROUND_HALF_UP):,}"
+    figure = f"{calc.cents(amount):,}"
     return f"{currency} {figure}" if currency else figure
 
 
@@ -329,7 +323,7 @@ def top_open_gaps_by_team_and_theme(theme_ids: set[int]) -> dict[tuple[int, int]
                 ],
             )
         )
-        .filter(rank__lte=TEAM_GAPS_SHOWN)
+        .filter(rank__lte=TEAM_GAPS_SHOWN)  # type: ignore[misc]  # the window annotated above
         .values_list("gap__causing_team_id", "theme_id", "gap_id")
     )
     rows = list(ranked)
@@ -426,7 +420,7 @@ def _for_gaps(context: TailoringContext, level: str, team: Team | None) -> Tailo
         line = context.gap_lines.get(gap.id)  # pragma: no mutate (a miss writes it again)
         if line is None:
             step = gap.get_journey_stage_display() or "step not recorded"
-            where = f" at {gap.touchpoint.name}" if gap.touchpoint_id else ""
+            where = f" at {gap.touchpoint.name}" if gap.touchpoint is not None else ""
             line = context.gap_lines[gap.id] = (
                 f"- {gap.title} (severity {gap.severity}, {gap.get_status_display().lower()}): "
                 f"process step {step}{where}"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from cxalign.requests import acting_user
 from cxalign.scoping import restrict_choices
 from gaps import permissions
 from gaps import selectors as gap_selectors
@@ -98,10 +99,10 @@ def _insight_form_page(request: HttpRequest, insight=None) -> HttpResponse:
         data = dict(form.cleaned_data)
         try:
             if insight is None:
-                insight = services.insight_create(actor=request.user, **data)
+                insight = services.insight_create(actor=acting_user(request), **data)
                 messages.success(request, "Draft saved. Preview it below, then publish.")
             else:
-                services.insight_update(insight=insight, actor=request.user, **data)
+                services.insight_update(insight=insight, actor=acting_user(request), **data)
                 messages.success(request, "Insight saved.")
         except ValidationError as exc:
             _add_errors(form, exc)
@@ -126,7 +127,7 @@ def insight_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def insight_publish(request: HttpRequest, pk: int) -> HttpResponse:
     insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
     try:
-        services.insight_publish(insight=insight, actor=request.user)
+        services.insight_publish(insight=insight, actor=acting_user(request))
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             for error in errors:
@@ -140,7 +141,7 @@ def insight_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def insight_archive(request: HttpRequest, pk: int) -> HttpResponse:
     insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
-    services.insight_archive(insight=insight, actor=request.user)
+    services.insight_archive(insight=insight, actor=acting_user(request))
     messages.success(request, "Archived: it has left every feed.")
     return redirect(insight)
 
@@ -183,9 +184,9 @@ def _rule_form_page(request: HttpRequest, rule=None) -> HttpResponse:
             data = dict(form.cleaned_data)
             try:
                 if rule is None:
-                    rule = services.routing_rule_create(actor=request.user, **data)
+                    rule = services.routing_rule_create(actor=acting_user(request), **data)
                 else:
-                    services.routing_rule_update(rule=rule, actor=request.user, **data)
+                    services.routing_rule_update(rule=rule, actor=acting_user(request), **data)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -209,7 +210,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(selectors.rules_for_user(request.user), pk=pk)
-    services.routing_rule_delete(rule=rule, actor=request.user)
+    services.routing_rule_delete(rule=rule, actor=acting_user(request))
     messages.success(request, f"Rule “{rule.name}” deleted.")
     return redirect("insights:rules")
 
@@ -271,7 +272,7 @@ def feed_item_state(request: HttpRequest, pk: int) -> HttpResponse:
         services.feed_item_set_state(
             item=item,
             state=form.cleaned_data["state"],
-            actor=request.user,
+            actor=acting_user(request),
             dismissal_reason=form.cleaned_data["dismissal_reason"],
         )
     except ValidationError as exc:

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from cxalign.requests import acting_user
+
 from . import selectors, services
 from .forms import PreferencesForm
 from .models import Notification
@@ -42,7 +44,7 @@ def _safe_next(request: HttpRequest, url: str) -> str | None:
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one read; ``open=1`` then goes where the notification points."""
-    if not services.notification_mark_read(user=request.user, notification_id=pk):
+    if not services.notification_mark_read(user=acting_user(request), notification_id=pk):
         return HttpResponse("No such notification.", status=404)
     if _is_htmx(request):
         notification = Notification.objects.select_related("actor").get(pk=pk)
@@ -60,17 +62,17 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    count = services.notifications_mark_all_read(user=request.user)
+    count = services.notifications_mark_all_read(user=acting_user(request))
     messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
     return redirect("notifications:list")
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    current = {k: str(v) for k, v in selectors.preferences_of(request.user).items()}
+    current = {k: str(v) for k, v in selectors.preferences_of(acting_user(request)).items()}
     form = PreferencesForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
-        services.preferences_set(user=request.user, choices=form.cleaned_data)
+        services.preferences_set(user=acting_user(request), choices=form.cleaned_data)
         messages.success(request, "Your notification preferences are saved.")
         return redirect("notifications:preferences")
     status = 400 if request.method == "POST" else 200

@@ -9,7 +9,7 @@ class ReviewMatchInline(admin.TabularInline):
     model = ReviewMatch
     extra = 0
     fields = ["rank", "kind", "title", "score", "monthly_rate", "monthly_cost", "prevented_gap"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # the stubs' list[str] misses tuples
     can_delete = False
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.models import User
 
+from cxalign.form_fields import model_choice
 from gaps import permissions
 from gaps.filtersets import CompactSelectMultiple
 from gaps.forms import DATE
@@ -38,11 +39,11 @@ class ChangeReviewForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = Role.objects.filter(
+        model_choice(self.fields, "role").queryset = Role.objects.filter(
             pk__in=permissions.owned_role_ids(user)
         ).select_related("team")
-        self.fields["touchpoints"].queryset = Touchpoint.objects.order_by("name")
-        self.fields["themes"].queryset = Theme.objects.order_by("name")
+        model_choice(self.fields, "touchpoints").queryset = Touchpoint.objects.order_by("name")
+        model_choice(self.fields, "themes").queryset = Theme.objects.order_by("name")
 
     def service_fields(self) -> dict:
         data = dict(self.cleaned_data)

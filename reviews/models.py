@@ -161,7 +161,8 @@ class ReviewMatch(models.Model):
         return f"{self.review_id}#{self.rank} {self.kind} {self.object_id}"
 
     @property
-    def object_id(self) -> int:
+    def object_id(self) -> int | None:
+        """The matched gap's or insight's id (``None`` once it was deleted)."""
         return self.gap_id if self.kind == MatchKind.GAP else self.insight_id
 
     @property

@@ -8,8 +8,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
+from gaps import rates
 from gaps.models import Gap, Occurrence, Theme
 from gaps.selectors import with_row_relations
+from roi import calculations as calc
 from roi import costs
 
 from . import similarity
@@ -17,7 +19,8 @@ from .models import UNDECIDED, ChangeReview, EmbeddedKind, ReviewMatch
 
 # "The matched gap's recent rate": occurrences over the last 90 days, per 30-day month.
 RATE_WINDOW_DAYS = 90
-DAYS_PER_MONTH = 30
+DAYS_PER_MONTH = int(rates.DAYS_PER_MONTH)
+RATE_PLACES = Decimal("0.01")
 SIMILAR_LIMIT = 5
 THEME_SUGGESTIONS = 3
 
@@ -93,10 +96,6 @@ class GapRate:
         )
 
 
-def _two_places(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 def gap_rates(gaps: list[Gap], *, today: date | None = None) -> dict[int, GapRate]:
     """Each gap's occurrences a month over the last 90 days and their monthly cost, in two
     queries (occurrence counts; the cost model in force), unit costs from ``roi.costs``."""
@@ -109,20 +108,22 @@ def gap_rates(gaps: list[Gap], *, today: date | None = None) -> dict[int, GapRat
         .values_list("gap", "n")
     )
     model = costs.cost_model_as_of(today)
-    months = Decimal(RATE_WINDOW_DAYS) / DAYS_PER_MONTH
-    rates = {}
+    found = {}
     for gap in gaps:
         occurrences = counts.get(gap.pk, 0)
-        rate = _two_places(Decimal(occurrences) / months)
+        # The rate is shown to two places, and the cost is that shown rate × unit, in cents.
+        rate = rates.window_rate(occurrences, window_days=RATE_WINDOW_DAYS).quantize(
+            RATE_PLACES, rounding=ROUND_HALF_UP
+        )
         unit = costs.gap_unit_cost(gap, model)
-        rates[gap.pk] = GapRate(
+        found[gap.pk] = GapRate(
             occurrences=occurrences,
             window_days=RATE_WINDOW_DAYS,
             monthly_rate=rate,
             unit_cost=unit,
-            monthly_cost=_two_places(rate * unit),
+            monthly_cost=calc.cents(rate * unit),
         )
-    return rates
+    return found
 
 
 # --- Similar gaps and theme suggestions --------------------------------------------------------

@@ -268,10 +268,14 @@ def review_decide(
     if errors:
         raise ValidationError({"prevented": errors})
 
-    rates = gap_rates([matches[c.match_id].gap for c in prevented], today=today)
+    # Checked above: every choice is a match of kind gap, which holds its gap.
+    matched_gaps = {c.match_id: matches[c.match_id].gap for c in prevented}
+    rates = gap_rates([gap for gap in matched_gaps.values() if gap is not None], today=today)
     for choice in prevented:
         match = matches[choice.match_id]
-        matched = match.gap
+        matched = matched_gaps[choice.match_id]
+        if matched is None:
+            raise ValidationError({"prevented": [f"Match {choice.match_id}'s gap is gone."]})
         expected = choice.expected_monthly_occurrences
         if expected is None:
             expected = rates[matched.pk].monthly_rate
@@ -341,7 +345,11 @@ def reviews_notify_due(*, today: date | None = None) -> int:
 def embedding_refresh(*, kind: str, object_id: int) -> bool:
     """(Re)compute the stored vector of one gap, insight or review if its text changed; a
     deleted object's vector goes with it. True when a vector was computed."""
-    model = {EmbeddedKind.GAP: Gap, EmbeddedKind.INSIGHT: Insight}.get(kind, ChangeReview)
+    models: dict[str, type[Gap] | type[Insight] | type[ChangeReview]] = {
+        EmbeddedKind.GAP: Gap,
+        EmbeddedKind.INSIGHT: Insight,
+    }
+    model = models.get(kind, ChangeReview)
     obj = model.objects.filter(pk=object_id).first()
     if obj is None:
         TextEmbedding.objects.filter(kind=kind, object_id=object_id).delete()

@@ -89,7 +89,10 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-SOURCES = {EmbeddedKind.GAP: Gap, EmbeddedKind.INSIGHT: Insight}
+SOURCES: dict[str, type[Gap] | type[Insight]] = {
+    EmbeddedKind.GAP: Gap,
+    EmbeddedKind.INSIGHT: Insight,
+}
 
 
 def candidates(kind: str) -> QuerySet:
@@ -241,7 +244,7 @@ def vector_index(kind: str) -> tuple[np.ndarray, np.ndarray]:
         ids = matrix = None
         if index is not None and index.last is not None and state["n"] >= index.count:
             ids, matrix = _merged(index, *_vector_rows(kind, since=index.last - RELOAD_MARGIN))
-        if ids is None or len(ids) != state["n"]:
+        if ids is None or matrix is None or len(ids) != state["n"]:
             ids, matrix = _vector_rows(kind)
         index = _Index(count=len(ids), last=state["last"], ids=ids, matrix=matrix)
         _indexes[kind] = index
@@ -264,7 +267,7 @@ def query_vector(text: str, *, stored: tuple[str, int] | None = None) -> np.ndar
             .first()
         )
         if row is not None:
-            return embeddings.from_bytes(row)
+            return embeddings.from_bytes(bytes(row))
     return embeddings.encode([text])[0]
 
 

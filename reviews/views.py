@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from cxalign.requests import acting_user
 from gaps.forms import add_service_errors
 
 from . import permissions as review_rules
@@ -55,7 +56,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def _form_page(request: HttpRequest, review: ChangeReview | None) -> HttpResponse:
     if not _may_write(request, review):
         raise PermissionDenied("Only an owner of the review's role may write it.")
-    form = ChangeReviewForm(request.POST or None, instance=review, user=request.user)
+    form = ChangeReviewForm(request.POST or None, instance=review, user=acting_user(request))
     if request.method == "POST" and form.is_valid():
         relations = {
             "themes": form.cleaned_data["themes"],
@@ -64,11 +65,11 @@ def _form_page(request: HttpRequest, review: ChangeReview | None) -> HttpRespons
         try:
             if review is None:
                 review = services.review_create(
-                    actor=request.user, **relations, **form.service_fields()
+                    actor=acting_user(request), **relations, **form.service_fields()
                 )
             else:
                 review = services.review_update(
-                    review=review, actor=request.user, **relations, **form.service_fields()
+                    review=review, actor=acting_user(request), **relations, **form.service_fields()
                 )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -116,7 +117,7 @@ def review_detail(request: HttpRequest, pk: int, decide_form: DecideForm | None 
 def review_assess(request: HttpRequest, pk: int) -> HttpResponse:
     review = _visible(request, pk)
     try:
-        review = services.review_assess(review=review, actor=request.user)
+        review = services.review_assess(review=review, actor=acting_user(request))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -136,7 +137,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             review = services.review_decide(
                 review=review,
-                actor=request.user,
+                actor=acting_user(request),
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
                 prevented=[

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from gaps.rates import DAYS_PER_MONTH, elapsed_days, monthly_rate, months_between, window_rate
+
 ZERO = Decimal("0")
-DAYS_PER_MONTH = Decimal(30)
-SECONDS_PER_DAY = Decimal(86_400)
+# A gap's monthly cost counts its occurrences in the 30 days before the start of day T.
+MONTHLY_COST_DAYS = 30
 CENT = Decimal("0.01")
 MICROSECONDS_PER_DAY = 86_400_000_000
 # Savings are computed as one exact product divided once, at this precision: enough that the
@@ -26,27 +28,22 @@ class Figure:
     """A computed amount with the formula and every input it used, for "show me how"."""
 
     kind: str
-    amount: Decimal
+    # ``None`` where the figure is not defined (ROI without any investment).
+    amount: Decimal | None
     formula: str
     inputs: dict = field(default_factory=dict)
+
+    @property
+    def defined_amount(self) -> Decimal:
+        """``amount`` of a figure that is always defined (savings, costs), typed as such."""
+        if self.amount is None:
+            raise ValueError(f"The {self.kind} figure is not defined.")
+        return self.amount
 
 
 def day_start(day: date) -> datetime:
     """00:00 UTC at the start of ``day``: the instant "as of day T" refers to."""
     return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def elapsed_days(start: datetime, end: datetime) -> Decimal:
-    """Exact days from ``start`` to ``end`` (negative if ``end`` is earlier)."""
-    delta = end - start
-    seconds = Decimal(delta.days) * SECONDS_PER_DAY + Decimal(delta.seconds)
-    seconds += Decimal(delta.microseconds) / Decimal(1_000_000)
-    return seconds / SECONDS_PER_DAY
-
-
-def months_between(start: datetime, end: datetime) -> Decimal:
-    """Months (of 30 days) from ``start`` to ``end``, never negative."""
-    return max(ZERO, elapsed_days(start, end) / DAYS_PER_MONTH)
 
 
 def unit_cost(cost_to_serve: Decimal, revenue_at_risk: Decimal) -> Decimal:
@@ -57,6 +54,21 @@ def unit_cost(cost_to_serve: Decimal, revenue_at_risk: Decimal) -> Decimal:
 def cost_incurred(occurrences: int, unit: Decimal) -> Decimal:
     """Cost of the occurrences in a period."""
     return Decimal(occurrences) * unit
+
+
+def monthly_cost_window(as_of: date) -> tuple[datetime, datetime]:
+    """The window a gap's monthly cost counts as of day T: [T − 30 days, T) from 00:00 UTC.
+
+    The one definition behind the gap page, the feeds' readings and the rollup's snapshots;
+    "the month before" is the window of T − 30 days.
+    """
+    end = day_start(as_of)
+    return end - timedelta(days=MONTHLY_COST_DAYS), end
+
+
+def monthly_cost(occurrences_in_window: int, unit: Decimal) -> Decimal:
+    """What a gap costs a month now: its occurrences in ``monthly_cost_window`` × unit cost."""
+    return cost_incurred(occurrences_in_window, unit)
 
 
 def measured_savings(
@@ -75,8 +87,8 @@ def measured_savings(
     post) × months since × unit cost. No time since closing (closed on or after T) → 0.
     """
     months_after = months_between(closed_at, day_start(as_of))
-    baseline_rate = Decimal(baseline_occurrences) / (Decimal(baseline_window_days) / DAYS_PER_MONTH)
-    post_rate = Decimal(post_occurrences) / months_after if months_after > 0 else None
+    baseline_rate = window_rate(baseline_occurrences, window_days=baseline_window_days)
+    post_rate = monthly_rate(post_occurrences, months=months_after) if months_after > 0 else None
     if post_rate is None:
         amount = ZERO
     else:

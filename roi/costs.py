@@ -48,7 +48,7 @@ def gap_unit_cost(gap: Gap, cost_model: CostModel) -> Decimal:
     """Cost to serve + revenue at risk of one occurrence of ``gap``, defaults applied."""
     if gap.cost_to_serve is not None:
         cost_to_serve = gap.cost_to_serve
-    elif gap.touchpoint_id is not None:
+    elif gap.touchpoint is not None:
         cost_to_serve = gap.touchpoint.cost_per_contact
     else:
         cost_to_serve = cost_model.cost_per_contact
@@ -88,7 +88,10 @@ def gap_unit_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, Decimal]:
 
 def prevented_gap_savings(gap: Gap, model: CostModel, as_of: date) -> Decimal:
     """Estimated savings of a prevented gap as of ``as_of`` under ``model``, rounded to cents
-    as every total adds them (the rollups and the summary share this)."""
+    as every total adds them (the rollups and the summary share this). Zero without a
+    prevention day (the database refuses a prevented gap without one)."""
+    if gap.prevented_on is None:
+        return calculations.ZERO
     return calculations.cents(
         calculations.estimated_savings(
             prevented_on=gap.prevented_on,
@@ -96,7 +99,7 @@ def prevented_gap_savings(gap: Gap, model: CostModel, as_of: date) -> Decimal:
             expected_monthly_occurrences=gap.expected_monthly_occurrences or Decimal(0),
             horizon_days=model.estimate_horizon_days,
             unit=gap_unit_cost(gap, model),
-        ).amount
+        ).defined_amount
     )
 
 

@@ -100,7 +100,7 @@ def freshness(*, today: date) -> Freshness:
         .first()
     )
     failed = last_run is not None and last_run.status == RollupRun.Status.FAILED
-    error = last_run.error if failed else ""
+    error = last_run.error if last_run is not None and failed else ""
     if good is None:
         return Freshness(
             rolled_through=None,

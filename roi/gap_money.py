@@ -3,7 +3,7 @@ cost now, and the per-occurrence costs with the defaults named. Figures come fro
 ``roi.costs`` (the API's savings endpoint uses the same ``gap_savings``)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q
@@ -39,7 +39,7 @@ def gap_money(gap: Gap, as_of: date) -> GapMoney:
     model = cost_model_as_of(as_of)
     if gap.cost_to_serve is not None:
         serve, serve_source = gap.cost_to_serve, "this gap's own figure"
-    elif gap.touchpoint_id is not None:
+    elif gap.touchpoint is not None:
         serve, serve_source = gap.touchpoint.cost_per_contact, f"{gap.touchpoint.name}'s cost"
     else:
         serve, serve_source = model.cost_per_contact, "the cost model's default"
@@ -48,10 +48,10 @@ def gap_money(gap: Gap, as_of: date) -> GapMoney:
     else:
         risk, risk_source = model.revenue_at_risk_per_occurrence, "the cost model's default"
     unit = gap_unit_cost(gap, model)
-    start = calc.day_start(as_of)
+    month_start, start = calc.monthly_cost_window(as_of)
     counts = Occurrence.objects.filter(gap=gap, occurred_at__lt=start).aggregate(
         total=Count("pk"),
-        recent=Count("pk", filter=Q(occurred_at__gte=start - timedelta(days=30))),
+        recent=Count("pk", filter=Q(occurred_at__gte=month_start)),
     )
     figure = gap_savings(gap, as_of)
     return GapMoney(
@@ -63,11 +63,11 @@ def gap_money(gap: Gap, as_of: date) -> GapMoney:
         revenue_at_risk_source=risk_source,
         unit_cost=unit,
         savings_kind=figure.kind,
-        savings=figure.amount,
+        savings=figure.defined_amount,
         savings_explanation=explain(figure, model.currency),
         occurrences=counts["total"],
-        cost_so_far=counts["total"] * unit,
+        cost_so_far=calc.cost_incurred(counts["total"], unit),
         occurrences_last_30_days=counts["recent"],
-        monthly_cost=counts["recent"] * unit,
+        monthly_cost=calc.monthly_cost(counts["recent"], unit),
         remedy_cost=gap.remedy_cost,
     )

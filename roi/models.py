@@ -10,10 +10,11 @@ from gaps.models.limits import MAX_OCCURRENCE_MONEY, MAX_REMEDY_COST, bounded
 
 from .querysets import RollupQuerySet
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-# The rollup's sums and the snapshots' figures: 18 digits before the point, so that the
-# bounded inputs (gaps.models.limits) cannot overflow them at enterprise volume.
-ROLLUP_MONEY = {"max_digits": 20, "decimal_places": 2}
+# Money fields spell their digits out (14, 2 decimals: the gaps' own) rather than splatting a
+# shared dict, so that the type checker reads each field's arguments. The rollup's sums and the
+# snapshots' figures (ROLLUP_DIGITS) have 18 digits before the point, so that the bounded
+# inputs (gaps.models.limits) cannot overflow them at enterprise volume.
+ROLLUP_DIGITS = 20
 # Baseline window and estimate horizon: at most ten years, which bounds every savings figure.
 MAX_WINDOW_DAYS = 3660
 
@@ -29,10 +30,16 @@ class CostModel(models.Model):
     effective_from = models.DateField(unique=True)
     currency = models.CharField(max_length=3, default="EUR")
     cost_per_contact = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_OCCURRENCE_MONEY)
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=bounded(MAX_OCCURRENCE_MONEY),
     )
     revenue_at_risk_per_occurrence = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_OCCURRENCE_MONEY)
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=bounded(MAX_OCCURRENCE_MONEY),
     )
     baseline_window_days = models.PositiveIntegerField(
         default=90, validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)]
@@ -41,7 +48,10 @@ class CostModel(models.Model):
         default=365, validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_DAYS)]
     )
     program_cost_per_month = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), validators=bounded(MAX_REMEDY_COST)
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=bounded(MAX_REMEDY_COST),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -84,10 +94,18 @@ class RollupMeasures(models.Model):
     gaps_closed = models.PositiveIntegerField(default=0)
     gaps_prevented = models.PositiveIntegerField(default=0)
     occurrences = models.PositiveIntegerField(default=0)
-    cost_incurred = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
-    measured_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
-    estimated_savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
-    remedy_spend = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    cost_incurred = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
+    measured_savings = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
+    estimated_savings = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
+    remedy_spend = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
     # The run that last wrote the row. On PostgreSQL a run rewrites only rows whose measures
     # changed and deletes the range's rows it no longer computes (their gaps moved); the
     # Python path (SQLite) rewrites every row and deletes those it did not write.
@@ -108,14 +126,6 @@ class RollupMeasures(models.Model):
         abstract = True
 
 
-DERIVED_KEY = {
-    "on_delete": models.CASCADE,
-    "related_name": "+",
-    "db_constraint": False,
-    "db_index": False,
-}
-
-
 class DailyRollup(RollupMeasures):
     """One day of one (team, role, category): what the gaps caused, cost and saved that day."""
 
@@ -124,8 +134,12 @@ class DailyRollup(RollupMeasures):
     # protected) there: no database constraint or single-column index of their own. At a
     # million rows a full run spent a quarter of its time on their deferred foreign-key checks
     # and on two indexes that the (team, date) and (role, date) indexes already cover.
-    team = models.ForeignKey("gaps.Team", **DERIVED_KEY)
-    role = models.ForeignKey("gaps.Role", **DERIVED_KEY)
+    team = models.ForeignKey(
+        "gaps.Team", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    role = models.ForeignKey(
+        "gaps.Role", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     category = models.CharField(max_length=16)
 
     objects = RollupQuerySet.as_manager()
@@ -219,11 +233,17 @@ class GapSnapshot(models.Model):
     team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=16)
     as_of = models.DateField()
-    unit_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    unit_cost = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
     occurrences_last_30_days = models.PositiveIntegerField(default=0)
-    monthly_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    monthly_cost = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
     savings_kind = models.CharField(max_length=10, default="none")
-    savings = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    savings = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         ordering = ["-monthly_cost"]
@@ -248,7 +268,9 @@ class TeamOpenCost(models.Model):
     team = models.OneToOneField("gaps.Team", on_delete=models.CASCADE, related_name="+")
     as_of = models.DateField()
     open_gaps = models.PositiveIntegerField(default=0)
-    monthly_cost = models.DecimalField(**ROLLUP_MONEY, default=Decimal("0.00"))
+    monthly_cost = models.DecimalField(
+        max_digits=ROLLUP_DIGITS, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         ordering = ["team_id"]

@@ -341,7 +341,7 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
         return board
 
     board.summary = _summary_at(as_of, team, state)
-    quarter_from = quarter_start(through)
+    quarter_from = quarter_start(through)  # type: ignore[arg-type]  # set when figures exist
     # Only the months drawn and the quarter's: at most (months + 3) × teams rows, read as
     # plain values (no model instance per row) and added up in one pass.
     monthly = MonthlyTeamRollup.objects.filter(
@@ -374,7 +374,7 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
         ((teams[pk], Totals(**sums)) for pk, sums in by_team.items()),
         key=lambda pair: -(pair[1].measured_savings + pair[1].estimated_savings),
     )
-    period, quarter = Totals(**period), Totals(**quarter)
+    period, quarter = Totals(**period), Totals(**quarter)  # type: ignore[assignment]  # rows become Totals
 
     # One row per team, written with the snapshots: never a sum over every open gap's row.
     open_costs = TeamOpenCost.objects.all()
@@ -606,7 +606,7 @@ def recognition(year: int) -> Recognition:
         )
         .order_by()
     )
-    roles, teams = [], {}
+    roles, teams = [], {}  # type: ignore[var-annotated]
     for row in rows:
         ranked = Ranked(
             name=row["role__name"],

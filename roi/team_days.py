@@ -6,7 +6,9 @@ daily rows: on PostgreSQL one ``INSERT … SELECT … GROUP BY … ON CONFLICT D
 through the ORM. Either way no row objects per daily row are built in Python.
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Sum
@@ -45,7 +47,7 @@ def _write_sql(first: date, last: date, run_at: datetime) -> None:
 
 def _write_orm(first: date, last: date, run_at: datetime) -> None:
     """SQLite: one grouped read, one batched upsert (a few rows per team and day)."""
-    grouped = (
+    grouped: Iterable[Mapping[str, Any]] = (
         DailyRollup.objects.filter(date__range=(first, last))
         .values("date", "team_id")
         .annotate(**{f"sum_{name}": Sum(name) for name in MEASURES})

@@ -199,6 +199,6 @@ def render_data(
             for name, value in data.items()
             if name not in ("title", "path") and isinstance(value, str | int | float)
         )[:6],
-        role_ids=frozenset({role_id} - {None}),
-        team_ids=frozenset({team_id} - {None}),
+        role_ids=frozenset(() if role_id is None else (role_id,)),
+        team_ids=frozenset(() if team_id is None else (team_id,)),
     )

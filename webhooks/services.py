@@ -323,7 +323,8 @@ def _record(delivery: WebhookDelivery, outcome: transport.Outcome, *, now: datet
         failing_since=now
     )
     subscription.refresh_from_db(fields=["failing_since", "active"])
-    if subscription.active and subscription.failing_since <= now - SWITCH_OFF_AFTER:
+    failing_since = subscription.failing_since or now  # set just above when it was empty
+    if subscription.active and failing_since <= now - SWITCH_OFF_AFTER:
         subscription_switch_off(subscription=subscription, now=now)
 
 

@@ -33,12 +33,15 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> O
     """POST ``body`` to ``url``; never raises for the receiver's faults."""
     started = time.monotonic()
     parts = urlsplit(url)
-    connection_class = (
-        http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    )
-    options = {"context": ssl.create_default_context()} if parts.scheme == "https" else {}
+    host = parts.hostname or ""  # a URL without a host fails to connect, as an outcome
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout, **options)
+    connection: http.client.HTTPConnection
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(
+            host, parts.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(host, parts.port, timeout=timeout)
     status, error = None, ""
     try:
         connection.request("POST", path, body=body, headers=headers)

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
+from cxalign.requests import acting_user
+
 from . import selectors, services
 from .forms import SubscriptionForm
 from .models import WebhookSubscription
@@ -42,9 +44,9 @@ def _save(request: HttpRequest, form: SubscriptionForm, subscription=None):
     secret = fields.pop("secret", "")
     try:
         if subscription is None:
-            return services.subscription_create(actor=request.user, secret=secret, **fields)
+            return services.subscription_create(actor=acting_user(request), secret=secret, **fields)
         return services.subscription_update(
-            subscription=subscription, actor=request.user, secret=secret, **fields
+            subscription=subscription, actor=acting_user(request), secret=secret, **fields
         )
     except ValidationError as error:
         for field, field_errors in error.message_dict.items():
@@ -110,6 +112,6 @@ def subscription_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def subscription_test(request: HttpRequest, pk: int) -> HttpResponse:
     _managers_only(request)
     subscription = _subscription(request, pk)
-    services.webhook_send_test(subscription=subscription, actor=request.user)
+    services.webhook_send_test(subscription=subscription, actor=acting_user(request))
     messages.success(request, "Test event sent: its delivery is at the top of the log.")
     return redirect(subscription)

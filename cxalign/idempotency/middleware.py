@@ -54,7 +54,8 @@ def request_fingerprint(request: HttpRequest, body: bytes) -> str:
     except (ValueError, UnicodeDecodeError):
         canonical = body
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.get_full_path().encode(), canonical):
+    method = (request.method or "").encode()
+    for part in (method, request.get_full_path().encode(), canonical):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 

@@ -17,6 +17,9 @@ class TokenFailureThrottle(throttling.SimpleRateThrottle):
     """
 
     scope = "token_failures"
+    # Set by DRF's ``SimpleRateThrottle.__init__`` from the rate (its stubs leave them out).
+    duration: int
+    num_requests: int
 
     def get_rate(self) -> str | None:
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)

@@ -41,16 +41,20 @@ def bounded_whole_number(request: Request, name: str, *, maximum: int | None) ->
 class BoundedPageSizeMixin:
     """``page_size`` validated (a 400 beyond its bounds) and documented with them."""
 
-    page_size_query_param = "page_size"
+    page_size_query_param: str | None = "page_size"
+    # The pagination class this is mixed into sets both.
+    page_size: int | None
+    max_page_size: int | None
 
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         given = bounded_whole_number(
-            request, self.page_size_query_param, maximum=self.max_page_size
+            request, self.page_size_query_param or "page_size", maximum=self.max_page_size
         )
         return self.page_size if given is None else given
 
     def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
+        # A mixin: the pagination class after it in the MRO defines the method.
+        parameters = super().get_schema_operation_parameters(view)  # type: ignore[misc]
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {
@@ -86,8 +90,9 @@ class DeferredJoinPagination(StandardPagination):
     page is fetched as a deferred join, so page 500 costs about what page 1 does.
     """
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None):
-        # The page's rows are loaded through the view's unfiltered queryset (its joins and
+    def paginate_queryset(self, queryset: QuerySet, request, view=None):  # type: ignore[override]
+        # Pages querysets only (DRF's pages lists too). The page's rows are loaded through
+        # the view's unfiltered queryset (its joins and
         # prefetches), by id: the filters run once, in the ids query.
         self.rows = view.get_queryset() if view is not None else queryset
         return super().paginate_queryset(queryset, request, view)
@@ -95,7 +100,10 @@ class DeferredJoinPagination(StandardPagination):
     # Whether a page's ids are cached as the count is (lists whose order is costly: ranking).
     cache_page_ids = False
 
-    def django_paginator_class(self, queryset: QuerySet, per_page: int) -> DeferredJoinPaginator:
+    # A method standing in for DRF's paginator class attribute: DRF calls it the same way.
+    def django_paginator_class(  # type: ignore[override]
+        self, queryset: QuerySet, per_page: int
+    ) -> DeferredJoinPaginator:
         version = functools.cache(lambda: self.version(queryset))  # read once per request
         return DeferredJoinPaginator(
             queryset,
@@ -131,7 +139,8 @@ def _value(row: Model, path: str) -> Any:
 def _after(ordering: list[str], key: list[Any]) -> Q:
     """Rows strictly after ``key`` in ``ordering`` (a row-value comparison, spelled out so that
     each column may run in its own direction)."""
-    clauses, equal = [], {}
+    clauses: list[Q] = []
+    equal: dict[str, Any] = {}
     for field, value in zip(ordering, key, strict=True):
         name = field.lstrip("-")
         clauses.append(Q(**equal, **{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value}))
@@ -160,10 +169,12 @@ class KeysetCursorPagination(BoundedPageSizeMixin, CursorPagination):
     max_page_size = 1000
     invalid_cursor_message = "Invalid cursor."
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view=None):
+    def paginate_queryset(  # type: ignore[override]  # pages querysets only, not lists
+        self, queryset: QuerySet, request: Request, view=None
+    ):
         self.request = request
         self.base_url = request.build_absolute_uri()
-        self.page_size = self.get_page_size(request)
+        self.page_size = self.get_page_size(request) or KeysetCursorPagination.page_size
         self.key_ordering = self.get_ordering(request, queryset, view)
         reverse, key = self.decode_cursor(request)
         ordering = _flip(self.key_ordering) if reverse else self.key_ordering
@@ -180,21 +191,27 @@ class KeysetCursorPagination(BoundedPageSizeMixin, CursorPagination):
         self.has_previous = more if reverse else key is not None
         return page
 
-    def get_ordering(self, request: Request, queryset: QuerySet, view) -> list[str]:
+    # A list, not DRF's tuple: this class replaces CursorPagination's paging, keys included.
+    def get_ordering(  # type: ignore[override]
+        self, request: Request, queryset: QuerySet, view
+    ) -> list[str]:
         unique = list(self.ordering)
         backends = getattr(view, "filter_backends", None) or []
         chosen: list[str] = []
         if any(issubclass(backend, OrderingFilter) for backend in backends):
             param = OrderingFilter.ordering_param
             if request.query_params.get(param):
-                chosen = OrderingFilter().get_ordering(request, queryset, view) or []
+                chosen = list(OrderingFilter().get_ordering(request, queryset, view) or [])
         names = {field.lstrip("-") for field in chosen}
         return [*chosen, *(field for field in unique if field.lstrip("-") not in names)]
 
     def _key(self, row: Model) -> list[Any]:
         return [_plain(_value(row, field.lstrip("-"))) for field in self.key_ordering]
 
-    def decode_cursor(self, request: Request) -> tuple[bool, list[Any] | None]:
+    # (reverse, key) rather than DRF's Cursor: the cursor here holds the row's sort key.
+    def decode_cursor(  # type: ignore[override]
+        self, request: Request
+    ) -> tuple[bool, list[Any] | None]:
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
             return False, None
@@ -210,7 +227,7 @@ class KeysetCursorPagination(BoundedPageSizeMixin, CursorPagination):
     def _link(self, *, reverse: bool, row: Model) -> str:
         cursor = json.dumps({"r": int(reverse), "k": self._key(row)}, separators=(",", ":"))
         encoded = base64.urlsafe_b64encode(cursor.encode()).decode("ascii")
-        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+        return replace_query_param(self.base_url or "", self.cursor_query_param, encoded)
 
     def get_next_link(self) -> str | None:
         if not self.has_next or not self.page:
@@ -221,7 +238,7 @@ class KeysetCursorPagination(BoundedPageSizeMixin, CursorPagination):
         if not self.has_previous:
             return None
         if not self.page:
-            return remove_query_param(self.base_url, self.cursor_query_param)
+            return remove_query_param(self.base_url or "", self.cursor_query_param)
         return self._link(reverse=True, row=self.page[0])
 
 

@@ -9,7 +9,7 @@ fields are plain columns (read with one ``getattr``, converted by the field's ow
 (related objects by slug, many-to-many, method fields).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
@@ -29,7 +29,14 @@ COLUMN_FIELDS = (
 )
 
 
-class ColumnsFirstMixin:
+# Typed as the serializer it is mixed into (it has no other use).
+if TYPE_CHECKING:
+    _Serializer = serializers.ModelSerializer
+else:
+    _Serializer = object
+
+
+class ColumnsFirstMixin(_Serializer):
     """``to_representation`` with model columns read directly; same output as DRF's."""
 
     def _representation_plan(self) -> list[tuple[str, str | None, Any]]:
@@ -44,7 +51,7 @@ class ColumnsFirstMixin:
         for field in self._readable_fields:
             source = field.source_attrs[0] if len(field.source_attrs) == 1 else None
             try:
-                column = model._meta.get_field(source) if source else None
+                column = model._meta.get_field(source) if source else None  # type: ignore[attr-defined]  # a model class
             except FieldDoesNotExist:
                 column = None
             if column is None or not column.concrete or column.many_to_many:

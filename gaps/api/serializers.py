@@ -11,7 +11,7 @@ Conventions: money is a decimal string with two places (``"12.50"``); themes are
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -46,7 +46,14 @@ OCCURRENCE_CLOCK_SKEW = timedelta(minutes=5)
 MONEY_NOT_NEGATIVE = {"min_value": Decimal("0")}
 
 
-class StrictInputMixin:
+# The mixins below are typed as the DRF class they are mixed into (they have no other use).
+if TYPE_CHECKING:
+    _Serializer = serializers.ModelSerializer
+else:
+    _Serializer = object
+
+
+class StrictInputMixin(_Serializer):
     """Refuse keys the serializer does not write: a typo must not pass as "nothing to change";
     and values of another JSON type than the schema gives (``json_type_error``).
 
@@ -125,7 +132,8 @@ class TransitionOptionSerializer(serializers.Serializer):
     """One move the requesting user may make now (the gap page's buttons)."""
 
     to = serializers.ChoiceField(choices=Gap.Status.choices)
-    label = serializers.CharField()
+    # Declared fields named like a Field attribute (label, source): DRF keeps them apart.
+    label = serializers.CharField()  # type: ignore[assignment]
     note_required = serializers.BooleanField()
     root_cause_required = serializers.BooleanField()
 
@@ -142,9 +150,15 @@ class GapSerializer(ColumnsFirstMixin, serializers.ModelSerializer):
     """A gap as the API answers it, with the moves the requesting user may make (columns read
     directly: ``ColumnsFirstMixin``, the same output as DRF's own path)."""
 
-    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    remedy_owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    themes: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    remedy_owner: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -191,7 +205,9 @@ class ThemeRefField(SlugRefField):
 
     def to_internal_value(self, data: Any) -> Theme:
         if isinstance(data, int) and not isinstance(data, bool):
-            theme = self.get_queryset().filter(pk=data).first() if 0 < data <= MAX_ID else None
+            themes = self.get_queryset()
+            in_range = themes is not None and 0 < data <= MAX_ID
+            theme = themes.filter(pk=data).first() if themes is not None and in_range else None
             if theme is None:
                 self.fail("does_not_exist", slug_name="id", value=data)
             return theme
@@ -279,7 +295,9 @@ class GapEventSerializer(serializers.ModelSerializer):
     ``from_status`` / ``to_status`` (``from`` cannot be a Python attribute, hence get_fields).
     """
 
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = GapEvent
@@ -299,8 +317,12 @@ class GapEventSerializer(serializers.ModelSerializer):
 class GapCommentSerializer(serializers.ModelSerializer):
     """A comment on a gap; ``mentions`` are the usernames it mentioned (and told)."""
 
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    mentions = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    author: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    mentions: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
     editable_until = serializers.SerializerMethodField()
 
     class Meta:
@@ -356,7 +378,9 @@ class OccurrenceInputSerializer(StrictInputMixin, serializers.Serializer):
         min_value=1, max_value=MAX_ID, help_text="Id of the gap the customer met."
     )
     occurred_at = serializers.DateTimeField()
-    source = serializers.CharField(max_length=60, help_text="The reporting system, e.g. 'zendesk'.")
+    source = serializers.CharField(  # type: ignore[assignment]  # a field named like an attribute
+        max_length=60, help_text="The reporting system, e.g. 'zendesk'."
+    )
     external_id = serializers.CharField(
         max_length=200,
         required=False,
@@ -443,7 +467,7 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
             item_errors["gap"] = [f"No gap with id {item['gap']}."]
         if touchpoint_id and touchpoint_id not in touchpoints:
             item_errors["touchpoint"] = [f"No touchpoint with id {touchpoint_id}."]
-        if item_errors:
+        if item_errors or gap is None:
             errors[index] = item_errors
             continue
         inputs.append(

@@ -175,7 +175,7 @@ class GapViewSet(
         body = GapCreateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         fields, themes = _service_fields(body.validated_data)
-        gap = services.gap_create(actor=request.user, themes=themes or (), **fields)
+        gap = services.gap_create(actor=request.user, themes=themes or (), **fields)  # type: ignore[arg-type]  # authenticated
         return self._answer(gap, status_code=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
@@ -185,7 +185,7 @@ class GapViewSet(
         )
         body.is_valid(raise_exception=True)
         fields, themes = _service_fields(body.validated_data)
-        gap = services.gap_update(gap=gap, actor=request.user, themes=themes, **fields)
+        gap = services.gap_update(gap=gap, actor=request.user, themes=themes, **fields)  # type: ignore[arg-type]  # authenticated
         return self._answer(gap)
 
     @extend_schema(
@@ -205,7 +205,7 @@ class GapViewSet(
         gap = self.get_object()
         body = GapTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        gap = services.gap_transition(gap=gap, actor=request.user, **body.validated_data)
+        gap = services.gap_transition(gap=gap, actor=request.user, **body.validated_data)  # type: ignore[arg-type]  # authenticated
         return self._answer(gap)
 
     @extend_schema(summary="A gap's history, oldest first", responses=GapEventSerializer(many=True))
@@ -247,7 +247,7 @@ class GapViewSet(
             return self.get_paginated_response(GapCommentSerializer(page, many=True).data)
         body = GapCommentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        comment = comments.comment_create(gap=gap, author=request.user, **body.validated_data)
+        comment = comments.comment_create(gap=gap, author=request.user, **body.validated_data)  # type: ignore[arg-type]  # authenticated
         comment = comments.comments_of(gap).get(pk=comment.pk)
         return Response(GapCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
@@ -269,7 +269,7 @@ class GapViewSet(
         comment = get_object_or_404(gap.comments.all(), pk=int(comment_id))
         body = GapCommentInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        comments.comment_edit(comment=comment, actor=request.user, **body.validated_data)
+        comments.comment_edit(comment=comment, actor=request.user, **body.validated_data)  # type: ignore[arg-type]  # authenticated
         comment = comments.comments_of(gap).get(pk=comment.pk)
         return Response(GapCommentSerializer(comment).data)
 

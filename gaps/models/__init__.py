@@ -1,7 +1,17 @@
 """The gaps app's data: the organisation, gaps with their history, occurrences and API tokens."""
 
 from .comments import GapComment
-from .gaps import Gap, GapEvent, Occurrence
+from .gaps import (
+    OPEN_STATUSES,
+    REMEDY_STATUSES,
+    Gap,
+    GapEvent,
+    Occurrence,
+    acknowledge_late,
+    late_condition,
+    overdue_condition,
+    remedy_late,
+)
 from .notifications import DigestDelivery, Escalation
 from .organisation import Role, Team, Theme, Touchpoint
 from .saved_views import SavedGapView
@@ -13,6 +23,8 @@ MAX_ID = 2**63 - 1
 
 __all__ = [
     "MAX_ID",
+    "OPEN_STATUSES",
+    "REMEDY_STATUSES",
     "ApiToken",
     "DigestDelivery",
     "Escalation",
@@ -25,4 +37,8 @@ __all__ = [
     "Team",
     "Theme",
     "Touchpoint",
+    "acknowledge_late",
+    "late_condition",
+    "overdue_condition",
+    "remedy_late",
 ]

@@ -1,5 +1,6 @@
 """Gaps between what customers expect and what they get, their history and their occurrences."""
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,8 +19,6 @@ from .limits import (
     bounded,
 )
 from .organisation import Role, Team, Theme, Touchpoint
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class GapCategory(models.TextChoices):
@@ -54,6 +53,39 @@ class GapStatus(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
     PREVENTED = "prevented", "Prevented"
     ARCHIVED = "archived", "Archived"
+
+
+# The statuses in which a gap still costs customers and is still owed a remedy: every open
+# list, count, cost and feed reads this one set.
+OPEN_STATUSES = (GapStatus.OPEN, GapStatus.ACKNOWLEDGED, GapStatus.IN_REMEDY, GapStatus.DISPUTED)
+# Acknowledged and not yet remedied: the statuses in which the remedy deadline runs.
+REMEDY_STATUSES = (GapStatus.ACKNOWLEDGED, GapStatus.IN_REMEDY)
+
+
+def acknowledge_late(today: date) -> Q:
+    """Gaps still ``open`` after their acknowledge deadline, as of ``today``."""
+    return Q(status=GapStatus.OPEN, acknowledge_due_on__lt=today)
+
+
+def remedy_late(today: date) -> Q:
+    """Gaps acknowledged or in remedy after their remedy deadline, as of ``today``."""
+    return Q(status__in=REMEDY_STATUSES, remedy_due_on__lt=today)
+
+
+def late_condition(today: date) -> Q:
+    """The lateness rule, the one place it is written: a gap past a deadline it has not met.
+
+    The escalation job, the list's ``overdue`` filter and the pages' badges all read it (as a
+    filter, or annotated by ``gaps.selectors.with_lateness``); nothing recomputes it in Python
+    or in a template.
+    """
+    return acknowledge_late(today) | remedy_late(today)
+
+
+def overdue_condition(today: date) -> Q:
+    """What "overdue" means on the lists (the ``overdue`` filter and badge): flagged by the
+    escalation job, which runs hourly, or already late by ``late_condition``."""
+    return Q(overdue=True) | late_condition(today)
 
 
 class Gap(models.Model):
@@ -93,14 +125,16 @@ class Gap(models.Model):
 
     # Bounded (gaps.models.limits) so that the rollup's sums of them always fit.
     cost_to_serve = models.DecimalField(
-        **MONEY,
+        max_digits=14,
+        decimal_places=2,
         null=True,
         blank=True,
         validators=bounded(MAX_OCCURRENCE_MONEY),
         help_text="Per occurrence, at most 1,000,000.00; blank = touchpoint default.",
     )
     revenue_at_risk = models.DecimalField(
-        **MONEY,
+        max_digits=14,
+        decimal_places=2,
         null=True,
         blank=True,
         validators=bounded(MAX_OCCURRENCE_MONEY),
@@ -116,7 +150,8 @@ class Gap(models.Model):
         "(at most 1,000,000).",
     )
     remedy_cost = models.DecimalField(
-        **MONEY,
+        max_digits=14,
+        decimal_places=2,
         default=Decimal("0.00"),
         validators=bounded(MAX_REMEDY_COST),
         help_text="What fixing or preventing it cost (at most 1,000,000,000.00).",

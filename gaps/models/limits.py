@@ -1,6 +1,6 @@
 """How large the money and rates a gap claims may be, so that the ROI rollup can always add them.
 
-Every figure the rollup derives (``roi.models.ROLLUP_MONEY``: 20 digits, 18 before the point)
+Every figure the rollup derives (``roi.models.ROLLUP_DIGITS``: 20 digits, 18 before the point)
 is a sum of products of these inputs. Bounded here, one gap's figures stay far inside those
 columns even at enterprise volume:
 

@@ -14,7 +14,8 @@ class SavedGapView(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_gap_views"
     )
-    name = models.CharField(max_length=80)
+    NAME_MAX_LENGTH = 80
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
     page = models.CharField(max_length=8, choices=Page.choices, default=Page.ALL)
     # The list's query string without the page number, e.g. "status=open&team=3".
     query = models.CharField(max_length=2000, blank=True)

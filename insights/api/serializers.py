@@ -43,7 +43,10 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
 
 class InsightSerializer(StrictInputMixin, serializers.ModelSerializer):
     kind = choice_field(InsightKind.choices)
-    source = choice_field(InsightSource.choices, required=False, allow_blank=True)
+    # A field named like a Field attribute: DRF keeps declared fields apart.
+    source = choice_field(  # type: ignore[assignment]
+        InsightSource.choices, required=False, allow_blank=True
+    )
     status = choice_field(InsightStatus.choices, read_only=True)
     themes = IdRelatedField(queryset=Theme.objects.all(), many=True, required=False)
     related_gaps = IdRelatedField(queryset=Gap.objects.all(), many=True, required=False)
@@ -118,8 +121,12 @@ class FeedInsightSerializer(serializers.ModelSerializer):
     """The insight as a feed shows it: what it says and the gaps behind it."""
 
     kind = choice_field(InsightKind.choices, read_only=True)
-    source = choice_field(InsightSource.choices, read_only=True, allow_blank=True)
-    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    source = choice_field(  # type: ignore[assignment]  # a field named like an attribute
+        InsightSource.choices, read_only=True, allow_blank=True
+    )
+    themes: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
     related_gaps = serializers.SerializerMethodField()
 
     class Meta:

@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxalign.requests import acting_user
 from cxalign.scoping import ScopedGenericViewSet, ScopedModelViewSet
 from gaps.api.permissions import TokenScopePermission
 
@@ -63,14 +64,14 @@ class InsightViewSet(
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk=None) -> Response:
         """Publish (or publish again): routing to the feeds runs in the background."""
-        insight = services.insight_publish(insight=self.get_object(), actor=request.user)
+        insight = services.insight_publish(insight=self.get_object(), actor=acting_user(request))
         return Response(self.get_serializer(insight).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses=InsightSerializer)
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, pk=None) -> Response:
         """Archive: the insight leaves every feed."""
-        insight = services.insight_archive(insight=self.get_object(), actor=request.user)
+        insight = services.insight_archive(insight=self.get_object(), actor=acting_user(request))
         return Response(self.get_serializer(insight).data)
 
 
@@ -105,7 +106,7 @@ class RoutingRuleViewSet(ScopedModelViewSet):
         )
 
     def perform_destroy(self, instance: RoutingRule) -> None:
-        services.routing_rule_delete(rule=instance, actor=self.request.user)
+        services.routing_rule_delete(rule=instance, actor=acting_user(self.request))
 
     @extend_schema(request=RoutingRuleSerializer, responses=ReachSerializer)
     @action(detail=False, methods=["post"])
@@ -151,7 +152,7 @@ class FeedItemViewSet(
         item = services.feed_item_set_state(
             item=item,
             state=change.validated_data["state"],
-            actor=request.user,
+            actor=acting_user(request),
             dismissal_reason=change.validated_data["dismissal_reason"],
         )
         return Response(self.get_serializer(item).data)

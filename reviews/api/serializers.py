@@ -21,8 +21,12 @@ class ChangeReviewSerializer(StrictInputMixin, serializers.ModelSerializer):
         slug_field="slug", queryset=Theme.objects.all(), many=True, required=False
     )
     touchpoints = IdRelatedField(queryset=Touchpoint.objects.all(), many=True, required=False)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     overdue = serializers.BooleanField(read_only=True)
     accepted_monthly_risk = serializers.DecimalField(
         max_digits=16, decimal_places=2, read_only=True, allow_null=True
@@ -78,7 +82,9 @@ class ReviewMatchSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Occurrences a month over the last 90 days (gaps only).",
     )
-    prevented_gap = serializers.PrimaryKeyRelatedField(read_only=True)
+    prevented_gap: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = ReviewMatch

@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxalign.requests import acting_user
 from cxalign.scoping import ScopedAPIView, ScopedGenericViewSet
 from gaps.api.exceptions import Conflict
 from gaps.api.pagination import StandardPagination
@@ -66,7 +67,7 @@ class ChangeReviewViewSet(
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields, relations = _split(body.validated_data)
-        review = services.review_create(actor=request.user, **relations, **fields)
+        review = services.review_create(actor=acting_user(request), **relations, **fields)
         return self._answer(review, code=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
@@ -76,7 +77,7 @@ class ChangeReviewViewSet(
         fields, relations = _split(body.validated_data)
         try:
             review = services.review_update(
-                review=review, actor=request.user, **relations, **fields
+                review=review, actor=acting_user(request), **relations, **fields
             )
         except services.ReviewConflict as exc:
             raise Conflict(exc.message_dict) from exc
@@ -87,7 +88,7 @@ class ChangeReviewViewSet(
     def assess(self, request: Request, pk: str | None = None) -> Response:
         review = self.get_object()
         try:
-            review = services.review_assess(review=review, actor=request.user)
+            review = services.review_assess(review=review, actor=acting_user(request))
         except services.ReviewConflict as exc:
             raise Conflict(exc.message_dict) from exc
         return self._answer(review)
@@ -115,7 +116,7 @@ class ChangeReviewViewSet(
         try:
             review = services.review_decide(
                 review=review,
-                actor=request.user,
+                actor=acting_user(request),
                 outcome=data["outcome"],
                 note=data["note"],
                 prevented=[

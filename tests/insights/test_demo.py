@@ -20,7 +20,7 @@ def seeded(django_db_setup, django_db_blocker):
 
         with transaction.atomic():
             # One gap, as the gaps demo may bring: insights on its theme by its team link it.
-            from gaps import demo as gaps_demo
+            from demo import organisation as gaps_demo
 
             roles = gaps_demo.seed()["roles"]
             GapFactory(

@@ -21,7 +21,9 @@ class WebhookSubscriptionSerializer(StrictInputMixin, serializers.ModelSerialize
     )
     role = IdRelatedField(queryset=Role.objects.all(), required=False, allow_null=True)
     team = IdRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = WebhookSubscription

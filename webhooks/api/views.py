@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from cxalign.requests import acting_user
 from cxalign.scoping import ScopedModelViewSet, request_token
 from gaps.api.pagination import BoundedPageSizeMixin, StandardPagination
 from gaps.api.permissions import TokenScopePermission
@@ -73,7 +74,9 @@ class WebhookSubscriptionViewSet(ScopedModelViewSet):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields, secret = _fields(body.validated_data)
-        subscription = services.subscription_create(actor=request.user, secret=secret, **fields)
+        subscription = services.subscription_create(
+            actor=acting_user(request), secret=secret, **fields
+        )
         return Response(
             WebhookSubscriptionCreatedSerializer(subscription).data,
             status=status.HTTP_201_CREATED,
@@ -85,12 +88,12 @@ class WebhookSubscriptionViewSet(ScopedModelViewSet):
         body.is_valid(raise_exception=True)
         fields, secret = _fields(body.validated_data)
         subscription = services.subscription_update(
-            subscription=subscription, actor=request.user, secret=secret, **fields
+            subscription=subscription, actor=acting_user(request), secret=secret, **fields
         )
         return Response(self.get_serializer(subscription).data)
 
     def perform_destroy(self, instance: WebhookSubscription) -> None:
-        services.subscription_delete(subscription=instance, actor=self.request.user)
+        services.subscription_delete(subscription=instance, actor=acting_user(self.request))
 
     @extend_schema(
         summary="Send a ping event to this endpoint now",
@@ -99,7 +102,9 @@ class WebhookSubscriptionViewSet(ScopedModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str | None = None) -> Response:
-        delivery = services.webhook_send_test(subscription=self.get_object(), actor=request.user)
+        delivery = services.webhook_send_test(
+            subscription=self.get_object(), actor=acting_user(request)
+        )
         delivery.refresh_from_db()
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 

@@ -1,8 +1,8 @@
 """Demo insights for ``manage.py seed_demo``: ~60 findings, routing rules, and every feed filled.
 
-Runs after ``gaps.demo`` (the organisation, and gaps when the gaps demo has them). Idempotent:
-insights and rules are looked up by title and name, and only the insights created in this run
-are routed, so a second run changes nothing.
+Runs after ``demo.organisation`` (the organisation, and gaps when the gaps demo has them).
+Idempotent: insights and rules are looked up by title and name, and only the insights created
+in this run are routed, so a second run changes nothing.
 """
 
 from datetime import timedelta
@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from gaps.models import Gap, Role, Team, Theme
+from insights import routing, services
+from insights.models import FeedItem, Insight, InsightStatus, RoutingRule
 
-from . import routing, services
-from .demo_data import ARCHIVED, DRAFTS, INSIGHTS, RULES
-from .models import FeedItem, Insight, InsightStatus, RoutingRule
+from .insight_texts import ARCHIVED, DRAFTS, INSIGHTS, RULES
 
 GAPS_PER_INSIGHT = 2
 

@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from gaps.models import Gap, Role, Theme
 from gaps.models.gaps import GapStatus
-
-from . import services, similarity
-from .models import ChangeReview, EmbeddedKind, MatchKind, MatchMethod, ReviewMatch
+from reviews import services, similarity
+from reviews.models import ChangeReview, EmbeddedKind, MatchKind, MatchMethod, ReviewMatch
 
 
 @dataclass(frozen=True)
@@ -176,6 +175,8 @@ def seed(stdout=None) -> None:
         if role is None:
             continue
         owner = role.owners.order_by("pk").first()
+        if owner is None:  # the demo organisation gives every role an owner
+            continue
         review = services.review_create(
             actor=owner,
             themes=[themes[name] for name in item.themes if name in themes],

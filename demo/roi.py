@@ -18,9 +18,8 @@ from django.utils import timezone
 from gaps import services as gap_services
 from gaps.models import Gap, Role
 from gaps.occurrences import OccurrenceInput, occurrences_record
-
-from . import services
-from .models import CostModel, RollupRun
+from roi import services
+from roi.models import CostModel, RollupRun
 
 # (title, team, role, category, cost to serve, revenue at risk, detected days ago,
 #  closed days ago, baseline per month, after per month, remedy cost)
@@ -203,7 +202,7 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 def _occurrences(gap: Gap, rng: random.Random, spans: list[tuple[date, date, float]]) -> list:
     """Occurrences at ``per_month`` over each ``(first, last, per_month)`` span."""
-    items = []
+    items: list = []
     for first, last, per_month in spans:
         day = first
         while day < last:

@@ -1,4 +1,4 @@
-"""The demo's customer insights and routing rules, as plain data (read by ``insights.demo``).
+"""The demo's customer insights and routing rules, as plain data (read by ``demo.insights``).
 
 Each insight: (title, kind, source, segment, region, themes, team whose gaps it is about,
 finding, customers' words, what to do differently). The quotes are invented for the demo.

@@ -1,4 +1,4 @@
-"""Eighteen months of believable gap history for the demo (called by ``gaps.demo.seed``).
+"""Eighteen months of believable gap history for the demo (called by ``demo.organisation.seed``).
 
 Every gap and every status change goes through ``gaps.services`` so the history is real; the
 times are then spread over the past with queryset ``update()``. Occurrences are bulk-inserted
@@ -10,14 +10,15 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from . import services
-from .models import Gap, GapEvent, Occurrence, Role, Theme, Touchpoint
-from .models.gaps import GapStatus as S
-from .occurrences import gap_check_recurring
+from gaps import services
+from gaps.models import Gap, GapEvent, Occurrence, Role, Theme, Touchpoint
+from gaps.models.gaps import GapStatus as S
+from gaps.occurrences import gap_check_recurring
 
 RANDOM_SEED = 20240601
 HISTORY_DAYS = 540  # eighteen months
@@ -457,6 +458,7 @@ def _plans(rng: random.Random, today: date) -> list[_Plan]:
 
 
 def _outcome(rng: random.Random, age: int) -> str:
+    table: tuple[tuple[str, int], ...]
     if age < 30:
         table = (("open", 55), ("acknowledged", 30), ("disputed", 10), ("prevented", 5))
     elif age < 120:
@@ -507,7 +509,7 @@ class _History:
         s = plan.scenario
         role = self.roles[(s.team, s.role)]
         owner = self.owner_of[role.pk]
-        fields = {
+        fields: dict[str, Any] = {
             "title": f"{s.title} ({plan.market})",
             "expectation": s.expectation,
             "delivery": s.delivery,
@@ -674,7 +676,7 @@ class _History:
 def seed_history(roles: dict[tuple[str, str], Role], stdout=None) -> int:
     """Create the demo gaps not yet there; returns how many were created."""
     today = timezone.localdate()
-    rng = random.Random(RANDOM_SEED)  # noqa: S311 - demo data, not security.
+    rng = random.Random(RANDOM_SEED)
     plans = _plans(rng, today)
     titles = {f"{p.scenario.title} ({p.market})" for p in plans}
     existing = set(Gap.objects.filter(title__in=titles).values_list("title", flat=True))

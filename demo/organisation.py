@@ -1,5 +1,5 @@
 """Demo organisation for ``manage.py seed_demo``: teams, roles at every level, touchpoints,
-themes, one user per group, and eighteen months of gap history (``gaps.demo_history``).
+themes, one user per group, and eighteen months of gap history (``demo.gap_history``).
 Idempotent: every row is looked up by its natural key first.
 """
 
@@ -11,9 +11,10 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import permissions
-from .demo_history import seed_history
-from .models import Role, Team, Theme, Touchpoint
+from gaps import permissions
+from gaps.models import Role, Team, Theme, Touchpoint
+
+from .gap_history import seed_history
 
 DEMO_PASSWORD = "cxalign-demo"  # noqa: S105 - printed for the demo; never used in production.
 
