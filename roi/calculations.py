@@ -186,3 +186,32 @@ def money_str(amount: Decimal | None) -> str | None:
         return None
     # ``+ 0`` turns a negative zero ("-0.00", from a tiny negative ROI) into "0.00".
     return str(cents(amount) + 0)
+
+
+# Inputs of a figure that are money (shown to the cent); other decimals are rates and months.
+MONEY_INPUTS = frozenset(
+    {
+        "unit_cost",
+        "remedy_costs",
+        "program_cost_per_month",
+        "program_cost",
+        "measured_savings",
+        "estimated_savings",
+        "investment",
+    }
+)
+RATE = Decimal("0.000001")
+
+
+def plain(name: str, value):
+    """One figure input as JSON: money to the cent, other decimals to six places, as strings."""
+    if isinstance(value, Decimal):
+        if name in MONEY_INPUTS:
+            return money_str(value)
+        return format(value.quantize(RATE).normalize(), "f")
+    return value
+
+
+def plain_inputs(inputs: dict) -> dict:
+    """A figure's inputs as the API and the formula popovers show them (``plain``)."""
+    return {name: plain(name, value) for name, value in inputs.items()}

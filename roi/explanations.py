@@ -135,17 +135,7 @@ LABELS = {
     "gaps": "Gaps counted",
     "status": "Status",
 }
-MONEY = frozenset(
-    {
-        "unit_cost",
-        "remedy_costs",
-        "program_cost_per_month",
-        "program_cost",
-        "measured_savings",
-        "estimated_savings",
-        "investment",
-    }
-)
+MONEY = calc.MONEY_INPUTS
 # Inputs the sentence and the periods already say; listing them again would only confuse.
 HIDDEN = frozenset({"program_periods", "program_cost_per_month", "months"})
 

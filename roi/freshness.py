@@ -36,7 +36,7 @@ from gaps.models import Gap, GapEvent, Occurrence
 
 from . import services, tasks
 from .models import CostModel, RollupRun
-from .services import FIGURE_CHANGING_EVENTS
+from .rollup import FIGURE_CHANGING_EVENTS
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from .models import (
     RollupRun,
     TeamOpenCost,
 )
-from .services import OPEN_STATUSES
+from .rollup import OPEN_STATUSES
 
 ZERO = calc.ZERO
 
@@ -85,7 +85,11 @@ class RoiSummary:
     requested: date
 
 
-def _summary_at(as_of: date, team: Team | None, state: Freshness) -> Summary:
+def summary_at(as_of: date, team: Team | None, state: Freshness) -> Summary:
+    """The one summary selector: the headline figures as of ``as_of`` (or the last day the
+    rollups cover) from the precomputed tables only. ``roi_summary`` (the API and the
+    printable summary) and ``dashboard`` both call it, so a page and the API cannot differ
+    for the same day; ``roi.figures.totals_as_of`` is only the tests' reference."""
     day = figures_day(as_of, state)
     assemble = summarise if team is None else summarise_for_team
     return assemble(as_of=day, totals=totals_from_rollups(day, team), timeline=CostModelTimeline())
@@ -97,7 +101,7 @@ def roi_summary(*, as_of: date | None = None, team: Team | None = None) -> RoiSu
     current = today()
     state = ensure_fresh(today=current)
     as_of = as_of or current
-    return RoiSummary(summary=_summary_at(as_of, team, state), freshness=state, requested=as_of)
+    return RoiSummary(summary=summary_at(as_of, team, state), freshness=state, requested=as_of)
 
 
 def cx_day(year: int) -> date:
@@ -340,8 +344,8 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
     if as_of is None:
         return board
 
-    board.summary = _summary_at(as_of, team, state)
-    quarter_from = quarter_start(through)  # type: ignore[arg-type]  # set when figures exist
+    board.summary = summary_at(as_of, team, state)
+    quarter_from = quarter_start(through)
     # Only the months drawn and the quarter's: at most (months + 3) × teams rows, read as
     # plain values (no model instance per row) and added up in one pass.
     monthly = MonthlyTeamRollup.objects.filter(

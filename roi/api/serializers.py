@@ -2,40 +2,12 @@
 ``null`` where a figure is not defined."""
 
 from datetime import date
-from decimal import Decimal
 
 from rest_framework import serializers
 
 from roi import calculations as calc
 from roi.models import DailyRollup
 from roi.selectors import RoiSummary
-
-# Inputs of a figure that are money (shown to the cent); other decimals are rates and months.
-MONEY_INPUTS = frozenset(
-    {
-        "unit_cost",
-        "remedy_costs",
-        "program_cost_per_month",
-        "program_cost",
-        "measured_savings",
-        "estimated_savings",
-        "investment",
-    }
-)
-RATE = Decimal("0.000001")
-
-
-def plain(name: str, value):
-    """One figure input as JSON: money to the cent, other decimals to six places, as strings."""
-    if isinstance(value, Decimal):
-        if name in MONEY_INPUTS:
-            return calc.money_str(value)
-        return format(value.quantize(RATE).normalize(), "f")
-    return value
-
-
-def plain_inputs(inputs: dict) -> dict:
-    return {name: plain(name, value) for name, value in inputs.items()}
 
 
 class AsOfSerializer(serializers.Serializer):
@@ -107,7 +79,7 @@ class SavingsSerializer(serializers.Serializer):
             "kind": figure.kind,
             "amount": calc.money_str(figure.amount),
             "formula": figure.formula,
-            "inputs": plain_inputs(figure.inputs),
+            "inputs": calc.plain_inputs(figure.inputs),
         }
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django import template
 
 from roi import calculations as calc
-from roi.api.serializers import plain
 from roi.explanations import explain
 
 register = template.Library()
@@ -48,7 +47,7 @@ def figure(
         "value": display(figure.amount, unit, currency),
         "explanation": explain(figure, currency),
         "inputs": [
-            (name, plain(name, value))
+            (name, calc.plain(name, value))
             for name, value in figure.inputs.items()
             if name != "program_periods"
         ],
@@ -62,7 +61,7 @@ def formula(figure: calc.Figure, currency: str = "") -> dict:
         "figure": figure,
         "explanation": explain(figure, currency),
         "inputs": [
-            (name, plain(name, value))
+            (name, calc.plain(name, value))
             for name, value in figure.inputs.items()
             if name != "program_periods"
         ],

@@ -19,6 +19,7 @@ from roi import calculations as calc
 from roi import services
 from roi.figures import totals_as_of
 from roi.models import CostModel, GapSnapshot
+from roi.rollup import measures as rollup_measures
 from tests.factories import GapFactory, RoleFactory, TouchpointFactory
 from tests.gaps.api_support import client_for
 
@@ -175,7 +176,7 @@ def test_a_gap_whose_figure_would_not_fit_is_left_out_and_named(history, monkeyp
 
     Real gaps cannot reach the limit through the bounded inputs, so the test lowers it below
     gap A's 2,100.00 (gap B's 750.00 stays under it)."""
-    monkeypatch.setattr(services, "GAP_FIGURE_LIMIT", Decimal("1000.00"))
+    monkeypatch.setattr(rollup_measures, "GAP_FIGURE_LIMIT", Decimal("1000.00"))
     a = history["a"]
     run = services.rollup_nightly(today=TODAY).run
     assert run.status == "succeeded"
@@ -193,6 +194,6 @@ def test_a_gap_whose_figure_would_not_fit_is_left_out_and_named(history, monkeyp
     services.rollup_since(since=services.first_data_day(), today=TODAY)
     assert GapEvent.objects.filter(gap=a, kind=GapEvent.Kind.ROLLUP_SKIPPED).count() == 1
     # Under the real limit it counts again.
-    monkeypatch.setattr(services, "GAP_FIGURE_LIMIT", Decimal("1000000000000000"))
+    monkeypatch.setattr(rollup_measures, "GAP_FIGURE_LIMIT", Decimal("1000000000000000"))
     services.rollup_since(since=services.first_data_day(), today=TODAY)
     assert calc.money_str(rolled_totals(TODAY).measured_savings) == "2100.00"

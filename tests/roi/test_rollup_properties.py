@@ -1,11 +1,14 @@
 """The rollup equals the per-gap formulas of ``roi.calculations`` to the cent, on random small
 histories (Hypothesis): closed and prevented gaps, occurrences before and after closing, cost
-model versions (some after the data starts), late occurrences and re-runs.
+model versions (some after the data starts), late occurrences, gaps reopened or closed in the
+past after a run, and re-runs.
 
 The reference below counts occurrences from the generated history itself, in Python, and
 applies ``roi.calculations`` per gap as of every day T: the daily rows before T, summed, must
 give Σ per gap of its figure as of T rounded to cents, for (i) a full run, (ii) incremental
-runs with late data and (iii) a re-run, which must also leave identical rows.
+runs with late data and status changes (a closed gap reopened: its savings leave every day;
+an open gap closed at a past moment: they appear from then) and (iii) a re-run, which must
+also leave identical rows.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gaps.models import Gap, Occurrence
+from gaps.models import Gap, GapEvent, Occurrence
 from roi import calculations as calc
 from roi import services
 from roi.costs import CostModelTimeline, gap_unit_cost
@@ -115,6 +118,22 @@ def add_occurrences(history: History, gap: Gap, moments: list[datetime]) -> None
     history.moments[gap.pk].extend(moments)
 
 
+def change_status(gap: Gap, closed_at: datetime) -> None:
+    """Reopen a closed gap, or close an open one at the past moment ``closed_at``, with the
+    history entry that makes the next run recompute the gap's days."""
+    source = gap.status
+    if source == Gap.Status.CLOSED:
+        gap.status, gap.closed_at = Gap.Status.OPEN, None
+    elif source == Gap.Status.OPEN:
+        gap.status, gap.closed_at, gap.root_cause = Gap.Status.CLOSED, closed_at, "Fixed."
+    else:
+        return
+    gap.save(update_fields=["status", "closed_at", "root_cause", "updated_at"])
+    GapEvent.objects.create(
+        gap=gap, kind=GapEvent.Kind.TRANSITION, from_status=source, to_status=gap.status
+    )
+
+
 def expected_as_of(history: History, timeline: CostModelTimeline, as_of: date) -> dict:
     """Σ per gap of ``roi.calculations``' figures as of ``as_of``, each rounded to cents, and
     the occurrences before it with their cost (cost model of each occurrence's day)."""
@@ -201,8 +220,11 @@ def daily_state() -> list[tuple]:
     first_run=st.integers(min_value=10, max_value=100),
     later=st.integers(min_value=0, max_value=12),
     late=st.lists(st.tuples(st.integers(min_value=0, max_value=3), moment), max_size=5),
+    changes=st.lists(st.tuples(st.integers(min_value=0, max_value=3), moment), max_size=2),
 )
-def test_rollup_rows_equal_the_per_gap_formulas(db, versions, gaps, first_run, later, late):
+def test_rollup_rows_equal_the_per_gap_formulas(
+    db, versions, gaps, first_run, later, late, changes
+):
     # No look-back margin: only the occurrences added after the first run are late.
     with override_settings(CXALIGN_ROLLUP_LATE_MARGIN_SECONDS=0), transaction.atomic():
         history = build(versions, gaps)
@@ -218,6 +240,11 @@ def test_rollup_rows_equal_the_per_gap_formulas(db, versions, gaps, first_run, l
             moment_at = at(spec)
             if moment_at < limit:
                 add_occurrences(history, gap, [moment_at])
+        # reopened and newly closed gaps (a closing before the first run's end),
+        for index, spec in changes:
+            moment_at = at(spec)
+            if moment_at < limit:
+                change_status(history.gaps[index % len(history.gaps)], moment_at)
         second_last = first_last + timedelta(days=later)
         services.rollup_run(first=None, last=second_last)
         assert_rows_equal_formulas(history, second_last)

@@ -14,6 +14,8 @@ from roi import freshness, services
 from roi.costs import CostModelTimeline, cost_model_as_of, gap_unit_cost
 from roi.figures import totals_as_of
 from roi.models import CostModel, DailyRollup, RollupRun
+from roi.rollup import measures as rollup_measures
+from roi.rollup import run as rollup_run
 from roi.tasks import rollup_nightly
 from tests.factories import GapFactory, OccurrenceFactory
 
@@ -135,11 +137,11 @@ def test_a_failure_on_one_gap_names_the_gap(history):
     """The Python path turns an arithmetic failure on a gap into an error naming it, and the
     failed run's record keeps that gap."""
     a = history["a"]
-    with pytest.raises(services.RollupGapError) as raised, services._naming(a):
+    with pytest.raises(services.RollupGapError) as raised, rollup_measures._naming(a):
         raise ArithmeticError("numeric overflow")
     assert raised.value.gap_id == a.pk
-    services._record_failure(
-        services._Attempt(trigger="manual", requested_at=timezone.now(), last=TODAY),
+    rollup_run._record_failure(
+        rollup_run._Attempt(trigger="manual", requested_at=timezone.now(), last=TODAY),
         raised.value,
     )
     failed = RollupRun.objects.get()

@@ -1,11 +1,11 @@
 """The rollup on PostgreSQL: every measure family computed and written set-based, in SQL.
 
-``roi.services.rollup_run`` calls ``write_range`` inside the run's transaction. Nothing here
+``roi.rollup.run.rollup_run`` calls ``write_range`` inside the run's transaction. Nothing here
 materialises a row in Python: each table is written by one ``INSERT … SELECT`` (daily rows
 and monthly aggregates upserted with ``ON CONFLICT DO UPDATE``, stale rows of the range
 deleted with one statement, snapshots replaced), so a run costs a fixed number of statements
-whatever the data size. The embedded SQLite default keeps the Python path of
-``roi.services`` (same rules, same figures).
+whatever the data size. The embedded SQLite default keeps the Python path
+(``roi.rollup.measures`` and ``roi.rollup.writers``: same rules, same figures).
 
 The savings are the closed forms of ``roi.calculations`` in exact integer arithmetic, so that
 the rows agree with the Python figures to the cent:
@@ -18,9 +18,14 @@ the rows agree with the Python figures to the cent:
 - estimated savings of a prevented gap as of T = ⌊(2·m·min(days, horizon)·u·100 + 30) ÷ 60⌋
   with m the expected monthly occurrences.
 
-A day D's row carries Σ over its gaps of cents(savings as of D + 1) − cents(savings as of D),
-from a ``generate_series`` over each gap's days and a running count of post-closing
-occurrences (a window function); the cost model in force on each day applies, as in Python.
+A day D's row carries Σ over its gaps of cents(savings as of D + 1) − cents(savings as of D);
+the cost model in force on each day applies, as in Python. Each gap's days are cut into
+segments on which the inputs are constant (one cost model version; for a closed gap, the
+occurrences since closing between two days that have some), so a day's figure is integer
+arithmetic on the segment's constants, in one ``generate_series`` pass with no window over
+gap-days; the per-gap figures are summed per (day, team, role, category) by a hash aggregate
+and each day's sum counted on two days (see ``_increments``). Zero stretches are never
+generated, nor a prevented gap's days past its horizon (two rows stand for them).
 """
 
 from datetime import date, timedelta
@@ -28,9 +33,9 @@ from decimal import Decimal
 
 from django.db import connection
 
-from . import calculations as calc
-from .costs import CostModelTimeline
-from .models import CostModel, RollupMeasures
+from .. import calculations as calc
+from ..costs import CostModelTimeline
+from ..models import CostModel, RollupMeasures
 
 ONE_DAY = timedelta(days=1)
 US_PER_DAY = calc.MICROSECONDS_PER_DAY
@@ -38,7 +43,7 @@ EPOCH = date(1970, 1, 1)
 # Above this many days recomputed, the rewritten tables get fresh statistics (the dashboard's
 # plans went bad on statistics left stale by a full run).
 ANALYZE_AFTER_DAYS = 31
-WORK_MEM = "128MB"
+WORK_MEM = "256MB"
 OPEN = ("open", "acknowledged", "in_remedy", "disputed")
 MEASURES = RollupMeasures.MEASURES
 MONEY_MEASURES = ("cost_incurred", "measured_savings", "estimated_savings", "remedy_spend")
@@ -277,28 +282,167 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     )
 
 
-def _days_in_force(start: str, end: date) -> str:
-    """Each day from the SQL date ``start`` to ``end`` on which version ``v`` is in force, as
-    rows ``t`` (date + integer: no time zone involved). NULL ends are open (``greatest`` and
-    ``least`` ignore them)."""
-    first = f"greatest({start}, v.v_first)"
-    last = f"least({_literal(end)}, v.v_last)"
-    return f"SELECT {first} + i FROM generate_series(0, {last} - {first}) i"  # noqa: S608
+# Above this, an int8 product could overflow: the segment takes the numeric path instead.
+INT8_SAFE = 9 * 10**18
 
 
-def _increments(savings_columns: str, series: str) -> str:
-    """Daily rows of savings increments from a series of (t, team, role, category, gap,
-    cents as of t): day t − 1 gets cents(t) − cents(t − 1). ``savings_columns`` puts the
-    increment in the measured or the estimated column (the order of ``MEASURES``)."""
+def _savings_series(versions: Versions, last: date) -> str:
+    """Every closed and prevented gap's savings in cents as of each day T whose figure the
+    run needs, as rows (t, team_id, role_id, category, start_day, measured, estimated).
+
+    A gap's savings are cut into segments on which one formula holds: the cost model version
+    in force and, for a closed gap, the occurrences since closing (constant between two days
+    with occurrences). On a segment the figure is ⌊(a·k + x) ÷ 2W⌋ of the day index k, so a day
+    costs two int8 multiplications and one division; a segment whose product could leave int8
+    (bounded inputs make it rare) takes exact ``numeric``. What is zero is never generated:
+    closed gaps with no baseline, days before the savings turn positive. A prevented gap past
+    its horizon keeps a constant figure: those days come as two rows in ``_plateaus``.
+    """
+    end = _literal(last + ONE_DAY)
+    baseline = " ".join(f"WHEN {int(w)} THEN c.b{int(w)}" for w in versions.windows)
+    in_force = (
+        "JOIN rollup_versions v ON (v.v_first IS NULL OR v.v_first <= {to}) "
+        "AND (v.v_last IS NULL OR v.v_last >= {since}) "
+        "CROSS JOIN LATERAL (SELECT greatest({since}, v.v_first) AS lo, "
+        "least({to}, v.v_last) AS hi, "
+        "((coalesce({gap}.cost_to_serve, {gap}.tp_cost, v.cost) "
+        "+ coalesce({gap}.revenue_at_risk, v.revenue)) * 100)::bigint AS uc) x"
+    )
+    not_skipped = "NOT IN (SELECT gap_id FROM rollup_skipped)"
     return f"""
-        SELECT t - 1, team_id, role_id, category, 0, 0, 0, 0, 0::bigint, {savings_columns},
-               0::bigint
+        WITH post_segments AS (
+            -- Days T on which the occurrences since closing, P(T), stay the same: from the
+            -- range's start to the first day with one, then from each such day + 1 on.
+            SELECT c.gap_id, c.start_day AS seg_from,
+                   coalesce(min(p.d), {end}) AS seg_to, c.p_before AS p
+            FROM rollup_closed c
+            LEFT JOIN rollup_post p ON p.gap_id = c.gap_id AND p.d >= c.start_day
+            GROUP BY c.gap_id, c.start_day, c.p_before
+          UNION ALL
+            SELECT p.gap_id, p.d + 1, coalesce(lead(p.d) OVER w, {end}),
+                   c.p_before + sum(p.n) OVER w
+            FROM rollup_post p JOIN rollup_closed c ON c.gap_id = p.gap_id
+            WHERE p.d >= c.start_day
+            WINDOW w AS (PARTITION BY p.gap_id ORDER BY p.d)
+        ),
+        measured_parts AS (
+            -- X(T) = B·e(T) − P·W (e: µs since closing) grows by a = B·day per day; x0 is
+            -- X on the segment's first day.
+            SELECT c.gap_id, c.team_id, c.role_id, c.category, c.start_day, x.lo, x.hi, x.uc,
+                   v.w_us::bigint AS w_us,
+                   (CASE v.w {baseline} END)::numeric * {US_PER_DAY} AS a,
+                   (CASE v.w {baseline} END)::numeric
+                       * ((x.lo - {_literal(EPOCH)})::numeric * {US_PER_DAY} - c.closed_us)
+                   - s.p * v.w_us AS x0
+            FROM post_segments s JOIN rollup_closed c ON c.gap_id = s.gap_id
+            {in_force.format(since="s.seg_from", to="s.seg_to", gap="c")}
+            WHERE c.gap_id {not_skipped}
+        ),
+        measured_runs AS (
+            -- From the first day X > 0 (before it the savings are zero): its X is x1.
+            SELECT m.*, m.lo + z.k0 AS lo1, m.x0 + m.a * z.k0 AS x1
+            FROM measured_parts m
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN m.x0 > 0 THEN 0 ELSE floor(-m.x0 / m.a)::int + 1 END AS k0
+            ) z
+            WHERE m.a > 0 AND m.uc > 0 AND m.hi >= m.lo
+              AND m.x0 + m.a * (m.hi - m.lo) > 0
+        ),
+        measured_typed AS MATERIALIZED (
+            SELECT r.*, f.fits,
+                   CASE WHEN f.fits THEN r.a::bigint END AS a8,
+                   CASE WHEN f.fits THEN r.x1::bigint END AS x8
+            FROM measured_runs r
+            CROSS JOIN LATERAL (
+                SELECT 2 * r.uc * (r.x1 + r.a * (r.hi - r.lo1)) + r.w_us < {INT8_SAFE} AS fits
+            ) f
+        ),
+        estimated_parts AS (
+            SELECT p.gap_id, p.team_id, p.role_id, p.category, p.start_day, p.prevented_on,
+                   x.lo, x.hi, x.uc, v.horizon,
+                   (coalesce(p.emo, 0) * 100)::bigint AS em
+            FROM rollup_prevented p
+            {in_force.format(since="p.start_day", to=end, gap="p")}
+            WHERE p.gap_id {not_skipped}
+        ),
+        estimated_growth AS MATERIALIZED (
+            SELECT e.*, least(e.hi, e.prevented_on + e.horizon) AS grow_to,
+                   2::numeric * e.em * e.horizon * e.uc + 3000 < {INT8_SAFE} AS fits
+            FROM estimated_parts e
+            WHERE e.em > 0 AND e.uc > 0 AND e.hi >= e.lo
+        )
+        SELECT m.lo1 + m.k AS t, m.team_id, m.role_id, m.category, m.start_day,
+               CASE WHEN m.fits THEN (2 * m.uc * (m.x8 + m.a8 * m.k) + m.w_us) / (2 * m.w_us)
+                    ELSE div(2 * m.uc * (m.x1 + m.a * m.k) + m.w_us, 2 * m.w_us)::bigint
+               END AS measured,
+               0::bigint AS estimated
+        FROM (SELECT *, generate_series(0, hi - lo1) AS k FROM measured_typed) m
+      UNION ALL
+        SELECT e.lo + e.k, e.team_id, e.role_id, e.category, e.start_day, 0::bigint,
+               CASE WHEN e.fits
+                    THEN (2 * e.em * (e.lo - e.prevented_on + e.k) * e.uc + 3000) / 6000
+                    ELSE div(
+                        2::numeric * e.em * (e.lo - e.prevented_on + e.k) * e.uc + 3000, 6000
+                    )::bigint
+               END
+        FROM (SELECT *, generate_series(0, grow_to - lo) AS k FROM estimated_growth) e
+    """  # noqa: S608 - the code's own fragments and literals
+
+
+def _plateaus(versions: Versions, last: date) -> str:
+    """Prevented gaps past their horizon: the figure C stays constant from day a to day b,
+    so its daily increments telescope to +C on day a − 1 (unless a is the first day the run
+    counts from) and −C on day b (unless b is past the range)."""
+    end = _literal(last + ONE_DAY)
+    return f"""
+        SELECT d.day, p.team_id, p.role_id, p.category, 0, 0, 0, 0, 0::bigint, 0::bigint,
+               d.sign * f.cents, 0::bigint
+        FROM rollup_prevented p
+        JOIN rollup_versions v ON (v.v_first IS NULL OR v.v_first <= {end})
+             AND (v.v_last IS NULL OR v.v_last >= p.start_day)
+        CROSS JOIN LATERAL (
+            SELECT greatest(p.start_day, v.v_first, p.prevented_on + v.horizon + 1) AS a,
+                   least({end}, v.v_last) AS b,
+                   (coalesce(p.emo, 0) * 100)::bigint AS em,
+                   ((coalesce(p.cost_to_serve, p.tp_cost, v.cost)
+                     + coalesce(p.revenue_at_risk, v.revenue)) * 100)::bigint AS uc
+        ) x
+        CROSS JOIN LATERAL (
+            SELECT div(2::numeric * x.em * v.horizon * x.uc + 3000, 6000)::bigint AS cents
+        ) f
+        CROSS JOIN LATERAL (
+            VALUES (x.a - 1, 1), (x.b, -1)
+        ) d(day, sign)
+        WHERE x.a <= x.b AND f.cents <> 0
+          AND p.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+          AND ((d.sign = 1 AND x.a > p.start_day) OR (d.sign = -1 AND x.b <= {_literal(last)}))
+    """  # noqa: S608 - the code's own fragments and literals
+
+
+def _increments(versions: Versions, last: date) -> str:
+    """Daily rows of savings increments: day D gets Σ over its gaps of cents(D + 1) −
+    cents(D). Summed per (day, group) first (one hash aggregate, no sort per gap), each
+    day T's figures count twice: added to day T − 1 (when T is past the gap's first day) and
+    taken from day T (when T is in the range); the sum over a gap telescopes to the same
+    increments."""
+    return f"""
+        SELECT x.d, s.team_id, s.role_id, s.category, 0, 0, 0, 0, 0::bigint,
+               x.measured, x.estimated, 0::bigint
         FROM (
-            SELECT t, team_id, role_id, category, cents,
-                   lag(cents) OVER (PARTITION BY gap_id ORDER BY t) AS prev
-            FROM (SELECT series.*, series.cents_exact::bigint AS cents FROM ({series}) series) s
-        ) increments
-        WHERE prev IS NOT NULL AND cents <> prev
+            SELECT t, team_id, role_id, category,
+                   coalesce(sum(measured) FILTER (WHERE t > start_day), 0) AS m_plus,
+                   coalesce(sum(estimated) FILTER (WHERE t > start_day), 0) AS e_plus,
+                   coalesce(sum(measured) FILTER (WHERE t <= {_literal(last)}), 0) AS m_minus,
+                   coalesce(sum(estimated) FILTER (WHERE t <= {_literal(last)}), 0) AS e_minus
+            FROM ({_savings_series(versions, last)}) series
+            GROUP BY t, team_id, role_id, category
+        ) s
+        CROSS JOIN LATERAL (
+            VALUES (s.t - 1, s.m_plus, s.e_plus), (s.t, -s.m_minus, -s.e_minus)
+        ) x(d, measured, estimated)
+        WHERE x.measured <> 0 OR x.estimated <> 0
+      UNION ALL
+        {_plateaus(versions, last)}
     """  # noqa: S608 - the code's own fragments
 
 
@@ -308,48 +452,6 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
     end = last + ONE_DAY
     occurrence_day = "(o.occurred_at AT TIME ZONE 'UTC')::date"
     unit_o = versions.unit(occurrence_day, "g", "tp.cost_per_contact")
-    # Per gap and cost model version: the days the version is in force, with its unit cost
-    # and window computed once; per day only the count since closing and the formula.
-    in_force = (
-        "JOIN rollup_versions v ON (v.v_first IS NULL OR v.v_first <= {end}) "
-        "AND (v.v_last IS NULL OR v.v_last >= {gap}.start_day) "
-        "CROSS JOIN LATERAL (SELECT coalesce({gap}.cost_to_serve, {gap}.tp_cost, v.cost) "
-        "+ coalesce({gap}.revenue_at_risk, v.revenue) AS unit) k "
-        "CROSS JOIN LATERAL ({days}) s(t)"
-    )
-    end_day = _literal(end)
-    baseline = " ".join(f"WHEN {int(w)} THEN c.b{int(w)}" for w in versions.windows)
-    measured = measured_cents(
-        t_us=day_us("s.t"),
-        closed_us="c.closed_us",
-        b=f"CASE v.w {baseline} END",
-        w_us="v.w_us",
-        p="c.p_before + coalesce(sum(post.n) OVER (PARTITION BY c.gap_id ORDER BY s.t), 0)",
-        unit="k.unit",
-    )
-    estimated = estimated_cents(
-        day="s.t", prevented_on="p.prevented_on", emo="p.emo", horizon="v.horizon", unit="k.unit"
-    )
-    measured_increments = _increments(
-        "cents - prev, 0::bigint",
-        f"""
-        SELECT s.t, c.team_id, c.role_id, c.category, c.gap_id, {measured} AS cents_exact
-        FROM rollup_closed c
-        {in_force.format(end=end_day, gap="c", days=_days_in_force("c.start_day", end))}
-        LEFT JOIN rollup_post post
-            ON post.gap_id = c.gap_id AND post.d = s.t - 1 AND post.d >= c.start_day
-        WHERE c.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
-        """,  # noqa: S608 - the code's own fragments
-    )
-    estimated_increments = _increments(
-        "0::bigint, cents - prev",
-        f"""
-        SELECT s.t, p.team_id, p.role_id, p.category, p.gap_id, {estimated} AS cents_exact
-        FROM rollup_prevented p
-        {in_force.format(end=end_day, gap="p", days=_days_in_force("p.start_day", end))}
-        WHERE p.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
-        """,  # noqa: S608 - the code's own fragments
-    )
     columns = ", ".join(MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
     nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
@@ -387,15 +489,28 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
             WHERE o.occurred_at >= {_ts(first)} AND o.occurred_at < {_ts(end)}
             GROUP BY 1, 2, 3, 4
           UNION ALL
-            {measured_increments}
-          UNION ALL
-            {estimated_increments}
+            {_increments(versions, last)}
         ) parts
         GROUP BY d, team_id, role_id, category
         HAVING {nonzero}
     """  # noqa: S608 - the inlined parts are the code's own literals and fixed names
     cursor.execute(sql, {"first": first, "last": last})
     written = cursor.rowcount
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM roi_dailyrollup WHERE date BETWEEN %(first)s AND %(last)s)",
+        {"first": first, "last": last},
+    )
+    if not cursor.fetchone()[0]:
+        # A first run over these days (or after the rows were cleared): nothing to compare
+        # with or to delete, so a plain INSERT, without the upsert's check per row.
+        cursor.execute(
+            f"""
+            INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
+            SELECT date, team_id, role_id, category, {columns}, %(run_at)s FROM rollup_daily
+            """,  # noqa: S608 - fixed names
+            {"run_at": run_at},
+        )
+        return written
     # Only new and changed rows are written (a re-run or a nightly run rewrites little), and
     # the range's rows that are no longer computed (their gaps moved) are deleted.
     cursor.execute(
