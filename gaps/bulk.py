@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Gap, Role, Theme
@@ -18,9 +20,9 @@ from .permissions import is_cx_team
 
 
 class BulkAction(models.TextChoices):
-    REATTRIBUTE = "reattribute", "Re-attribute to a role"
-    ADD_THEME = "add_theme", "Add a theme"
-    ARCHIVE = "archive", "Archive"
+    REATTRIBUTE = "reattribute", _("Re-attribute to a role")
+    ADD_THEME = "add_theme", _("Add a theme")
+    ARCHIVE = "archive", _("Archive")
 
 
 @dataclass
@@ -46,7 +48,7 @@ def gaps_bulk_apply(
 ) -> BulkResult:
     """Apply ``action`` to each gap; a gap the service refuses is reported, the rest change."""
     if not is_cx_team(actor):
-        raise PermissionDenied("Only the CX team changes gaps in bulk.")
+        raise PermissionDenied(gettext("Only the CX team changes gaps in bulk."))
     result = BulkResult()
     for gap in gaps:
         try:
@@ -58,7 +60,7 @@ def gaps_bulk_apply(
             elif action == BulkAction.ARCHIVE:
                 services.gap_transition(gap=gap, to=S.ARCHIVED, actor=actor, note=note)
             else:
-                raise ValidationError(f"Unknown action {action!r}.")
+                raise ValidationError(gettext("Unknown action “%(action)s”.") % {"action": action})
         except ValidationError as error:
             result.refused[gap.title] = _reason(error)
         else:

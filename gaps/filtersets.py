@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from .escalation import late_condition
 from .models import MAX_ID, Gap, Occurrence, Role, Team, Theme, Touchpoint
@@ -159,33 +160,33 @@ class UtcDateTimeFilter(django_filters.DateTimeFilter):
 class GapFilterSet(django_filters.FilterSet):
     """Filters of the gap list (browser and ``/api/v1/gaps/``): choices and names as DESIGN.md."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
     status = InChoiceFilter(choices=Gap.Status.choices)
     category = InChoiceFilter(choices=Gap.Category.choices)
     origin = InChoiceFilter(choices=Gap.Origin.choices)
     journey_stage = InChoiceFilter(choices=Gap.JourneyStage.choices)
     team = ModelMultipleChoiceFilter(
-        field_name="causing_team", queryset=Team.objects.all(), label="Team"
+        field_name="causing_team", queryset=Team.objects.all(), label=_("Team")
     )
     causing_role = ModelMultipleChoiceFilter(
-        queryset=Role.objects.select_related("team"), label="Role"
+        queryset=Role.objects.select_related("team"), label=_("Role")
     )
     touchpoint = ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all())
     severity = InChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
     severity_min = django_filters.NumberFilter(
-        field_name="severity", lookup_expr="gte", label="Severity at least"
+        field_name="severity", lookup_expr="gte", label=_("Severity at least")
     )
-    theme = ThemeFilter(field_name="themes", queryset=Theme.objects.all(), label="Theme")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    theme = ThemeFilter(field_name="themes", queryset=Theme.objects.all(), label=_("Theme"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     recurring = django_filters.BooleanFilter()
     customer_facing = django_filters.BooleanFilter(
-        field_name="causing_team__customer_facing", label="Customer-facing team"
+        field_name="causing_team__customer_facing", label=_("Customer-facing team")
     )
     detected_after = django_filters.DateFilter(
-        field_name="detected_on", lookup_expr="gte", label="Detected from"
+        field_name="detected_on", lookup_expr="gte", label=_("Detected from")
     )
     detected_before = django_filters.DateFilter(
-        field_name="detected_on", lookup_expr="lte", label="Detected until"
+        field_name="detected_on", lookup_expr="lte", label=_("Detected until")
     )
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -224,9 +225,9 @@ class GapApiFilterSet(GapFilterSet):
     """
 
     role = ModelMultipleChoiceFilter(
-        field_name="causing_role", queryset=Role.objects.all(), label="Role (= causing_role)"
+        field_name="causing_role", queryset=Role.objects.all(), label=_("Role (= causing_role)")
     )
-    search = django_filters.CharFilter(method="search", label="Search (= q)")
+    search = django_filters.CharFilter(method="search", label=_("Search (= q)"))
 
 
 class OccurrenceFilterSet(django_filters.FilterSet):

@@ -8,6 +8,8 @@ teams and roles that list can contain.
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .bulk import BulkAction
 from .filtersets import CompactSelectMultiple
@@ -62,13 +64,13 @@ def status_chips(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 class BulkActionForm(forms.Form):
     """What to do with the ticked gaps (CX team): the choices each action needs."""
 
-    gaps = forms.ModelMultipleChoiceField(queryset=Gap.objects.none(), label="Gaps")
+    gaps = forms.ModelMultipleChoiceField(queryset=Gap.objects.none(), label=_("Gaps"))
     action = forms.ChoiceField(choices=[("", "Choose an action…"), *BulkAction.choices])
     causing_role = forms.ModelChoiceField(
-        queryset=Role.objects.select_related("team"), required=False, label="New causing role"
+        queryset=Role.objects.select_related("team"), required=False, label=_("New causing role")
     )
-    theme = forms.ModelChoiceField(queryset=Theme.objects.all(), required=False, label="Theme")
-    note = forms.CharField(required=False, label="Note (archiving)", max_length=2000)
+    theme = forms.ModelChoiceField(queryset=Theme.objects.all(), required=False, label=_("Theme"))
+    note = forms.CharField(required=False, label=_("Note (archiving)"), max_length=2000)
 
     def __init__(self, *args, gaps: QuerySet[Gap], **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,7 +83,9 @@ class BulkActionForm(forms.Form):
         data = super().clean()
         action = data.get("action")
         if action == BulkAction.REATTRIBUTE and not data.get("causing_role"):
-            self.add_error("causing_role", "Choose the role the gaps are re-attributed to.")
+            self.add_error(
+                "causing_role", gettext("Choose the role the gaps are re-attributed to.")
+            )
         if action == BulkAction.ADD_THEME and not data.get("theme"):
-            self.add_error("theme", "Choose the theme to add.")
+            self.add_error("theme", gettext("Choose the theme to add."))
         return data

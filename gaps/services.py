@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from webhooks.events import emit
 
@@ -168,11 +170,11 @@ def _check_may_create(actor: User, *, status: str, causing_role: Role | None) ->
         return
     if is_role_owner(actor):
         if status != S.PREVENTED:
-            raise PermissionDenied("Role owners log prevented gaps only.")
+            raise PermissionDenied(_("Role owners log prevented gaps only."))
         if causing_role is None or causing_role.pk not in owned_role_ids(actor):
-            raise PermissionDenied("Role owners log prevented gaps for roles they own only.")
+            raise PermissionDenied(_("Role owners log prevented gaps for roles they own only."))
         return
-    raise PermissionDenied("You may not log gaps.")
+    raise PermissionDenied(_("You may not log gaps."))
 
 
 @transaction.atomic
@@ -193,12 +195,17 @@ def gap_create(
     """
     unknown = set(fields) - EDITABLE
     if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+        raise ValidationError(
+            {name: gettext("This field cannot be set here.") for name in sorted(unknown)}
+        )
     causing_role = fields.get("causing_role")
     _check_may_create(actor, status=status, causing_role=causing_role)
     if status not in CREATABLE_STATUSES:
         raise ValidationError(
-            {"status": f"A new gap is open, prevented or closed, not {status!r}."}
+            {
+                "status": gettext("A new gap is open, prevented or closed, not “%(status)s”.")
+                % {"status": status}
+            }
         )
     gap = Gap(status=status, created_by=actor if actor.is_authenticated else None, **fields)
     if causing_role is not None:
@@ -260,10 +267,11 @@ def _check_may_edit(actor: User, gap: Gap, names: Iterable[str]) -> None:
         forbidden = sorted(set(names) - OWNER_EDITABLE)
         if forbidden:
             raise PermissionDenied(
-                "Role owners change the remedy only, not: " + ", ".join(forbidden) + "."
+                gettext("Role owners change the remedy only, not: %(fields)s.")
+                % {"fields": ", ".join(forbidden)}
             )
         return
-    raise PermissionDenied("You may not change this gap.")
+    raise PermissionDenied(_("You may not change this gap."))
 
 
 @transaction.atomic
@@ -277,11 +285,15 @@ def gap_update(
     """
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(
+            {name: gettext("This field cannot be changed here.") for name in unknown}
+        )
     _check_may_edit(actor, gap, [*changes, *(["themes"] if themes is not None else [])])
     gap = Gap.objects.select_for_update().get(pk=gap.pk)
     if gap.status == S.ARCHIVED:
-        raise ValidationError({"status": "An archived gap is read-only; restore it first."})
+        raise ValidationError(
+            {"status": gettext("An archived gap is read-only; restore it first.")}
+        )
     diff: dict[str, list] = {}
     for name, value in changes.items():
         old = getattr(gap, name)
@@ -347,7 +359,7 @@ def gap_transition(
         if changed_meanwhile and transitions.acts_as_owner(actor, seen):
             raise transitions.MoveConflict.gap_changed(gap)
         # Someone else's gap: refused whatever the move, not told the move is illegal.
-        raise PermissionDenied("You may not change this gap.")
+        raise PermissionDenied(_("You may not change this gap."))
     if to not in S.values:
         raise ValidationError({"to": f"{to!r} is not a gap status."})
     move = transitions.find_move(source, to)
@@ -355,12 +367,15 @@ def gap_transition(
         if changed_meanwhile:
             raise transitions.MoveConflict.gap_changed(gap)
         raise ValidationError(
-            {"to": f"A gap cannot go from {S(source).label.lower()} to {S(to).label.lower()}."}
+            {
+                "to": gettext("A gap cannot go from %(source)s to %(target)s.")
+                % {"source": S(source).label.lower(), "target": S(to).label.lower()}
+            }
         )
     if not transitions.may_make(actor, gap, move):
         if changed_meanwhile:
             raise transitions.MoveConflict.gap_changed(gap)
-        raise PermissionDenied("You may not make this change to this gap.")
+        raise PermissionDenied(_("You may not make this change to this gap."))
     note = (note or "").strip()
     if move.needs_note and not note:
         raise ValidationError({"note": f"Give {move.needs_note}."})
@@ -369,14 +384,20 @@ def gap_transition(
     if move.needs_root_cause:
         cause = (root_cause if root_cause is not None else gap.root_cause).strip()
         if not cause:
-            raise ValidationError({"root_cause": "Say what caused the gap before closing it."})
+            raise ValidationError(
+                {"root_cause": gettext("Say what caused the gap before closing it.")}
+            )
         if cause != gap.root_cause:
             changes["root_cause"] = [gap.root_cause, cause]
         gap.root_cause = cause
     if causing_role is not None and causing_role.pk != gap.causing_role_id:
         if to != S.OPEN or source != S.DISPUTED:
             raise ValidationError(
-                {"causing_role": "The causing role changes only when a dispute is resolved."}
+                {
+                    "causing_role": gettext(
+                        "The causing role changes only when a dispute is resolved."
+                    )
+                }
             )
         changes["causing_role"] = [str(gap.causing_role), str(causing_role)]
         gap.causing_role = causing_role

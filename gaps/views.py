@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import comments, csv_io, permissions, saved_views, selectors, services, transitions
@@ -64,7 +65,7 @@ def writers_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "POST" and not may_write(request.user):
-            raise PermissionDenied("Read-only access: you cannot change gaps.")
+            raise PermissionDenied(_("Read-only access: you cannot change gaps."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -74,7 +75,7 @@ def cx_team_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not permissions.is_cx_team(request.user):
-            raise PermissionDenied("Only the CX team does this.")
+            raise PermissionDenied(_("Only the CX team does this."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -160,7 +161,10 @@ def gap_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadR
         problems = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in filterset.errors.items()
         )
-        return HttpResponseBadRequest(f"Invalid filters: {problems}", content_type="text/plain")
+        return HttpResponseBadRequest(
+            gettext("Invalid filters: %(problems)s") % {"problems": problems},
+            content_type="text/plain",
+        )
     gaps = filterset.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
@@ -238,7 +242,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, "View not saved: " + " ".join(error.messages))
     else:
-        messages.success(request, "View saved.")
+        messages.success(request, _("View saved."))
     target = reverse("gaps:mine" if page == SavedGapView.Page.MINE else "gaps:list")
     return redirect(f"{target}?{query}" if query else target)
 
@@ -248,7 +252,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
 def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedGapView, pk=pk, user=request.user)
     saved_views.saved_view_delete(user=request.user, pk=view.pk)
-    messages.success(request, f"View “{view.name}” removed.")
+    messages.success(request, gettext("View “%(name)s” removed.") % {"name": view.name})
     return redirect("gaps:mine" if view.page == SavedGapView.Page.MINE else "gaps:list")
 
 
@@ -260,7 +264,7 @@ def _changeable_gap(request: HttpRequest, pk: int) -> Gap:
     """A visible gap the person may change, or 403 before their input is even looked at."""
     gap = _visible_gap(request, pk)
     if not (permissions.is_cx_team(request.user) or transitions.acts_as_owner(request.user, gap)):
-        raise PermissionDenied("You may change only gaps attributed to roles you own.")
+        raise PermissionDenied(_("You may change only gaps attributed to roles you own."))
     return gap
 
 
@@ -362,7 +366,8 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
             label = Gap.Status(target).label.lower() if target in Gap.Status.values else target
             messages.error(
                 request,
-                f"A {gap.get_status_display().lower()} gap cannot be moved to {label!s}.",
+                gettext("A gap that is %(status)s cannot be moved to %(target)s.")
+                % {"status": gap.get_status_display().lower(), "target": label},
             )
         context = _detail_context(request, gap, failed=form if move else None)
         return render(request, "gaps/detail.html", context, status=400)
@@ -372,7 +377,11 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
         add_service_errors(form, error)
         context = _detail_context(request, gap, failed=form)
         return render(request, "gaps/detail.html", context, status=400)
-    messages.success(request, f"{move.label}: the gap is now {Gap.Status(target).label.lower()}.")
+    messages.success(
+        request,
+        gettext("%(move)s: the gap is now %(status)s.")
+        % {"move": move.label, "status": Gap.Status(target).label.lower()},
+    )
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
@@ -392,7 +401,7 @@ def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Remedy plan saved.")
+            messages.success(request, _("Remedy plan saved."))
             return redirect(gap)
     context = _detail_context(request, gap, remedy_form=form)
     return render(request, "gaps/detail.html", context, status=400)
@@ -430,7 +439,11 @@ def gap_create(request: HttpRequest) -> HttpResponse:
         return services.gap_create(actor=request.user, themes=form.cleaned_data["themes"], **fields)
 
     return _gap_form_page(
-        request, form, write, success="Gap logged.", context={"title": "Log a gap"}
+        request,
+        form,
+        write,
+        success=gettext("Gap logged."),
+        context={"title": gettext("Log a gap")},
     )
 
 
@@ -447,15 +460,15 @@ def gap_edit(request: HttpRequest, pk: int) -> HttpResponse:
             gap=gap, actor=request.user, themes=themes, **form.service_fields()
         )
 
-    context = {"gap": gap, "title": f"Edit: {gap.title}"}
-    return _gap_form_page(request, form, write, success="Gap saved.", context=context)
+    context = {"gap": gap, "title": gettext("Edit: %(title)s") % {"title": gap.title}}
+    return _gap_form_page(request, form, write, success=gettext("Gap saved."), context=context)
 
 
 @login_required
 def gap_prevent(request: HttpRequest) -> HttpResponse:
     """Log a gap a role caught before it reached customers (role owner, or CX team)."""
     if not may_write(request.user):
-        raise PermissionDenied("Read-only access: you cannot log gaps.")
+        raise PermissionDenied(_("Read-only access: you cannot log gaps."))
     form = PreventedGapForm(request.POST or None, user=request.user)
 
     def write() -> Gap:
@@ -471,8 +484,8 @@ def gap_prevent(request: HttpRequest) -> HttpResponse:
         request,
         form,
         write,
-        success="Prevented gap logged. Well caught.",
-        context={"title": "Log a prevented gap", "prevented": True},
+        success=gettext("Prevented gap logged. Well caught."),
+        context={"title": gettext("Log a prevented gap"), "prevented": True},
     )
 
 
@@ -522,7 +535,7 @@ def gap_comment(request: HttpRequest, pk: int) -> HttpResponse:
     otherwise back to the gap (or the page again with the error beside the field, 400)."""
     gap = _visible_gap(request, pk)
     if not comments.may_comment(request.user):
-        raise PermissionDenied("Read-only access: you cannot comment on gaps.")
+        raise PermissionDenied(_("Read-only access: you cannot comment on gaps."))
     form = CommentForm(request.POST)
     comment = None
     if form.is_valid():
@@ -555,7 +568,7 @@ def gap_comment_edit(request: HttpRequest, pk: int, comment_pk: int) -> HttpResp
     gap = _visible_gap(request, pk)
     comment = get_object_or_404(gap.comments.select_related("author"), pk=comment_pk)
     if not comments.may_edit(request.user, comment):
-        raise PermissionDenied("Only its author may edit a comment, and only for a short while.")
+        raise PermissionDenied(_("Only its author may edit a comment, and only for a short while."))
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from gaps.filtersets import BoundedModelMultipleChoiceField
 from gaps.models import Gap, Role, Team, Theme
@@ -16,7 +18,7 @@ class InsightForm(forms.ModelForm):
     related_gaps = BoundedModelMultipleChoiceField(
         queryset=Gap.objects.exclude(status=Gap.Status.ARCHIVED).select_related("causing_team"),
         required=False,
-        help_text="The gaps this finding is about; their causing roles always receive it.",
+        help_text=_("The gaps this finding is about; their causing roles always receive it."),
     )
 
     class Meta:
@@ -39,7 +41,7 @@ class InsightForm(forms.ModelForm):
             "evidence": forms.Textarea(attrs={"rows": 4}),
             "recommendation": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"recommendation": "What to do differently"}
+        labels = {"recommendation": gettext_lazy("What to do differently")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,15 +67,15 @@ class RoutingRuleForm(forms.ModelForm):
         choices=Role.Level.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Target levels",
+        label=_("Target levels"),
     )
     target_roles = BoundedModelMultipleChoiceField(
-        queryset=Role.objects.select_related("team"), required=False, label="Target roles"
+        queryset=Role.objects.select_related("team"), required=False, label=_("Target roles")
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(),
         required=False,
-        help_text="Level targets pick roles of this team; blank = every team.",
+        help_text=_("Level targets pick roles of this team; blank = every team."),
     )
 
     class Meta:

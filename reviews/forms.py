@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gaps import permissions
 from gaps.forms import DATE
@@ -60,7 +62,7 @@ class DecideForm(forms.Form):
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Adjusted: what changed in the plan. Proceeded: why the risk is accepted.",
+        help_text=_("Adjusted: what changed in the plan. Proceeded: why the risk is accepted."),
     )
 
     def __init__(self, *args, gap_matches: list[ReviewMatch], **kwargs) -> None:
@@ -68,14 +70,14 @@ class DecideForm(forms.Form):
         self.gap_matches = gap_matches
         for match in gap_matches:
             self.fields[f"prevent_{match.pk}"] = forms.BooleanField(
-                required=False, label=f"Avoided: {match.title}"
+                required=False, label=gettext("Avoided: %(title)s") % {"title": match.title}
             )
             self.fields[f"expected_{match.pk}"] = forms.DecimalField(
                 required=False,
                 min_value=Decimal(0),
                 max_value=Decimal(1_000_000),
                 decimal_places=2,
-                label="Expected occurrences a month",
+                label=gettext("Expected occurrences a month"),
                 initial=match.monthly_rate,
             )
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils.formats import date_format
-from django.utils.translation import gettext as __
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxalign import formats
@@ -203,7 +203,7 @@ def _day(text: str) -> str:
         return text
     if len(text) == 10:
         return date_format(moment.date(), "j F Y")
-    return __("%(moment)s UTC") % {"moment": date_format(moment, "j F Y, H:i")}
+    return gettext("%(moment)s UTC") % {"moment": date_format(moment, "j F Y, H:i")}
 
 
 def shown(name: str, value, currency: str) -> str:
@@ -232,7 +232,7 @@ def explain(figure: calc.Figure, currency: str) -> Explanation:
         if name not in HIDDEN
     ]
     periods = [
-        __("%(start)s up to %(end)s: %(per_month)s a month × %(months)s months = %(cost)s")
+        gettext("%(start)s up to %(end)s: %(per_month)s a month × %(months)s months = %(cost)s")
         % {
             "start": _day(p["from"]),
             "end": _day(p["until"]),

@@ -1,6 +1,8 @@
 """The subscription form of the CX team's pages (validation lives in the services)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from gaps.models import Role, Team
 
@@ -8,7 +10,7 @@ from .models import WebhookEvent, WebhookFormat, WebhookSubscription
 
 
 class SubscriptionForm(forms.ModelForm):
-    url = forms.URLField(label="Receiver URL", max_length=500, assume_scheme="https")
+    url = forms.URLField(label=_("Receiver URL"), max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -17,17 +19,17 @@ class SubscriptionForm(forms.ModelForm):
         required=False,
         max_length=128,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave blank to generate one (shown once) or to keep the current one.",
+        help_text=_("Leave blank to generate one (shown once) or to keep the current one."),
     )
     role = forms.ModelChoiceField(
         queryset=Role.objects.select_related("team").order_by("team__name", "name"),
         required=False,
-        help_text="Only this role's events (escalations of its gaps, its new feed items).",
+        help_text=_("Only this role's events (escalations of its gaps, its new feed items)."),
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.order_by("name"),
         required=False,
-        help_text="Only this team's events.",
+        help_text=_("Only this team's events."),
     )
 
     class Meta:
@@ -35,4 +37,4 @@ class SubscriptionForm(forms.ModelForm):
         # ``secret`` is declared above but not a model field here: a blank one must never
         # be written onto the subscription (the service keeps or generates it).
         fields = ["url", "description", "events", "format", "role", "team", "active"]
-        labels = {"url": "Receiver URL", "active": "Active (deliver events)"}
+        labels = {"url": "Receiver URL", "active": gettext_lazy("Active (deliver events)")}
