@@ -285,6 +285,8 @@ def _occurrence_chart(gap: Gap) -> dict:
         "before_avg": round(sum(before) / len(before), 1) if before else None,
         "after_avg": round(sum(after) / len(after), 1) if after else None,
         "rows": series,
+        # The chart script's words, in the interface language.
+        "text": {"per_week": gettext("Occurrences per week"), "closed": gettext("closed")},
     }
 
 
