@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 
 class SignInLockoutBackend(AxesStandaloneBackend):
@@ -51,7 +52,7 @@ class LocalPasswordBackend(ModelBackend):
         return user
 
 
-PASSWORDS_OFF_MESSAGE = (
+PASSWORDS_OFF_MESSAGE = _(
     "Passwords are switched off here except for administrators: sign in with your company account."
 )
 

@@ -161,24 +161,24 @@ class GapFilterSet(django_filters.FilterSet):
     """Filters of the gap list (browser and ``/api/v1/gaps/``): choices and names as DESIGN.md."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = InChoiceFilter(choices=Gap.Status.choices)
-    category = InChoiceFilter(choices=Gap.Category.choices)
-    origin = InChoiceFilter(choices=Gap.Origin.choices)
-    journey_stage = InChoiceFilter(choices=Gap.JourneyStage.choices)
+    status = InChoiceFilter(choices=Gap.Status.choices, label=_("Status"))
+    category = InChoiceFilter(choices=Gap.Category.choices, label=_("Category"))
+    origin = InChoiceFilter(choices=Gap.Origin.choices, label=_("Origin"))
+    journey_stage = InChoiceFilter(choices=Gap.JourneyStage.choices, label=_("Journey stage"))
     team = ModelMultipleChoiceFilter(
         field_name="causing_team", queryset=Team.objects.all(), label=_("Team")
     )
     causing_role = ModelMultipleChoiceFilter(
         queryset=Role.objects.select_related("team"), label=_("Role")
     )
-    touchpoint = ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all())
-    severity = InChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
+    touchpoint = ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all(), label=_("Touchpoint"))
+    severity = InChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], label=_("Severity"))
     severity_min = django_filters.NumberFilter(
         field_name="severity", lookup_expr="gte", label=_("Severity at least")
     )
     theme = ThemeFilter(field_name="themes", queryset=Theme.objects.all(), label=_("Theme"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
-    recurring = django_filters.BooleanFilter()
+    recurring = django_filters.BooleanFilter(label=_("Recurring"))
     customer_facing = django_filters.BooleanFilter(
         field_name="causing_team__customer_facing", label=_("Customer-facing team")
     )

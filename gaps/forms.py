@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -102,7 +103,9 @@ class AttributionMixin(forms.Form):
         return data
 
 
-def money_field(help_text: str, *, limit: Decimal, max_digits: int = 14) -> forms.DecimalField:
+def money_field(
+    help_text: str, *, limit: Decimal, max_digits: int = 14, label: str | None = None
+) -> forms.DecimalField:
     """An optional amount with two decimals, from 0 to ``limit`` (gaps.models.limits), as the
     database requires."""
     return forms.DecimalField(
@@ -111,6 +114,7 @@ def money_field(help_text: str, *, limit: Decimal, max_digits: int = 14) -> form
         max_digits=max_digits,
         decimal_places=2,
         required=False,
+        label=label,
         help_text=help_text,
     )
 
@@ -118,51 +122,70 @@ def money_field(help_text: str, *, limit: Decimal, max_digits: int = 14) -> form
 class GapForm(AttributionMixin, forms.Form):
     """Log or edit a gap (CX team): expectation and delivery side by side, attribution, money."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     expectation = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), help_text=_("What customers expect.")
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What customers expect."),
+        label=_("Expectation"),
     )
     delivery = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), help_text=_("What customers actually get.")
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What customers actually get."),
+        label=_("Delivery"),
     )
-    category = forms.ChoiceField(choices=Gap.Category.choices)
+    category = forms.ChoiceField(choices=Gap.Category.choices, label=_("Category"))
     causing_role = RoleChoiceField(label=_("Causing role"))
     severity = forms.TypedChoiceField(
         coerce=int,
         choices=[
-            (n, f"{n} – {label}")
-            for n, label in enumerate(["", "minor", "noticeable", "serious", "severe", "critical"])
+            (n, format_lazy("{} – {}", n, label))
+            for n, label in enumerate(
+                ["", _("minor"), _("noticeable"), _("serious"), _("severe"), _("critical")]
+            )
             if n
         ],
         initial=3,
         help_text=_("Sets the deadlines: severity 5 must be acknowledged within 2 days."),
+        label=_("Severity"),
     )
-    origin = forms.ChoiceField(choices=[("", "—"), *Gap.Origin.choices], required=False)
-    touchpoint = TouchpointChoiceField(queryset=Touchpoint.objects.all(), required=False)
+    origin = forms.ChoiceField(
+        choices=[("", "—"), *Gap.Origin.choices], required=False, label=_("Origin")
+    )
+    touchpoint = TouchpointChoiceField(
+        queryset=Touchpoint.objects.all(), required=False, label=_("Touchpoint")
+    )
     journey_stage = forms.ChoiceField(
-        choices=[("", "—"), *Gap.JourneyStage.choices], required=False
+        choices=[("", "—"), *Gap.JourneyStage.choices], required=False, label=_("Journey stage")
     )
     themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=_("Themes"),
     )
-    detected_on = forms.DateField(required=False, widget=DATE, help_text=_("Blank = today."))
+    detected_on = forms.DateField(
+        required=False, widget=DATE, help_text=_("Blank = today."), label=_("Detected on")
+    )
     cost_to_serve = money_field(
-        "Per occurrence. Blank = the touchpoint's cost per contact.",
+        _("Per occurrence. Blank = the touchpoint's cost per contact."),
         limit=GAP_LIMITS["cost_to_serve"],
+        label=_("Cost to serve"),
     )
     revenue_at_risk = money_field(
-        "Per occurrence. Blank = the cost model's default revenue at risk.",
+        _("Per occurrence. Blank = the cost model's default revenue at risk."),
         limit=GAP_LIMITS["revenue_at_risk"],
+        label=_("Revenue at risk"),
     )
     expected_monthly_occurrences = money_field(
-        "For prevented gaps: how often customers would have met it each month.",
+        _("For prevented gaps: how often customers would have met it each month."),
         limit=GAP_LIMITS["expected_monthly_occurrences"],
         max_digits=12,
+        label=_("Expected monthly occurrences"),
     )
     remedy_cost = money_field(
-        "What fixing or preventing it cost. Blank = 0.00.", limit=GAP_LIMITS["remedy_cost"]
+        _("What fixing or preventing it cost. Blank = 0.00."),
+        limit=GAP_LIMITS["remedy_cost"],
+        label=_("Remedy cost"),
     )
 
     field_order = [
@@ -208,11 +231,14 @@ class GapForm(AttributionMixin, forms.Form):
 class PreventedGapForm(GapForm):
     """A gap caught before it reached customers, logged by the role that prevented it."""
 
-    prevented_on = forms.DateField(required=False, widget=DATE, help_text=_("Blank = today."))
+    prevented_on = forms.DateField(
+        required=False, widget=DATE, help_text=_("Blank = today."), label=_("Prevented on")
+    )
     root_cause = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("What would have caused it, and what was done to stop it."),
+        label=_("Root cause"),
     )
 
     def __init__(self, *args, user: User, **kwargs):
@@ -233,8 +259,10 @@ class PreventedGapForm(GapForm):
 class TransitionForm(forms.Form):
     """One status move: a note, and the extra fields the move needs."""
 
-    to = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    to = forms.CharField(widget=forms.HiddenInput, label=_("To"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
+    )
 
     def __init__(self, *args, move: Move | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -65,7 +65,9 @@ class BulkActionForm(forms.Form):
     """What to do with the ticked gaps (CX team): the choices each action needs."""
 
     gaps = forms.ModelMultipleChoiceField(queryset=Gap.objects.none(), label=_("Gaps"))
-    action = forms.ChoiceField(choices=[("", "Choose an action…"), *BulkAction.choices])
+    action = forms.ChoiceField(
+        choices=[("", _("Choose an action…")), *BulkAction.choices], label=_("Action")
+    )
     causing_role = forms.ModelChoiceField(
         queryset=Role.objects.select_related("team"), required=False, label=_("New causing role")
     )

@@ -11,11 +11,17 @@ from .selectors import insight_search
 
 class InsightFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.ChoiceFilter(choices=InsightStatus.choices, empty_label=_("Any status"))
-    kind = django_filters.ChoiceFilter(choices=InsightKind.choices, empty_label=_("Any kind"))
-    source = django_filters.ChoiceFilter(choices=InsightSource.choices, empty_label=_("Any source"))
-    region = django_filters.CharFilter(lookup_expr="iexact")
-    segment = django_filters.CharFilter(lookup_expr="iexact")
+    status = django_filters.ChoiceFilter(
+        choices=InsightStatus.choices, empty_label=_("Any status"), label=_("Status")
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=InsightKind.choices, empty_label=_("Any kind"), label=_("Kind")
+    )
+    source = django_filters.ChoiceFilter(
+        choices=InsightSource.choices, empty_label=_("Any source"), label=_("Source")
+    )
+    region = django_filters.CharFilter(lookup_expr="iexact", label=_("Region"))
+    segment = django_filters.CharFilter(lookup_expr="iexact", label=_("Segment"))
     theme = django_filters.ModelChoiceFilter(
         field_name="themes",
         queryset=Theme.objects.all(),
@@ -33,7 +39,9 @@ class InsightFilterSet(django_filters.FilterSet):
 
 
 class FeedItemFilterSet(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=FeedState.choices, empty_label=_("Any state"))
+    state = django_filters.ChoiceFilter(
+        choices=FeedState.choices, empty_label=_("Any state"), label=_("State")
+    )
     theme = django_filters.ModelChoiceFilter(
         field_name="insight__themes",
         queryset=Theme.objects.all(),
@@ -42,9 +50,12 @@ class FeedItemFilterSet(django_filters.FilterSet):
         empty_label=_("Any theme"),
     )
     kind = django_filters.ChoiceFilter(
-        field_name="insight__kind", choices=InsightKind.choices, empty_label=_("Any kind")
+        field_name="insight__kind",
+        choices=InsightKind.choices,
+        empty_label=_("Any kind"),
+        label=_("Kind"),
     )
-    role = django_filters.ModelChoiceFilter(queryset=Role.objects.all())
+    role = django_filters.ModelChoiceFilter(queryset=Role.objects.all(), label=_("Role"))
 
     class Meta:
         model = FeedItem

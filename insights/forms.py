@@ -13,12 +13,16 @@ from .models import FeedState, Insight, RoutingRule
 
 class InsightForm(forms.ModelForm):
     themes = BoundedModelMultipleChoiceField(
-        queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Themes"),
     )
     related_gaps = BoundedModelMultipleChoiceField(
         queryset=Gap.objects.exclude(status=Gap.Status.ARCHIVED).select_related("causing_team"),
         required=False,
         help_text=_("The gaps this finding is about; their causing roles always receive it."),
+        label=_("Related gaps"),
     )
 
     class Meta:
@@ -41,7 +45,16 @@ class InsightForm(forms.ModelForm):
             "evidence": forms.Textarea(attrs={"rows": 4}),
             "recommendation": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"recommendation": gettext_lazy("What to do differently")}
+        labels = {
+            "recommendation": gettext_lazy("What to do differently"),
+            "title": _("Title"),
+            "kind": _("Kind"),
+            "source": _("Source"),
+            "finding": _("Finding"),
+            "evidence": _("Evidence"),
+            "segment": _("Segment"),
+            "region": _("Region"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +74,10 @@ class InsightForm(forms.ModelForm):
 
 class RoutingRuleForm(forms.ModelForm):
     themes = BoundedModelMultipleChoiceField(
-        queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Themes"),
     )
     target_levels = forms.MultipleChoiceField(
         choices=Role.Level.choices,
@@ -76,6 +92,7 @@ class RoutingRuleForm(forms.ModelForm):
         queryset=Team.objects.all(),
         required=False,
         help_text=_("Level targets pick roles of this team; blank = every team."),
+        label=_("Team"),
     )
 
     class Meta:
@@ -91,8 +108,17 @@ class RoutingRuleForm(forms.ModelForm):
             "target_roles",
             "active",
         ]
+        labels = {
+            "name": _("Name"),
+            "gap_category": _("Gap category"),
+            "region": _("Region"),
+            "kind": _("Kind"),
+            "active": _("Active"),
+        }
 
 
 class FeedStateForm(forms.Form):
-    state = forms.ChoiceField(choices=FeedState.choices)
-    dismissal_reason = forms.CharField(required=False, widget=forms.Textarea)
+    state = forms.ChoiceField(choices=FeedState.choices, label=_("State"))
+    dismissal_reason = forms.CharField(
+        required=False, widget=forms.Textarea, label=_("Dismissal reason")
+    )

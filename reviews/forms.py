@@ -36,6 +36,16 @@ class ChangeReviewForm(forms.ModelForm):
             "touchpoints": forms.CheckboxSelectMultiple,
             "themes": forms.CheckboxSelectMultiple,
         }
+        labels = {
+            "title": _("Title"),
+            "description": _("Description"),
+            "affected_customers": _("Affected customers"),
+            "launch_on": _("Launch on"),
+            "role": _("Role"),
+            "journey_stage": _("Journey stage"),
+            "touchpoints": _("Touchpoints"),
+            "themes": _("Themes"),
+        }
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -57,12 +67,13 @@ class DecideForm(forms.Form):
     checkboxes with ``expected_<id>`` figures, one pair per gap match, added per review)."""
 
     outcome = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in DECIDED], widget=forms.RadioSelect
+        choices=[(s.value, s.label) for s in DECIDED], widget=forms.RadioSelect, label=_("Outcome")
     )
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Adjusted: what changed in the plan. Proceeded: why the risk is accepted."),
+        label=_("Note"),
     )
 
     def __init__(self, *args, gap_matches: list[ReviewMatch], **kwargs) -> None:

@@ -53,7 +53,7 @@ class PeriodTeamFilterSet(django_filters.FilterSet):
         label=_("To month"),
     )
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.order_by("name"), empty_label=_("All teams")
+        queryset=Team.objects.order_by("name"), empty_label=_("All teams"), label=_("Team")
     )
 
     class Meta:
