@@ -39,12 +39,6 @@ def money(amount: Decimal | None, currency: str = "") -> str:
     return display(amount, "money", currency)
 
 
-@register.filter
-def number(value: Decimal | int | None, places: int = 2) -> str:
-    """A plain number (a rate, a count) in the interface language's format."""
-    return "—" if value is None else formats.decimal(value, places)
-
-
 @register.inclusion_tag("roi/_figure.html")
 def figure(
     figure: calc.Figure, label: str, ident: str, unit: str = "money", currency: str = ""
