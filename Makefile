@@ -17,7 +17,7 @@ LOAD_ARGS ?=
 # Mutation testing (mutation/run.py): MUTATE_ARGS="roi/calculations.py" runs one module.
 MUTATE_ARGS ?=
 
-.PHONY: install run test lint typecheck format worker beat clean bench load topology mutate vendor vendor-check schemathesis
+.PHONY: install run test lint typecheck format worker beat clean bench load topology mutate vendor vendor-check schemathesis messages
 
 # Front-end libraries: pinned in package.json/package-lock.json, installed from the npm registry,
 # and copied (committed) where the pages load them, so that `make run` needs Python alone.
@@ -53,6 +53,16 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# Interface translations (docs/i18n.md): extract the marked strings into locale/<lang>/LC_MESSAGES/
+# django.po, then compile the .mo files that are committed (`make run` needs no gettext).
+LANGS ?= de fr es
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench \
+	--ignore=mutation --ignore=mutants --ignore=staticfiles --ignore=var --ignore=static/vendor
+messages: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py makemessages $(addprefix -l ,$(LANGS)) --no-obsolete --no-location \
+		$(MESSAGES_IGNORE)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py compilemessages $(addprefix -l ,$(LANGS)) --ignore=.venv
 
 # Mutants of the money, status, permission and routing rules, each module against the tests
 # that pin it; prints the score per module and every survivor. Not part of `make test`.

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from django.views import defaults
 
 from cxalign import views as pages
@@ -33,7 +34,9 @@ def json_error(detail: str, status: int) -> JsonResponse:
 def too_large() -> JsonResponse:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return json_error(
-        f"The request body is larger than {limit} bytes: send smaller batches.", status=413
+        gettext("The request body is larger than %(limit)s bytes: send smaller batches.")
+        % {"limit": limit},
+        status=413,
     )
 
 
@@ -43,26 +46,26 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         return defaults.bad_request(request, exception or BadRequest())
     if isinstance(exception, RequestDataTooBig):
         return too_large()
-    return json_error("The request could not be read.", status=400)
+    return json_error(gettext("The request could not be read."), status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler403``: JSON under /api/, the site's page (saying why) elsewhere."""
     if not is_api(request):
         return pages.permission_denied(request, exception or PermissionDenied())
-    return json_error(str(exception) or "You may not do this.", status=403)
+    return json_error(str(exception) or gettext("You may not do this."), status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if not is_api(request):
         return pages.page_not_found(request, exception or Http404())
-    return json_error("No API endpoint at this URL (see /api/schema/).", status=404)
+    return json_error(gettext("No API endpoint at this URL (see /api/schema/)."), status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if not is_api(request):
         return pages.server_error(request)
-    return json_error("Something went wrong on our side; it has been logged.", status=500)
+    return json_error(gettext("Something went wrong on our side; it has been logged."), status=500)
 
 
 class ApiBodyLimitMiddleware:

@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 
 
 class SignInLockoutBackend(AxesStandaloneBackend):
@@ -51,7 +52,8 @@ class LocalPasswordBackend(ModelBackend):
         return user
 
 
-PASSWORDS_OFF_MESSAGE = (
+# Marked for translation here, translated where it is shown (the constant stays a str).
+PASSWORDS_OFF_MESSAGE = gettext_noop(
     "Passwords are switched off here except for administrators: sign in with your company account."
 )
 
@@ -61,7 +63,7 @@ class SignInForm(AuthenticationForm):
 
     def get_invalid_login_error(self) -> ValidationError:
         if not settings.CXALIGN_LOCAL_PASSWORDS:
-            return ValidationError(PASSWORDS_OFF_MESSAGE, code="passwords_off")
+            return ValidationError(gettext(PASSWORDS_OFF_MESSAGE), code="passwords_off")
         return super().get_invalid_login_error()
 
 

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
-NUL_MESSAGE = "Null characters are not allowed."
+NUL_MESSAGE = _("Null characters are not allowed.")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 

@@ -71,9 +71,13 @@ MIDDLEWARE = [
     "cxalign.middleware.RefuseNulBytesMiddleware",
     "cxalign.api_errors.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of the browser (Accept-Language); no language prefix in URLs.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own choice of language beats the browser's (kept in the session).
+    "notifications.language.UserLanguageMiddleware",
     # request.htmx: views answer an htmx request with the part of the page it swaps.
     "django_htmx.middleware.HtmxMiddleware",
     "cxalign.middleware.SessionRenewalMiddleware",
@@ -100,6 +104,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cxalign.navigation.navigation",
@@ -292,7 +297,15 @@ AUDITLOG_NOT_TRACKED = (
 
 # --- Internationalisation ---------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+# The interface languages (docs/i18n.md). English is the default and the source language.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

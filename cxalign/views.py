@@ -6,6 +6,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from gaps import permissions
 
@@ -28,10 +30,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return (
-        f"Too many failed sign-ins: signing in as this user from here is locked for "
-        f"{minutes} minutes. Try again later, or ask an administrator to unlock it."
-    )
+    return ngettext(
+        "Too many failed sign-ins: signing in as this user from here is locked for %(minutes)d "
+        "minute. Try again later, or ask an administrator to unlock it.",
+        "Too many failed sign-ins: signing in as this user from here is locked for %(minutes)d "
+        "minutes. Try again later, or ask an administrator to unlock it.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def sign_in_locked_out(
@@ -55,11 +60,17 @@ def sign_in_locked_out(
 # --- Error pages: the site's look, its navigation and a way back --------------------------------
 
 ERROR_PAGES = {
-    403: ("You cannot do this here", "Your account has no access to this page."),
-    404: ("Page not found", "Nothing here: the address is wrong, or the item is not one you see."),
+    403: (_("You cannot do this here"), _("Your account has no access to this page.")),
+    404: (
+        _("Page not found"),
+        _("Nothing here: the address is wrong, or the item is not one you see."),
+    ),
     500: (
-        "Something went wrong on our side",
-        "The error has been logged. Try again in a moment; if it keeps happening, tell the team.",
+        _("Something went wrong on our side"),
+        _(
+            "The error has been logged. Try again in a moment; if it keeps happening, tell the "
+            "team."
+        ),
     ),
 }
 

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
 from .filtersets import GapFilterSet
@@ -29,9 +31,9 @@ MAX_BULK_GAPS = 500
 
 
 class BulkAction(models.TextChoices):
-    REATTRIBUTE = "reattribute", "Re-attribute to a role"
-    ADD_THEME = "add_theme", "Add a theme"
-    ARCHIVE = "archive", "Archive"
+    REATTRIBUTE = "reattribute", _("Re-attribute to a role")
+    ADD_THEME = "add_theme", _("Add a theme")
+    ARCHIVE = "archive", _("Archive")
 
 
 @dataclass
@@ -95,7 +97,7 @@ def gaps_bulk_apply(
             elif action == BulkAction.ARCHIVE:
                 services.gap_transition(gap=gap, to=S.ARCHIVED, actor=actor, note=note)
             else:
-                raise ValidationError(f"Unknown action {action!r}.")
+                raise ValidationError(gettext("Unknown action “%(action)s”.") % {"action": action})
         except (ValidationError, PermissionDenied) as error:
             result.refused[f"#{gap.pk} {gap.title}"] = _reason(error)
         else:

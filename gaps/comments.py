@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 
 from notifications.models import NotificationKind
 from notifications.services import notify
@@ -78,10 +80,13 @@ def may_edit(user: User | AnonymousUser, comment: GapComment, *, now=None) -> bo
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Write something to comment."})
+        raise ValidationError({"body": gettext("Write something to comment.")})
     if len(body) > MAX_COMMENT_LENGTH:
         raise ValidationError(
-            {"body": f"At most {MAX_COMMENT_LENGTH} characters (this has {len(body)})."}
+            {
+                "body": gettext("At most %(limit)s characters (this has %(length)s).")
+                % {"limit": MAX_COMMENT_LENGTH, "length": len(body)}
+            }
         )
     return body
 
@@ -110,7 +115,7 @@ def comment_create(*, gap: Gap, author: User, body: str) -> GapComment:
     The caller has found ``gap`` through ``gaps_for_user(author)`` (outside it: 404).
     """
     if not may_comment(author):
-        raise PermissionDenied("Read-only access: you cannot comment on gaps.")
+        raise PermissionDenied(_("Read-only access: you cannot comment on gaps."))
     comment = GapComment.objects.create(gap=gap, author=author, body=_clean_body(body))
     _mention(comment, actor=author, already=set())
     return comment
@@ -121,10 +126,17 @@ def comment_edit(*, comment: GapComment, actor: User, body: str) -> GapComment:
     """Correct a comment: its author only, within the edit window. Newly mentioned people
     are told; those mentioned before are not told twice."""
     if comment.author_id != actor.pk:
-        raise PermissionDenied("Only its author may edit a comment.")
+        raise PermissionDenied(_("Only its author may edit a comment."))
     if not may_edit(actor, comment):
         minutes = settings.CXALIGN_COMMENT_EDIT_MINUTES
-        raise PermissionDenied(f"A comment can be edited for {minutes} minutes after posting.")
+        raise PermissionDenied(
+            ngettext(
+                "A comment can be edited for %(minutes)d minute after posting.",
+                "A comment can be edited for %(minutes)d minutes after posting.",
+                minutes,
+            )
+            % {"minutes": minutes}
+        )
     comment.body = _clean_body(body)
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "edited_at"])
@@ -136,7 +148,7 @@ def comment_edit(*, comment: GapComment, actor: User, body: str) -> GapComment:
 def comment_delete(*, comment: GapComment, actor: User) -> None:
     """Delete a comment: administrators only, and the gap's history says so."""
     if not actor.is_superuser:
-        raise PermissionDenied("Only an administrator may delete a comment.")
+        raise PermissionDenied(_("Only an administrator may delete a comment."))
     author = comment.author.username if comment.author else "a former user"
     GapEvent.objects.create(
         gap_id=comment.gap_id,

@@ -21,6 +21,7 @@ from django.db.models import DecimalField, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from . import services
 from .models import Gap, Role, Theme, Touchpoint
@@ -246,16 +247,16 @@ class _RowParser:
         for name in HEADER:
             if "\x00" in c[name]:
                 # Usually a UTF-16 file read as UTF-8; no database text column takes it.
-                self.error(name, "Contains a NUL character: save the file as CSV UTF-8.")
+                self.error(name, gettext("Contains a NUL character: save the file as CSV UTF-8."))
                 c[name] = c[name].replace("\x00", "")
         for name in sorted(REQUIRED, key=HEADER.index):
             if not c[name]:
-                self.error(name, "This column is required.")
+                self.error(name, gettext("This column is required."))
         for name in ("title", "expectation", "delivery", "root_cause"):
             if c[name]:
                 arguments[name] = c[name]
         if len(c["title"]) > 200:
-            self.error("title", "At most 200 characters.")
+            self.error("title", gettext("At most 200 characters."))
         for name, choices in (
             ("category", Gap.Category.choices),
             ("origin", Gap.Origin.choices),
@@ -265,7 +266,11 @@ class _RowParser:
                 value = _choice(c[name], choices)
                 if value is None:
                     allowed = ", ".join(stored for stored, _label in choices)
-                    self.error(name, f"{c[name]!r} is not one of: {allowed}.")
+                    self.error(
+                        name,
+                        gettext("“%(value)s” is not one of: %(allowed)s.")
+                        % {"value": c[name], "allowed": allowed},
+                    )
                 else:
                     arguments[name] = value
         if c["causing_role"]:
@@ -275,18 +280,22 @@ class _RowParser:
             if role is None:
                 self.error(
                     "causing_role",
-                    f'No role {c["causing_role"]!r}: write "Team / Role" or the role id.',
+                    gettext('No role “%(role)s”: write "Team / Role" or the role id.')
+                    % {"role": c["causing_role"]},
                 )
             arguments["causing_role"] = role
         if c["severity"]:
             if c["severity"] in {"1", "2", "3", "4", "5"}:
                 arguments["severity"] = int(c["severity"])
             else:
-                self.error("severity", "A whole number from 1 to 5.")
+                self.error("severity", gettext("A whole number from 1 to 5."))
         if c["touchpoint"]:
             touchpoint = self.lookups.touchpoints.get(_key(c["touchpoint"]))
             if touchpoint is None:
-                self.error("touchpoint", f"No touchpoint named {c['touchpoint']!r}.")
+                self.error(
+                    "touchpoint",
+                    gettext("No touchpoint named “%(name)s”.") % {"name": c["touchpoint"]},
+                )
             arguments["touchpoint"] = touchpoint
         arguments["themes"] = self._themes()
         for name in ("detected_on", "prevented_on", "remedy_due_on"):
@@ -301,14 +310,18 @@ class _RowParser:
                     arguments[name] = amount
         status = (c["status"] or S.OPEN).lower()
         if status not in IMPORTABLE_STATUSES:
-            self.error("status", f"{c['status']!r}: a gap is imported open, prevented or closed.")
+            self.error(
+                "status",
+                gettext("“%(status)s”: a gap is imported open, prevented or closed.")
+                % {"status": c["status"]},
+            )
         arguments["status"] = status
         if status == S.CLOSED:
             arguments["closed_at"] = self._closed_at()
             if not c["root_cause"]:
-                self.error("root_cause", "A closed gap needs its root cause.")
+                self.error("root_cause", gettext("A closed gap needs its root cause."))
         if status == S.PREVENTED and not c["expected_monthly_occurrences"]:
-            self.error("expected_monthly_occurrences", "A prevented gap needs this.")
+            self.error("expected_monthly_occurrences", gettext("A prevented gap needs this."))
         return arguments
 
     def _themes(self) -> list[Theme]:
@@ -316,7 +329,7 @@ class _RowParser:
         for name in filter(None, (part.strip() for part in self.cells["themes"].split(";"))):
             theme = self.lookups.themes.get(_key(name)) or self.lookups.themes.get(slugify(name))
             if theme is None:
-                self.error("themes", f"No theme named {name!r}.")
+                self.error("themes", gettext("No theme named “%(name)s”.") % {"name": name})
             else:
                 themes.append(theme)
         return themes
@@ -327,13 +340,17 @@ class _RowParser:
         except ValueError:
             day = None
         if day is None:
-            self.error(name, f"{self.cells[name]!r} is not a date written YYYY-MM-DD.")
+            self.error(
+                name,
+                gettext("“%(value)s” is not a date written YYYY-MM-DD.")
+                % {"value": self.cells[name]},
+            )
         return day
 
     def _closed_at(self) -> datetime | None:
         text = self.cells["closed_at"]
         if not text:
-            self.error("closed_at", "A closed gap needs the date it was closed.")
+            self.error("closed_at", gettext("A closed gap needs the date it was closed."))
             return None
         try:
             moment = parse_datetime(text) or (
@@ -342,12 +359,16 @@ class _RowParser:
         except ValueError:
             moment = None
         if moment is None:
-            self.error("closed_at", f"{text!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+            self.error(
+                "closed_at",
+                gettext("“%(value)s” is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM).")
+                % {"value": text},
+            )
             return None
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         if moment > timezone.now():
-            self.error("closed_at", "The closing date cannot be in the future.")
+            self.error("closed_at", gettext("The closing date cannot be in the future."))
         return moment
 
     def _amount(self, name: str) -> Decimal | None:
@@ -356,10 +377,13 @@ class _RowParser:
         except InvalidOperation:
             amount = None
         if amount is None or not amount.is_finite():
-            self.error(name, f"{self.cells[name]!r} is not a number like 12.50.")
+            self.error(
+                name,
+                gettext("“%(value)s” is not a number like 12.50.") % {"value": self.cells[name]},
+            )
             return None
         if amount < 0:
-            self.error(name, "Cannot be negative.")
+            self.error(name, gettext("Cannot be negative."))
             return None
         column = Gap._meta.get_field(name)
         if not isinstance(column, DecimalField):
@@ -367,13 +391,13 @@ class _RowParser:
         limit = Decimal(10) ** (column.max_digits - column.decimal_places)
         if amount >= limit:
             # Checked before quantize(), which cannot represent such a number with two decimals.
-            self.error(name, f"Must be less than {limit:,}.")
+            self.error(name, gettext("Must be less than %(limit)s.") % {"limit": f"{limit:,}"})
             return None
         if amount != amount.quantize(Decimal("0.01")):
-            self.error(name, "At most two decimals.")
+            self.error(name, gettext("At most two decimals."))
             return None
         if amount > GAP_LIMITS[name]:
-            self.error(name, f"At most {GAP_LIMITS[name]:,}.")
+            self.error(name, gettext("At most %(limit)s.") % {"limit": f"{GAP_LIMITS[name]:,}"})
             return None
         return amount
 
@@ -383,31 +407,49 @@ def _read_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowErr
     try:
         header = next(reader)
     except StopIteration:
-        return [], [RowError(1, "", "The file is empty: it needs a header row.")]
+        return [], [RowError(1, "", gettext("The file is empty: it needs a header row."))]
     except csv.Error as error:
-        return [], [RowError(1, "", f"Not a readable CSV file ({error}).")]
+        return [], [
+            RowError(1, "", gettext("Not a readable CSV file (%(error)s).") % {"error": error})
+        ]
     names = [name.strip().lower() for name in header]
     errors = []
     if len(names) == 1 and ";" in names[0]:
-        return [], [RowError(1, "", 'Columns must be separated by commas, not ";".')]
+        return [], [RowError(1, "", gettext('Columns must be separated by commas, not ";".'))]
     missing = [name for name in HEADER if name in REQUIRED and name not in names]
     if missing:
-        errors.append(RowError(1, "", "Missing required columns: " + ", ".join(missing) + "."))
+        errors.append(
+            RowError(
+                1,
+                "",
+                gettext("Missing required columns: %(columns)s.") % {"columns": ", ".join(missing)},
+            )
+        )
     unknown = [name for name in names if name and name not in HEADER]
     if unknown:
-        errors.append(RowError(1, "", "Unknown columns: " + ", ".join(unknown) + "."))
+        errors.append(
+            RowError(
+                1, "", gettext("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)}
+            )
+        )
     rows = []
     try:
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) > len(names):
-                errors.append(RowError(number, "", "More cells than the header has columns."))
+                errors.append(
+                    RowError(number, "", gettext("More cells than the header has columns."))
+                )
             rows.append((number, dict(zip(names, cells, strict=False))))
     except csv.Error as error:
-        errors.append(RowError(reader.line_num, "", f"Unreadable line ({error})."))
+        errors.append(
+            RowError(
+                reader.line_num, "", gettext("Unreadable line (%(error)s).") % {"error": error}
+            )
+        )
     if not rows and not errors:
-        errors.append(RowError(2, "", "The file has a header but no gaps."))
+        errors.append(RowError(2, "", gettext("The file has a header but no gaps.")))
     return rows, errors
 
 

@@ -17,7 +17,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from .models import DigestDelivery
 
@@ -65,6 +67,7 @@ def digest_recipients():
         .filter(concerned)
         .exclude(email="")
         .distinct()
+        .select_related("language_preference")
         .annotate(last_digest_at=Max("digests__sent_at"))
     )
 
@@ -91,6 +94,22 @@ def digest_send(*, user: User, day: date, now: datetime | None = None) -> bool:
         since = DigestDelivery.objects.filter(recipient=user).aggregate(m=Max("sent_at"))["m"]
     if DigestDelivery.objects.filter(recipient=user, day=day).exists():
         return False
+    with translation.override(language_of(user)):
+        return _digest_send(user=user, day=day, now=now, since=since)
+
+
+def language_of(user: User) -> str:
+    """The language the person chose on their preferences page, else the default.
+
+    The preference is ``notifications.LanguagePreference`` (``user.language_preference``),
+    read through the relation so that this app needs no import of that one; recipients of
+    ``digests_send`` come with it joined.
+    """
+    preference = getattr(user, "language_preference", None)
+    return preference.language if preference is not None else settings.LANGUAGE_CODE
+
+
+def _digest_send(*, user: User, day: date, now: datetime, since: datetime | None) -> bool:
     sections = digest_build(user=user, since=since, now=now)
     if not sections:
         return False
@@ -104,7 +123,7 @@ def digest_send(*, user: User, day: date, now: datetime | None = None) -> bool:
             )
             context = {"user": user, "sections": sections, "day": day}
             send_mail(
-                subject=f"cxalign digest for {day:%d %b %Y}",
+                subject=gettext("cxalign digest for %(day)s") % {"day": date_format(day, "d M Y")},
                 message=render_to_string("gaps/digest.txt", context),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[user.email],

@@ -24,6 +24,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from notifications.models import NotificationKind
 from notifications.selectors import wants_in_digest
@@ -284,9 +285,15 @@ def escalation_digest_section(
         seen.add((escalation.gap_id, escalation.reason))
         gap = escalation.gap
         lines.append(
-            f"Escalated to you ({escalation.get_level_display().lower()}): "
-            f"#{gap.pk} {gap.title} ({gap.causing_team.name}) — "
-            f"{escalation.get_reason_display().lower()}. {gap.get_absolute_url()}"
+            gettext("Escalated to you (%(level)s): #%(id)s %(title)s (%(team)s) — %(reason)s.")
+            % {
+                "level": escalation.get_level_display().lower(),
+                "id": gap.pk,
+                "title": gap.title,
+                "team": gap.causing_team.name,
+                "reason": escalation.get_reason_display().lower(),
+            }
+            + f" {gap.get_absolute_url()}"
         )
     flagged = Q(recurring_since__lte=now) & (Q(recurring_since__gt=since) if since else Q())
     recurring = (
@@ -302,10 +309,11 @@ def escalation_digest_section(
     if not wants_in_digest(user, NotificationKind.RECURRING):
         recurring = recurring.none()
     lines += [
-        f"Recurring since it was closed: #{gap.pk} {gap.title} ({gap.causing_role.name}). "
-        f"{gap.get_absolute_url()}"
+        gettext("Recurring since it was closed: #%(id)s %(title)s (%(role)s).")
+        % {"id": gap.pk, "title": gap.title, "role": gap.causing_role.name}
+        + f" {gap.get_absolute_url()}"
         for gap in recurring
     ]
     if not lines:
         return None
-    return DigestSection(title="Overdue and recurring gaps", lines=lines, count=len(lines))
+    return DigestSection(title=gettext("Overdue and recurring gaps"), lines=lines, count=len(lines))

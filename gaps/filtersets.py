@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_ID, Gap, Occurrence, Role, Team, Theme, Touchpoint, overdue_condition
 from .selectors import text_search
@@ -186,43 +187,43 @@ class UtcDayFilter(django_filters.DateFilter):
 class GapFilterSet(django_filters.FilterSet):
     """Filters of the gap list (browser and ``/api/v1/gaps/``): choices and names as DESIGN.md."""
 
-    q = django_filters.CharFilter(method="search", label="Search")
-    status = InChoiceFilter(choices=Gap.Status.choices)
-    category = InChoiceFilter(choices=Gap.Category.choices)
-    origin = InChoiceFilter(choices=Gap.Origin.choices)
-    journey_stage = InChoiceFilter(choices=Gap.JourneyStage.choices)
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = InChoiceFilter(choices=Gap.Status.choices, label=_("Status"))
+    category = InChoiceFilter(choices=Gap.Category.choices, label=_("Category"))
+    origin = InChoiceFilter(choices=Gap.Origin.choices, label=_("Origin"))
+    journey_stage = InChoiceFilter(choices=Gap.JourneyStage.choices, label=_("Journey stage"))
     team = ModelMultipleChoiceFilter(
-        field_name="causing_team", queryset=Team.objects.all(), label="Team"
+        field_name="causing_team", queryset=Team.objects.all(), label=_("Team")
     )
     causing_role = ModelMultipleChoiceFilter(
-        queryset=Role.objects.select_related("team"), label="Role"
+        queryset=Role.objects.select_related("team"), label=_("Role")
     )
-    touchpoint = ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all())
-    severity = InChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
+    touchpoint = ModelMultipleChoiceFilter(queryset=Touchpoint.objects.all(), label=_("Touchpoint"))
+    severity = InChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], label=_("Severity"))
     severity_min = django_filters.NumberFilter(
-        field_name="severity", lookup_expr="gte", label="Severity at least"
+        field_name="severity", lookup_expr="gte", label=_("Severity at least")
     )
-    theme = ThemeFilter(field_name="themes", queryset=Theme.objects.all(), label="Theme")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
-    recurring = django_filters.BooleanFilter()
+    theme = ThemeFilter(field_name="themes", queryset=Theme.objects.all(), label=_("Theme"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    recurring = django_filters.BooleanFilter(label=_("Recurring"))
     customer_facing = django_filters.BooleanFilter(
-        field_name="causing_team__customer_facing", label="Customer-facing team"
+        field_name="causing_team__customer_facing", label=_("Customer-facing team")
     )
     detected_after = django_filters.DateFilter(
-        field_name="detected_on", lookup_expr="gte", label="Detected from"
+        field_name="detected_on", lookup_expr="gte", label=_("Detected from")
     )
     detected_before = django_filters.DateFilter(
-        field_name="detected_on", lookup_expr="lte", label="Detected until"
+        field_name="detected_on", lookup_expr="lte", label=_("Detected until")
     )
     # The day a gap was closed (UTC) or prevented: what the dashboard's monthly counts and
     # savings are dated by, so that a bar opens exactly the gaps behind it.
-    closed_after = UtcDayFilter(field_name="closed_at", lookup_expr="gte", label="Closed from")
-    closed_before = UtcDayFilter(field_name="closed_at", lookup_expr="lte", label="Closed until")
+    closed_after = UtcDayFilter(field_name="closed_at", lookup_expr="gte", label=_("Closed from"))
+    closed_before = UtcDayFilter(field_name="closed_at", lookup_expr="lte", label=_("Closed until"))
     prevented_after = django_filters.DateFilter(
-        field_name="prevented_on", lookup_expr="gte", label="Prevented from"
+        field_name="prevented_on", lookup_expr="gte", label=_("Prevented from")
     )
     prevented_before = django_filters.DateFilter(
-        field_name="prevented_on", lookup_expr="lte", label="Prevented until"
+        field_name="prevented_on", lookup_expr="lte", label=_("Prevented until")
     )
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -261,9 +262,9 @@ class GapApiFilterSet(GapFilterSet):
     """
 
     role = ModelMultipleChoiceFilter(
-        field_name="causing_role", queryset=Role.objects.all(), label="Role (= causing_role)"
+        field_name="causing_role", queryset=Role.objects.all(), label=_("Role (= causing_role)")
     )
-    search = django_filters.CharFilter(method="search", label="Search (= q)")
+    search = django_filters.CharFilter(method="search", label=_("Search (= q)"))
 
 
 class OccurrenceFilterSet(django_filters.FilterSet):

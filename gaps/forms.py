@@ -11,7 +11,11 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from cxalign import formats
 from cxalign.form_fields import model_choice
 
 from . import permissions
@@ -72,7 +76,10 @@ class TouchpointChoiceField(forms.ModelChoiceField):
     """Touchpoints with their cost per contact: the default cost to serve of a gap met there."""
 
     def label_from_instance(self, obj: Touchpoint) -> str:
-        return f"{obj.name} ({obj.cost_per_contact} per contact)"
+        return gettext("%(name)s (%(cost)s per contact)") % {
+            "name": obj.name,
+            "cost": formats.money(obj.cost_per_contact),
+        }
 
 
 class AttributionMixin(forms.Form):
@@ -81,19 +88,25 @@ class AttributionMixin(forms.Form):
     causing_team = forms.ModelChoiceField(
         queryset=Team.objects.all(),
         required=False,
-        label="Causing team",
-        help_text="Pick the team first: the role list narrows to its roles.",
+        label=_("Causing team"),
+        help_text=_("Pick the team first: the role list narrows to its roles."),
     )
 
     def clean(self):
         data = super().clean()
         team, role = data.get("causing_team"), data.get("causing_role")
         if team is not None and role is not None and role.team_id != team.pk:
-            self.add_error("causing_role", f"{role.name} is not a role of {team.name}.")
+            self.add_error(
+                "causing_role",
+                gettext("%(role)s is not a role of %(team)s.")
+                % {"role": role.name, "team": team.name},
+            )
         return data
 
 
-def money_field(help_text: str, *, limit: Decimal, max_digits: int = 14) -> forms.DecimalField:
+def money_field(
+    help_text: str, *, limit: Decimal, max_digits: int = 14, label: str | None = None
+) -> forms.DecimalField:
     """An optional amount with two decimals, from 0 to ``limit`` (gaps.models.limits), as the
     database requires."""
     return forms.DecimalField(
@@ -102,6 +115,7 @@ def money_field(help_text: str, *, limit: Decimal, max_digits: int = 14) -> form
         max_digits=max_digits,
         decimal_places=2,
         required=False,
+        label=label,
         help_text=help_text,
     )
 
@@ -109,51 +123,70 @@ def money_field(help_text: str, *, limit: Decimal, max_digits: int = 14) -> form
 class GapForm(AttributionMixin, forms.Form):
     """Log or edit a gap (CX team): expectation and delivery side by side, attribution, money."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     expectation = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), help_text="What customers expect."
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What customers expect."),
+        label=_("Expectation"),
     )
     delivery = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), help_text="What customers actually get."
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What customers actually get."),
+        label=_("Delivery"),
     )
-    category = forms.ChoiceField(choices=Gap.Category.choices)
-    causing_role = RoleChoiceField(label="Causing role")
+    category = forms.ChoiceField(choices=Gap.Category.choices, label=_("Category"))
+    causing_role = RoleChoiceField(label=_("Causing role"))
     severity = forms.TypedChoiceField(
         coerce=int,
         choices=[
-            (n, f"{n} – {label}")
-            for n, label in enumerate(["", "minor", "noticeable", "serious", "severe", "critical"])
+            (n, format_lazy("{} – {}", n, label))
+            for n, label in enumerate(
+                ["", _("minor"), _("noticeable"), _("serious"), _("severe"), _("critical")]
+            )
             if n
         ],
         initial=3,
-        help_text="Sets the deadlines: severity 5 must be acknowledged within 2 days.",
+        help_text=_("Sets the deadlines: severity 5 must be acknowledged within 2 days."),
+        label=_("Severity"),
     )
-    origin = forms.ChoiceField(choices=[("", "—"), *Gap.Origin.choices], required=False)
-    touchpoint = TouchpointChoiceField(queryset=Touchpoint.objects.all(), required=False)
+    origin = forms.ChoiceField(
+        choices=[("", "—"), *Gap.Origin.choices], required=False, label=_("Origin")
+    )
+    touchpoint = TouchpointChoiceField(
+        queryset=Touchpoint.objects.all(), required=False, label=_("Touchpoint")
+    )
     journey_stage = forms.ChoiceField(
-        choices=[("", "—"), *Gap.JourneyStage.choices], required=False
+        choices=[("", "—"), *Gap.JourneyStage.choices], required=False, label=_("Journey stage")
     )
     themes = BoundedModelMultipleChoiceField(
         queryset=Theme.objects.all(),
         required=False,
         widget=CompactSelectMultiple,
+        label=_("Themes"),
     )
-    detected_on = forms.DateField(required=False, widget=DATE, help_text="Blank = today.")
+    detected_on = forms.DateField(
+        required=False, widget=DATE, help_text=_("Blank = today."), label=_("Detected on")
+    )
     cost_to_serve = money_field(
-        "Per occurrence. Blank = the touchpoint's cost per contact.",
+        _("Per occurrence. Blank = the touchpoint's cost per contact."),
         limit=GAP_LIMITS["cost_to_serve"],
+        label=_("Cost to serve"),
     )
     revenue_at_risk = money_field(
-        "Per occurrence. Blank = the cost model's default revenue at risk.",
+        _("Per occurrence. Blank = the cost model's default revenue at risk."),
         limit=GAP_LIMITS["revenue_at_risk"],
+        label=_("Revenue at risk"),
     )
     expected_monthly_occurrences = money_field(
-        "For prevented gaps: how often customers would have met it each month.",
+        _("For prevented gaps: how often customers would have met it each month."),
         limit=GAP_LIMITS["expected_monthly_occurrences"],
         max_digits=12,
+        label=_("Expected monthly occurrences"),
     )
     remedy_cost = money_field(
-        "What fixing or preventing it cost. Blank = 0.00.", limit=GAP_LIMITS["remedy_cost"]
+        _("What fixing or preventing it cost. Blank = 0.00."),
+        limit=GAP_LIMITS["remedy_cost"],
+        label=_("Remedy cost"),
     )
 
     field_order = [
@@ -199,11 +232,14 @@ class GapForm(AttributionMixin, forms.Form):
 class PreventedGapForm(GapForm):
     """A gap caught before it reached customers, logged by the role that prevented it."""
 
-    prevented_on = forms.DateField(required=False, widget=DATE, help_text="Blank = today.")
+    prevented_on = forms.DateField(
+        required=False, widget=DATE, help_text=_("Blank = today."), label=_("Prevented on")
+    )
     root_cause = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="What would have caused it, and what was done to stop it.",
+        help_text=_("What would have caused it, and what was done to stop it."),
+        label=_("Root cause"),
     )
 
     def __init__(self, *args, user: User, **kwargs):
@@ -228,8 +264,10 @@ class PreventedGapForm(GapForm):
 class TransitionForm(forms.Form):
     """One status move: a note, and the extra fields the move needs."""
 
-    to = forms.CharField(widget=forms.HiddenInput)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    to = forms.CharField(widget=forms.HiddenInput, label=_("To"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
+    )
 
     def __init__(self, *args, move: Move | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -239,17 +277,19 @@ class TransitionForm(forms.Form):
         self.fields["to"].initial = move.target
         if move.needs_note:
             self.fields["note"].required = True
-            self.fields["note"].label = f"Note: {move.needs_note}"
+            self.fields["note"].label = gettext("Note: %(needed)s") % {"needed": move.needs_note}
         if move.needs_root_cause:
             self.fields["root_cause"] = forms.CharField(
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
-                label="Root cause",
-                help_text="Required to close (kept from the gap when already written).",
+                label=gettext("Root cause"),
+                help_text=gettext("Required to close (kept from the gap when already written)."),
             )
         if move.source == Gap.Status.DISPUTED and move.target == Gap.Status.OPEN:
             self.fields["causing_role"] = RoleChoiceField(
-                required=False, label="New causing role", help_text="Blank = keep the role."
+                required=False,
+                label=gettext("New causing role"),
+                help_text=gettext("Blank = keep the role."),
             )
 
     def service_arguments(self) -> dict:
@@ -273,22 +313,24 @@ class RemedyPlanForm(forms.Form):
     only what preventing it cost."""
 
     remedy_plan = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Plan"
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Plan")
     )
     remedy_owner = PersonChoiceField(
-        queryset=User.objects.none(), required=False, label="Remedy owner"
+        queryset=User.objects.none(), required=False, label=_("Remedy owner")
     )
-    remedy_due_on = forms.DateField(required=False, widget=DATE, label="Remedy due")
+    remedy_due_on = forms.DateField(required=False, widget=DATE, label=_("Remedy due"))
     remedy_progress = forms.IntegerField(
-        min_value=0, max_value=100, label="Progress (%)", initial=0
+        min_value=0, max_value=100, label=_("Progress (%)"), initial=0
     )
     remedy_cost = forms.DecimalField(
         required=False,
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        label="Remedy cost",
-        help_text="What fixing it cost (people's time, changes): counts as investment in the ROI.",
+        label=_("Remedy cost"),
+        help_text=_(
+            "What fixing it cost (people's time, changes): counts as investment in the ROI."
+        ),
     )
 
     def __init__(self, *args, gap: Gap, **kwargs):
@@ -296,7 +338,7 @@ class RemedyPlanForm(forms.Form):
         if gap.status == Gap.Status.PREVENTED:
             for name in ("remedy_plan", "remedy_owner", "remedy_due_on", "remedy_progress"):
                 del self.fields[name]
-            self.fields["remedy_cost"].label = "Cost of preventing it"
+            self.fields["remedy_cost"].label = gettext("Cost of preventing it")
             self.fields["remedy_cost"].help_text = "Counts as investment in the ROI."
             return
         # Who can own a remedy: the causing role's owners and the CX team.
@@ -330,19 +372,23 @@ class CsvImportForm(forms.Form):
 
     MAX_BYTES = 5 * 1024 * 1024
 
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label=_("CSV file"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
-            raise ValidationError("The file is larger than 5 MB; split it into several files.")
+            raise ValidationError(
+                gettext("The file is larger than 5 MB; split it into several files.")
+            )
         raw = upload.read()
         try:
             return raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise ValidationError(
-                "The file is not UTF-8 text. Save it from your spreadsheet as "
-                "'CSV UTF-8 (comma delimited)'."
+                gettext(
+                    "The file is not UTF-8 text. Save it from your spreadsheet as "
+                    "'CSV UTF-8 (comma delimited)'."
+                )
             ) from error
 
 
@@ -350,8 +396,8 @@ class CommentForm(forms.Form):
     """A comment on a gap; ``@username`` mentions the person."""
 
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=MAX_COMMENT_LENGTH,
-        help_text="Mention someone with @username: they are told.",
+        help_text=_("Mention someone with @username: they are told."),
     )

@@ -8,6 +8,8 @@ teams and roles that list can contain.
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cxalign.form_fields import model_choice
 
@@ -74,23 +76,27 @@ def status_chips(counts: dict[str, int]) -> list[tuple[str, str, int]]:
 class BulkActionForm(forms.Form):
     """What to do with the ticked gaps (CX team): the choices each action needs."""
 
-    gaps = forms.ModelMultipleChoiceField(queryset=Gap.objects.none(), label="Gaps", required=False)
+    gaps = forms.ModelMultipleChoiceField(
+        queryset=Gap.objects.none(), label=_("Gaps"), required=False
+    )
     # "Select all": every gap the filters (``query``) match, ``expected`` of them when the
     # person confirmed (gaps.bulk.gaps_matching).
     scope = forms.ChoiceField(
-        choices=[("ticked", "The ticked gaps"), ("all", "Every gap the filters match")],
+        choices=[("ticked", _("The ticked gaps")), ("all", _("Every gap the filters match"))],
         required=False,
     )
     query = forms.CharField(required=False, max_length=8000, widget=forms.HiddenInput)
     expected = forms.IntegerField(
         required=False, min_value=0, max_value=10**9, widget=forms.HiddenInput
     )
-    action = forms.ChoiceField(choices=[("", "Choose an action…"), *BulkAction.choices])
-    causing_role = forms.ModelChoiceField(
-        queryset=Role.objects.select_related("team"), required=False, label="New causing role"
+    action = forms.ChoiceField(
+        choices=[("", _("Choose an action…")), *BulkAction.choices], label=_("Action")
     )
-    theme = forms.ModelChoiceField(queryset=Theme.objects.all(), required=False, label="Theme")
-    note = forms.CharField(required=False, label="Note (archiving)", max_length=2000)
+    causing_role = forms.ModelChoiceField(
+        queryset=Role.objects.select_related("team"), required=False, label=_("New causing role")
+    )
+    theme = forms.ModelChoiceField(queryset=Theme.objects.all(), required=False, label=_("Theme"))
+    note = forms.CharField(required=False, label=_("Note (archiving)"), max_length=2000)
 
     def __init__(self, *args, gaps: QuerySet[Gap], **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,9 +108,11 @@ class BulkActionForm(forms.Form):
         data = super().clean() or {}
         action = data.get("action")
         if action == BulkAction.REATTRIBUTE and not data.get("causing_role"):
-            self.add_error("causing_role", "Choose the role the gaps are re-attributed to.")
+            self.add_error(
+                "causing_role", gettext("Choose the role the gaps are re-attributed to.")
+            )
         if action == BulkAction.ADD_THEME and not data.get("theme"):
-            self.add_error("theme", "Choose the theme to add.")
+            self.add_error("theme", gettext("Choose the theme to add."))
         if data.get("scope") != "all" and not data.get("gaps") and "gaps" not in self.errors:
-            self.add_error("gaps", "Tick at least one gap.")
+            self.add_error("gaps", gettext("Tick at least one gap."))
         return data

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from .models import OPEN_STATUSES, Role, SavedGapView
 from .permissions import owned_role_ids
@@ -31,9 +32,9 @@ def saved_view_save(*, user, page: str, name: str, query: str) -> SavedGapView:
     """Save (or replace, by name) the view ``query`` of ``page`` for ``user``."""
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "Give the view a name."})
+        raise ValidationError({"name": gettext("Give the view a name.")})
     if len(name) > SavedGapView.NAME_MAX_LENGTH:
-        raise ValidationError({"name": "At most 80 characters."})
+        raise ValidationError({"name": gettext("At most 80 characters.")})
     view, _created = SavedGapView.objects.update_or_create(
         user=user, page=page, name=name, defaults={"query": query}
     )

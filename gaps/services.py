@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from webhooks.events import emit
 
@@ -178,12 +180,17 @@ def gap_create(
     """
     unknown = set(fields) - EDITABLE
     if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+        raise ValidationError(
+            {name: gettext("This field cannot be set here.") for name in sorted(unknown)}
+        )
     causing_role = fields.get("causing_role")
     permissions.check_may_create_gap(actor, status=status, causing_role=causing_role)
     if status not in CREATABLE_STATUSES:
         raise ValidationError(
-            {"status": f"A new gap is open, prevented or closed, not {status!r}."}
+            {
+                "status": gettext("A new gap is open, prevented or closed, not “%(status)s”.")
+                % {"status": status}
+            }
         )
     gap = Gap(status=status, created_by=actor if actor.is_authenticated else None, **fields)
     if causing_role is not None:
@@ -249,13 +256,17 @@ def gap_update(
     """
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(
+            {name: gettext("This field cannot be changed here.") for name in unknown}
+        )
     permissions.check_may_edit_gap(
         actor, gap, [*changes, *(["themes"] if themes is not None else [])]
     )
     gap = Gap.objects.select_for_update().get(pk=gap.pk)
     if gap.status == S.ARCHIVED:
-        raise ValidationError({"status": "An archived gap is read-only; restore it first."})
+        raise ValidationError(
+            {"status": gettext("An archived gap is read-only; restore it first.")}
+        )
     diff: dict[str, list] = {}
     for name, value in changes.items():
         old = getattr(gap, name)
@@ -321,7 +332,7 @@ def gap_transition(
         if changed_meanwhile and permissions.acts_as_owner(actor, seen):
             raise transitions.MoveConflict.gap_changed(gap)
         # Someone else's gap: refused whatever the move, not told the move is illegal.
-        raise PermissionDenied("You may not change this gap.")
+        raise PermissionDenied(_("You may not change this gap."))
     if to not in S.values:
         raise ValidationError({"to": f"{to!r} is not a gap status."})
     move = transitions.find_move(source, to)
@@ -329,12 +340,15 @@ def gap_transition(
         if changed_meanwhile:
             raise transitions.MoveConflict.gap_changed(gap)
         raise ValidationError(
-            {"to": f"A gap cannot go from {S(source).label.lower()} to {S(to).label.lower()}."}
+            {
+                "to": gettext("A gap cannot go from %(source)s to %(target)s.")
+                % {"source": S(source).label.lower(), "target": S(to).label.lower()}
+            }
         )
     if not transitions.may_make(actor, gap, move):
         if changed_meanwhile:
             raise transitions.MoveConflict.gap_changed(gap)
-        raise PermissionDenied("You may not make this change to this gap.")
+        raise PermissionDenied(_("You may not make this change to this gap."))
     note = (note or "").strip()
     if move.needs_note and not note:
         raise ValidationError({"note": f"Give {move.needs_note}."})
@@ -343,14 +357,20 @@ def gap_transition(
     if move.needs_root_cause:
         cause = (root_cause if root_cause is not None else gap.root_cause).strip()
         if not cause:
-            raise ValidationError({"root_cause": "Say what caused the gap before closing it."})
+            raise ValidationError(
+                {"root_cause": gettext("Say what caused the gap before closing it.")}
+            )
         if cause != gap.root_cause:
             changes["root_cause"] = [gap.root_cause, cause]
         gap.root_cause = cause
     if causing_role is not None and causing_role.pk != gap.causing_role_id:
         if to != S.OPEN or source != S.DISPUTED:
             raise ValidationError(
-                {"causing_role": "The causing role changes only when a dispute is resolved."}
+                {
+                    "causing_role": gettext(
+                        "The causing role changes only when a dispute is resolved."
+                    )
+                }
             )
         changes["causing_role"] = [str(gap.causing_role), str(causing_role)]
         gap.causing_role = causing_role

@@ -10,6 +10,7 @@ and only the moves marked ``owner``; executives and integrations make none.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .models import Gap
 from .models.gaps import GapStatus as S
@@ -31,20 +32,20 @@ class Move:
 ALL_LIVE = (S.OPEN, S.ACKNOWLEDGED, S.IN_REMEDY, S.CLOSED, S.DISPUTED, S.PREVENTED)
 
 MOVES: tuple[Move, ...] = (
-    Move(S.OPEN, S.ACKNOWLEDGED, "Acknowledge", owner=True),
-    Move(S.OPEN, S.DISPUTED, "Dispute", owner=True, needs_note="the reason for the dispute"),
-    Move(S.ACKNOWLEDGED, S.DISPUTED, "Dispute", owner=True, needs_note="the reason"),
-    Move(S.ACKNOWLEDGED, S.IN_REMEDY, "Start remedy", owner=True),
-    Move(S.ACKNOWLEDGED, S.CLOSED, "Close", owner=True, needs_root_cause=True),
-    Move(S.IN_REMEDY, S.CLOSED, "Close", owner=True, needs_root_cause=True),
+    Move(S.OPEN, S.ACKNOWLEDGED, _("Acknowledge"), owner=True),
+    Move(S.OPEN, S.DISPUTED, _("Dispute"), owner=True, needs_note=_("the reason for the dispute")),
+    Move(S.ACKNOWLEDGED, S.DISPUTED, _("Dispute"), owner=True, needs_note=_("the reason")),
+    Move(S.ACKNOWLEDGED, S.IN_REMEDY, _("Start remedy"), owner=True),
+    Move(S.ACKNOWLEDGED, S.CLOSED, _("Close"), owner=True, needs_root_cause=True),
+    Move(S.IN_REMEDY, S.CLOSED, _("Close"), owner=True, needs_root_cause=True),
     # The CX team re-attributes a disputed gap (optionally to another role) and reopens it.
-    Move(S.DISPUTED, S.OPEN, "Re-attribute and reopen"),
+    Move(S.DISPUTED, S.OPEN, _("Re-attribute and reopen")),
     # The causing role withdraws its dispute and accepts the gap after all.
-    Move(S.DISPUTED, S.ACKNOWLEDGED, "Accept after all", owner=True),
+    Move(S.DISPUTED, S.ACKNOWLEDGED, _("Accept after all"), owner=True),
     # A closed gap whose customers keep meeting it (the recurring flag) is reopened.
-    Move(S.CLOSED, S.OPEN, "Reopen", owner=True, needs_note="why it is reopened"),
-    *(Move(source, S.ARCHIVED, "Archive") for source in ALL_LIVE),
-    Move(S.ARCHIVED, S.OPEN, "Restore"),
+    Move(S.CLOSED, S.OPEN, _("Reopen"), owner=True, needs_note=_("why it is reopened")),
+    *(Move(source, S.ARCHIVED, _("Archive")) for source in ALL_LIVE),
+    Move(S.ARCHIVED, S.OPEN, _("Restore")),
 )
 
 _BY_KEY = {(move.source, move.target): move for move in MOVES}

@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxalign.requests import acting_user
@@ -65,7 +66,7 @@ def writers_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "POST" and not permissions.may_write_gaps(request.user):
-            raise PermissionDenied("Read-only access: you cannot change gaps.")
+            raise PermissionDenied(_("Read-only access: you cannot change gaps."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -75,7 +76,7 @@ def cx_team_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not permissions.may_manage_gaps(request.user):
-            raise PermissionDenied("Only the CX team does this.")
+            raise PermissionDenied(_("Only the CX team does this."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -162,7 +163,10 @@ def gap_export(request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadR
         problems = "; ".join(
             f"{name}: {' '.join(messages)}" for name, messages in filterset.errors.items()
         )
-        return HttpResponseBadRequest(f"Invalid filters: {problems}", content_type="text/plain")
+        return HttpResponseBadRequest(
+            gettext("Invalid filters: %(problems)s") % {"problems": problems},
+            content_type="text/plain",
+        )
     gaps = filterset.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
@@ -255,7 +259,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, "View not saved: " + " ".join(error.messages))
     else:
-        messages.success(request, "View saved.")
+        messages.success(request, _("View saved."))
     target = reverse("gaps:mine" if page == SavedGapView.Page.MINE else "gaps:list")
     return redirect(f"{target}?{query}" if query else target)
 
@@ -265,7 +269,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
 def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedGapView, pk=pk, user=request.user)
     saved_views.saved_view_delete(user=request.user, pk=view.pk)
-    messages.success(request, f"View “{view.name}” removed.")
+    messages.success(request, gettext("View “%(name)s” removed.") % {"name": view.name})
     return redirect("gaps:mine" if view.page == SavedGapView.Page.MINE else "gaps:list")
 
 
@@ -297,6 +301,8 @@ def _occurrence_chart(gap: Gap) -> dict:
         "before_avg": round(sum(before) / len(before), 1) if before else None,
         "after_avg": round(sum(after) / len(after), 1) if after else None,
         "rows": series,
+        # The chart script's words, in the interface language.
+        "text": {"per_week": gettext("Occurrences per week"), "closed": gettext("closed")},
     }
 
 
@@ -403,7 +409,10 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
         problem = ""
         if move is None:
             label = Gap.Status(target).label.lower() if target in Gap.Status.values else target
-            problem = f"A {gap.get_status_display().lower()} gap cannot be moved to {label!s}."
+            problem = gettext("A gap that is %(status)s cannot be moved to %(target)s.") % {
+                "status": gap.get_status_display().lower(),
+                "target": label,
+            }
             if not in_place:
                 messages.error(request, problem)
         failed = form if move else None
@@ -419,7 +428,10 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
             return _moved(request, pk, "", status=400, failed=form)
         context = _detail_context(request, gap, failed=form)
         return render(request, "gaps/detail.html", context, status=400)
-    done = f"{move.label}: the gap is now {Gap.Status(target).label.lower()}."
+    done = gettext("%(move)s: the gap is now %(status)s.") % {
+        "move": move.label,
+        "status": Gap.Status(target).label.lower(),
+    }
     if in_place:
         return _moved(request, pk, done)
     messages.success(request, done)
@@ -442,8 +454,8 @@ def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             if request.htmx:
-                return _moved(request, pk, "Remedy plan saved.")
-            messages.success(request, "Remedy plan saved.")
+                return _moved(request, pk, _("Remedy plan saved."))
+            messages.success(request, _("Remedy plan saved."))
             return redirect(gap)
     if request.htmx:
         return _moved(request, pk, "", status=400, remedy_form=form)
@@ -485,7 +497,11 @@ def gap_create(request: HttpRequest) -> HttpResponse:
         )
 
     return _gap_form_page(
-        request, form, write, success="Gap logged.", context={"title": "Log a gap"}
+        request,
+        form,
+        write,
+        success=gettext("Gap logged."),
+        context={"title": gettext("Log a gap")},
     )
 
 
@@ -502,15 +518,15 @@ def gap_edit(request: HttpRequest, pk: int) -> HttpResponse:
             gap=gap, actor=acting_user(request), themes=themes, **form.service_fields()
         )
 
-    context = {"gap": gap, "title": f"Edit: {gap.title}"}
-    return _gap_form_page(request, form, write, success="Gap saved.", context=context)
+    context = {"gap": gap, "title": gettext("Edit: %(title)s") % {"title": gap.title}}
+    return _gap_form_page(request, form, write, success=gettext("Gap saved."), context=context)
 
 
 @login_required
 def gap_prevent(request: HttpRequest) -> HttpResponse:
     """Log a gap a role caught before it reached customers (role owner, or CX team)."""
     if not permissions.may_write_gaps(request.user):
-        raise PermissionDenied("Read-only access: you cannot log gaps.")
+        raise PermissionDenied(_("Read-only access: you cannot log gaps."))
     form = PreventedGapForm(request.POST or None, user=acting_user(request))
 
     def write() -> Gap:
@@ -526,8 +542,8 @@ def gap_prevent(request: HttpRequest) -> HttpResponse:
         request,
         form,
         write,
-        success="Prevented gap logged. Well caught.",
-        context={"title": "Log a prevented gap", "prevented": True},
+        success=gettext("Prevented gap logged. Well caught."),
+        context={"title": gettext("Log a prevented gap"), "prevented": True},
     )
 
 
@@ -577,7 +593,7 @@ def gap_comment(request: HttpRequest, pk: int) -> HttpResponse:
     otherwise back to the gap (or the page again with the error beside the field, 400)."""
     gap = _visible_gap(request, pk)
     if not comments.may_comment(request.user):
-        raise PermissionDenied("Read-only access: you cannot comment on gaps.")
+        raise PermissionDenied(_("Read-only access: you cannot comment on gaps."))
     form = CommentForm(request.POST)
     comment = None
     if form.is_valid():
@@ -610,7 +626,7 @@ def gap_comment_edit(request: HttpRequest, pk: int, comment_pk: int) -> HttpResp
     gap = _visible_gap(request, pk)
     comment = get_object_or_404(gap.comments.select_related("author"), pk=comment_pk)
     if not comments.may_edit(request.user, comment):
-        raise PermissionDenied("Only its author may edit a comment, and only for a short while.")
+        raise PermissionDenied(_("Only its author may edit a comment, and only for a short while."))
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:

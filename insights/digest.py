@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
 
 from gaps.digests import DigestSection
 from notifications.models import NotificationKind
@@ -28,5 +29,7 @@ def feed_section(user: User, since: datetime | None, now: datetime) -> DigestSec
         f"{item.role.name}: {item.insight.title} — {item.reason}" for item in items[:MAX_LINES]
     ]
     if count > MAX_LINES:
-        lines.append(f"… and {count - MAX_LINES} more in your feed.")
-    return DigestSection(title=f"New in your feed ({count})", lines=lines, count=count)
+        lines.append(gettext("… and %(more)s more in your feed.") % {"more": count - MAX_LINES})
+    return DigestSection(
+        title=gettext("New in your feed (%(count)s)") % {"count": count}, lines=lines, count=count
+    )

@@ -1,6 +1,7 @@
 """Filters shared by the HTML lists and the API (one definition, two front ends)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from gaps.models import Role, Theme
 
@@ -9,18 +10,24 @@ from .selectors import insight_search
 
 
 class InsightFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.ChoiceFilter(choices=InsightStatus.choices, empty_label="Any status")
-    kind = django_filters.ChoiceFilter(choices=InsightKind.choices, empty_label="Any kind")
-    source = django_filters.ChoiceFilter(choices=InsightSource.choices, empty_label="Any source")
-    region = django_filters.CharFilter(lookup_expr="iexact")
-    segment = django_filters.CharFilter(lookup_expr="iexact")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = django_filters.ChoiceFilter(
+        choices=InsightStatus.choices, empty_label=_("Any status"), label=_("Status")
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=InsightKind.choices, empty_label=_("Any kind"), label=_("Kind")
+    )
+    source = django_filters.ChoiceFilter(
+        choices=InsightSource.choices, empty_label=_("Any source"), label=_("Source")
+    )
+    region = django_filters.CharFilter(lookup_expr="iexact", label=_("Region"))
+    segment = django_filters.CharFilter(lookup_expr="iexact", label=_("Segment"))
     theme = django_filters.ModelChoiceFilter(
         field_name="themes",
         queryset=Theme.objects.all(),
         to_field_name="slug",
-        label="Theme",
-        empty_label="Any theme",
+        label=_("Theme"),
+        empty_label=_("Any theme"),
     )
 
     class Meta:
@@ -32,18 +39,23 @@ class InsightFilterSet(django_filters.FilterSet):
 
 
 class FeedItemFilterSet(django_filters.FilterSet):
-    state = django_filters.ChoiceFilter(choices=FeedState.choices, empty_label="Any state")
+    state = django_filters.ChoiceFilter(
+        choices=FeedState.choices, empty_label=_("Any state"), label=_("State")
+    )
     theme = django_filters.ModelChoiceFilter(
         field_name="insight__themes",
         queryset=Theme.objects.all(),
         to_field_name="slug",
-        label="Theme",
-        empty_label="Any theme",
+        label=_("Theme"),
+        empty_label=_("Any theme"),
     )
     kind = django_filters.ChoiceFilter(
-        field_name="insight__kind", choices=InsightKind.choices, empty_label="Any kind"
+        field_name="insight__kind",
+        choices=InsightKind.choices,
+        empty_label=_("Any kind"),
+        label=_("Kind"),
     )
-    role = django_filters.ModelChoiceFilter(queryset=Role.objects.all())
+    role = django_filters.ModelChoiceFilter(queryset=Role.objects.all(), label=_("Role"))
 
     class Meta:
         model = FeedItem

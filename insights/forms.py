@@ -2,6 +2,8 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from gaps.filtersets import BoundedModelMultipleChoiceField, CompactSelectMultiple
 from gaps.models import Gap, Role, Team, Theme
@@ -11,13 +13,17 @@ from .models import FeedState, Insight, RoutingRule
 
 class InsightForm(forms.ModelForm):
     themes = BoundedModelMultipleChoiceField(
-        queryset=Theme.objects.all(), required=False, widget=CompactSelectMultiple
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=CompactSelectMultiple,
+        label=_("Themes"),
     )
     related_gaps = BoundedModelMultipleChoiceField(
         queryset=Gap.objects.exclude(status=Gap.Status.ARCHIVED).select_related("causing_team"),
         required=False,
         widget=CompactSelectMultiple,
-        help_text="The gaps this finding is about; their causing roles always receive it.",
+        help_text=_("The gaps this finding is about; their causing roles always receive it."),
+        label=_("Related gaps"),
     )
 
     class Meta:
@@ -40,7 +46,16 @@ class InsightForm(forms.ModelForm):
             "evidence": forms.Textarea(attrs={"rows": 4}),
             "recommendation": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"recommendation": "What to do differently"}
+        labels = {
+            "recommendation": gettext_lazy("What to do differently"),
+            "title": _("Title"),
+            "kind": _("Kind"),
+            "source": _("Source"),
+            "finding": _("Finding"),
+            "evidence": _("Evidence"),
+            "segment": _("Segment"),
+            "region": _("Region"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,24 +75,28 @@ class InsightForm(forms.ModelForm):
 
 class RoutingRuleForm(forms.ModelForm):
     themes = BoundedModelMultipleChoiceField(
-        queryset=Theme.objects.all(), required=False, widget=CompactSelectMultiple
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=CompactSelectMultiple,
+        label=_("Themes"),
     )
     target_levels = forms.MultipleChoiceField(
         choices=Role.Level.choices,
         required=False,
         widget=CompactSelectMultiple,
-        label="Target levels",
+        label=_("Target levels"),
     )
     target_roles = BoundedModelMultipleChoiceField(
         queryset=Role.objects.select_related("team"),
         required=False,
         widget=CompactSelectMultiple,
-        label="Target roles",
+        label=_("Target roles"),
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.all(),
         required=False,
-        help_text="Level targets pick roles of this team; blank = every team.",
+        help_text=_("Level targets pick roles of this team; blank = every team."),
+        label=_("Team"),
     )
 
     class Meta:
@@ -93,8 +112,17 @@ class RoutingRuleForm(forms.ModelForm):
             "target_roles",
             "active",
         ]
+        labels = {
+            "name": _("Name"),
+            "gap_category": _("Gap category"),
+            "region": _("Region"),
+            "kind": _("Kind"),
+            "active": _("Active"),
+        }
 
 
 class FeedStateForm(forms.Form):
-    state = forms.ChoiceField(choices=FeedState.choices)
-    dismissal_reason = forms.CharField(required=False, widget=forms.Textarea)
+    state = forms.ChoiceField(choices=FeedState.choices, label=_("State"))
+    dismissal_reason = forms.CharField(
+        required=False, widget=forms.Textarea, label=_("Dismissal reason")
+    )

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gaps.models import Gap, Role, Team, Theme
 from gaps.models.gaps import GapCategory
@@ -15,23 +16,23 @@ from .search import InsightSearchDocument
 
 
 class InsightKind(models.TextChoices):
-    EXPECTATION = "expectation", "Expectation (what customers expect)"
-    EXPERIENCE = "experience", "Experience (what customers got)"
+    EXPECTATION = "expectation", _("Expectation (what customers expect)")
+    EXPERIENCE = "experience", _("Experience (what customers got)")
 
 
 class InsightSource(models.TextChoices):
-    SURVEY = "survey", "Survey"
-    INTERVIEWS = "interviews", "Interviews"
-    REVIEWS = "reviews", "Reviews"
-    SUPPORT_TRANSCRIPTS = "support_transcripts", "Support transcripts"
-    SALES_LOSS_ANALYSIS = "sales_loss_analysis", "Sales loss analysis"
-    SOCIAL = "social", "Social media"
+    SURVEY = "survey", _("Survey")
+    INTERVIEWS = "interviews", _("Interviews")
+    REVIEWS = "reviews", _("Reviews")
+    SUPPORT_TRANSCRIPTS = "support_transcripts", _("Support transcripts")
+    SALES_LOSS_ANALYSIS = "sales_loss_analysis", _("Sales loss analysis")
+    SOCIAL = "social", _("Social media")
 
 
 class InsightStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
 
 
 class Insight(models.Model):
@@ -46,18 +47,18 @@ class Insight(models.Model):
     Status = InsightStatus
 
     title = models.CharField(max_length=200)
-    finding = models.TextField(help_text="What we learned about customers.")
+    finding = models.TextField(help_text=_("What we learned about customers."))
     evidence = models.TextField(
-        blank=True, help_text="Customers' own words and numbers; one quote per line."
+        blank=True, help_text=_("Customers' own words and numbers; one quote per line.")
     )
     recommendation = models.TextField(
-        blank=True, help_text="What the people who cause it could do differently."
+        blank=True, help_text=_("What the people who cause it could do differently.")
     )
     kind = models.CharField(max_length=16, choices=InsightKind.choices)
     source = models.CharField(max_length=24, choices=InsightSource.choices, blank=True)
-    segment = models.CharField(max_length=100, blank=True, help_text='e.g. "Small business".')
+    segment = models.CharField(max_length=100, blank=True, help_text=_('e.g. "Small business".'))
     region = models.CharField(
-        max_length=100, blank=True, help_text="Culture changes what customers expect."
+        max_length=100, blank=True, help_text=_("Culture changes what customers expect.")
     )
     themes = models.ManyToManyField(Theme, blank=True, related_name="insights")
     related_gaps = models.ManyToManyField(Gap, blank=True, related_name="insights")
@@ -132,7 +133,7 @@ class RoutingRule(models.Model):
         null=True,
         blank=True,
         related_name="routing_rules",
-        help_text="Level targets pick roles of this team; blank = every team.",
+        help_text=_("Level targets pick roles of this team; blank = every team."),
     )
     target_levels = models.JSONField(default=list, blank=True)
     target_roles = models.ManyToManyField(Role, blank=True, related_name="routing_rules")
@@ -170,11 +171,11 @@ class RoutingRule(models.Model):
 
 
 class FeedState(models.TextChoices):
-    NEW = "new", "New"
-    READ = "read", "Read"
-    ACTING = "acting", "Acting on it"
-    DONE = "done", "Done"
-    DISMISSED = "dismissed", "Dismissed"
+    NEW = "new", _("New")
+    READ = "read", _("Read")
+    ACTING = "acting", _("Acting on it")
+    DONE = "done", _("Done")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 # Which feed states a person may move an item to from each state. Any item can be dismissed
@@ -200,7 +201,7 @@ class FeedItem(models.Model):
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="feed_items")
     insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="feed_items")
-    reason = models.CharField(max_length=300, help_text="Which rule or gap put it here.")
+    reason = models.CharField(max_length=300, help_text=_("Which rule or gap put it here."))
     rule = models.ForeignKey(
         RoutingRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="feed_items"
     )

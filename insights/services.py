@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gaps.models import Gap, Role, Team, Theme
 from notifications.models import NotificationKind
@@ -106,7 +107,9 @@ def insight_update(*, insight: Insight, actor: User | None, **changes) -> Insigh
     check_may_write_insights(actor)
     unknown = set(changes) - {*INSIGHT_FIELDS, "themes", "related_gaps"}
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(
+            {name: gettext("This field cannot be changed here.") for name in unknown}
+        )
     for name in INSIGHT_FIELDS:
         if name in changes:
             setattr(insight, name, changes[name])
@@ -498,7 +501,9 @@ def routing_rule_update(*, rule: RoutingRule, actor: User | None, **changes) -> 
     check_may_manage_rules(actor)
     unknown = set(changes) - {*RULE_FIELDS, "themes", "target_roles"}
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(
+            {name: gettext("This field cannot be changed here.") for name in unknown}
+        )
     for name in RULE_FIELDS:
         if name in changes:
             value = changes[name]
@@ -527,13 +532,16 @@ def feed_item_set_state(
     """Move a feed item along ``new → read → acting → done``, or dismiss it with a reason."""
     check_may_work_feed_item(actor, item)
     if state not in FeedState.values:
-        raise ValidationError({"state": f"Unknown state “{state}”."})
+        raise ValidationError({"state": gettext("Unknown state “%(state)s”.") % {"state": state}})
     if state != item.state and state not in FEED_TRANSITIONS[item.state]:
         raise ValidationError(
-            {"state": f"An item that is {item.get_state_display().lower()} cannot become {state}."}
+            {
+                "state": gettext("An item that is %(current)s cannot become %(state)s.")
+                % {"current": item.get_state_display().lower(), "state": state}
+            }
         )
     if state == FeedState.DISMISSED and not dismissal_reason.strip():
-        raise ValidationError({"dismissal_reason": "Say why you dismiss it."})
+        raise ValidationError({"dismissal_reason": gettext("Say why you dismiss it.")})
     item.state = state
     item.dismissal_reason = dismissal_reason.strip() if state == FeedState.DISMISSED else ""
     item.state_changed_at = timezone.now()

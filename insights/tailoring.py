@@ -19,6 +19,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from cxalign import formats
 from gaps.models import OPEN_STATUSES, Gap, Role, Team
 from roi import calculations as calc
 from roi.costs import cost_model_as_of, gap_unit_costs
@@ -102,9 +103,12 @@ def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost
 
 
 def money(amount: Decimal, currency: str = "") -> str:
-    """Money as shown: rounded half-up to cents, thousands separated, currency first."""
-    figure = f"{calc.cents(amount):,}"
-    return f"{currency} {figure}" if currency else figure
+    """Money as written into a stored summary: ``EUR 1,234.50``.
+
+    Summaries are written once, when an insight is routed, and kept as text; they are
+    written in English (docs/i18n.md), so their money is too.
+    """
+    return formats.money(amount, currency, language="en")
 
 
 def trend_text(current: Decimal, previous: Decimal, currency: str = "") -> str:

@@ -7,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxalign.requests import acting_user
@@ -37,7 +39,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 def _require(allowed: bool) -> None:
     if not allowed:
-        raise PermissionDenied("You may read this, but not change it.")
+        raise PermissionDenied(_("You may read this, but not change it."))
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -100,10 +102,10 @@ def _insight_form_page(request: HttpRequest, insight=None) -> HttpResponse:
         try:
             if insight is None:
                 insight = services.insight_create(actor=acting_user(request), **data)
-                messages.success(request, "Draft saved. Preview it below, then publish.")
+                messages.success(request, _("Draft saved. Preview it below, then publish."))
             else:
                 services.insight_update(insight=insight, actor=acting_user(request), **data)
-                messages.success(request, "Insight saved.")
+                messages.success(request, _("Insight saved."))
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -131,9 +133,13 @@ def insight_publish(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             for error in errors:
-                messages.error(request, f"Cannot publish: {field}: {error}")
+                messages.error(
+                    request,
+                    gettext("Cannot publish: %(field)s: %(error)s")
+                    % {"field": field, "error": error},
+                )
     else:
-        messages.success(request, "Published: it is being routed to the feeds now.")
+        messages.success(request, _("Published: it is being routed to the feeds now."))
     return redirect(insight)
 
 
@@ -142,7 +148,7 @@ def insight_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def insight_archive(request: HttpRequest, pk: int) -> HttpResponse:
     insight = get_object_or_404(selectors.insights_for_user(request.user), pk=pk)
     services.insight_archive(insight=insight, actor=acting_user(request))
-    messages.success(request, "Archived: it has left every feed.")
+    messages.success(request, _("Archived: it has left every feed."))
     return redirect(insight)
 
 
@@ -190,7 +196,11 @@ def _rule_form_page(request: HttpRequest, rule=None) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"Rule “{rule.name}” saved; feeds are being updated.")
+                messages.success(
+                    request,
+                    gettext("Rule “%(name)s” saved; feeds are being updated.")
+                    % {"name": rule.name},
+                )
                 return redirect("insights:rules")
     return render(request, "insights/rule_form.html", {"form": form, "rule": rule, "reach": reach})
 
@@ -211,7 +221,7 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(selectors.rules_for_user(request.user), pk=pk)
     services.routing_rule_delete(rule=rule, actor=acting_user(request))
-    messages.success(request, f"Rule “{rule.name}” deleted.")
+    messages.success(request, gettext("Rule “%(name)s” deleted.") % {"name": rule.name})
     return redirect("insights:rules")
 
 
@@ -252,7 +262,7 @@ def my_feed(request: HttpRequest) -> HttpResponse:
 @login_required
 def feed(request: HttpRequest, role_id: int) -> HttpResponse:
     if role_id not in permissions.owned_role_ids(request.user):
-        raise Http404("No feed of yours has this id.")
+        raise Http404(_("No feed of yours has this id."))
     return _feed_page(request, role_id)
 
 
@@ -266,7 +276,7 @@ def feed_item_state(request: HttpRequest, pk: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("insights:feed", args=[item.role_id])
     if not form.is_valid():
-        messages.error(request, "Pick a state for the item.")
+        messages.error(request, _("Pick a state for the item."))
         return redirect(back)
     try:
         services.feed_item_set_state(
@@ -280,5 +290,9 @@ def feed_item_state(request: HttpRequest, pk: int) -> HttpResponse:
             for error in errors:
                 messages.error(request, f"“{item.insight.title}”: {error}")
     else:
-        messages.success(request, f"“{item.insight.title}” is now {item.get_state_display()}.")
+        messages.success(
+            request,
+            gettext("“%(title)s” is now %(state)s.")
+            % {"title": item.insight.title, "state": item.get_state_display()},
+        )
     return redirect(f"{back}#item-{item.pk}")

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
 
 from gaps.digests import DigestSection
 
@@ -26,5 +27,5 @@ def notification_section(user: User, since: datetime | None, now: datetime) -> D
         return None
     lines = [f"{n.title} {n.url}".strip() for n in rows[:MAX_LINES]]
     if len(rows) > MAX_LINES:
-        lines.append("… and more under the bell in cxalign.")
-    return DigestSection(title="Mentions", lines=lines, count=len(lines))
+        lines.append(gettext("… and more under the bell in cxalign."))
+    return DigestSection(title=gettext("Mentions"), lines=lines, count=len(lines))

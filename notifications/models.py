@@ -102,3 +102,20 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class LanguagePreference(models.Model):
+    """The interface language a person chose; absent means the browser's language decides.
+
+    Kept beside the notification preferences because both are set on one page. The choice
+    is copied into the session at sign-in (``notifications.language``), so that pages do not
+    read this table on every request.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"

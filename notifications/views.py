@@ -9,10 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cxalign.requests import acting_user
 
+from . import language as languages
 from . import selectors, services
 from .forms import PreferencesForm
 from .models import Notification
@@ -45,7 +48,7 @@ def _safe_next(request: HttpRequest, url: str) -> str | None:
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one read; ``open=1`` then goes where the notification points."""
     if not services.notification_mark_read(user=acting_user(request), notification_id=pk):
-        return HttpResponse("No such notification.", status=404)
+        return HttpResponse(_("No such notification."), status=404)
     if _is_htmx(request):
         notification = Notification.objects.select_related("actor").get(pk=pk)
         return render(
@@ -63,17 +66,30 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=acting_user(request))
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification marked read.", "%(count)d notifications marked read.", count
+        )
+        % {"count": count},
+    )
     return redirect("notifications:list")
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     current = {k: str(v) for k, v in selectors.preferences_of(acting_user(request)).items()}
-    form = PreferencesForm(request.POST or None, current=current)
+    form = PreferencesForm(
+        request.POST or None,
+        current=current,
+        language=languages.language_of(acting_user(request)) or "",
+    )
     if request.method == "POST" and form.is_valid():
-        services.preferences_set(user=acting_user(request), choices=form.cleaned_data)
-        messages.success(request, "Your notification preferences are saved.")
+        services.preferences_set(user=acting_user(request), choices=form.delivery_choices())
+        languages.language_set(
+            user=acting_user(request), language=form.cleaned_data["language"], request=request
+        )
+        messages.success(request, _("Your preferences are saved."))
         return redirect("notifications:preferences")
     status = 400 if request.method == "POST" else 200
     return render(request, "notifications/preferences.html", {"form": form}, status=status)

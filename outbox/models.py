@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
@@ -16,14 +17,14 @@ class OutboxMessage(models.Model):
     drain (the broker may have lost it), so delivery is at least once and tasks are idempotent.
     """
 
-    task = models.CharField(max_length=200, help_text="The Celery task's registered name.")
+    task = models.CharField(max_length=200, help_text=_("The Celery task's registered name."))
     args = models.JSONField(default=list, blank=True)
     kwargs = models.JSONField(default=dict, blank=True)
     dedupe_key = models.CharField(
-        max_length=200, blank=True, help_text="Blank: never de-duplicated."
+        max_length=200, blank=True, help_text=_("Blank: never de-duplicated.")
     )
     created_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=0, help_text="Times handed to the broker.")
+    attempts = models.PositiveIntegerField(default=0, help_text=_("Times handed to the broker."))
     sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

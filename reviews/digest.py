@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gaps.digests import DigestSection
 from notifications.models import NotificationKind
@@ -28,10 +29,19 @@ def overdue_reviews_section(
     if not count:
         return None
     lines = [
-        f"{review.title} ({review.role.name}): launch day {review.launch_on:%Y-%m-%d}, "
-        f"{review.get_status_display().lower()}, no decision yet"
+        gettext("%(title)s (%(role)s): launch day %(day)s, %(status)s, no decision yet")
+        % {
+            "title": review.title,
+            "role": review.role.name,
+            "day": f"{review.launch_on:%Y-%m-%d}",
+            "status": review.get_status_display().lower(),
+        }
         for review in reviews[:MAX_LINES]
     ]
     if count > MAX_LINES:
-        lines.append(f"… and {count - MAX_LINES} more.")
-    return DigestSection(title=f"Change reviews past launch ({count})", lines=lines, count=count)
+        lines.append(gettext("… and %(more)s more.") % {"more": count - MAX_LINES})
+    return DigestSection(
+        title=gettext("Change reviews past launch (%(count)s)") % {"count": count},
+        lines=lines,
+        count=count,
+    )

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cxalign.form_fields import model_choice
 from gaps import permissions
@@ -36,6 +38,16 @@ class ChangeReviewForm(forms.ModelForm):
             "touchpoints": CompactSelectMultiple,
             "themes": CompactSelectMultiple,
         }
+        labels = {
+            "title": _("Title"),
+            "description": _("Description"),
+            "affected_customers": _("Affected customers"),
+            "launch_on": _("Launch on"),
+            "role": _("Role"),
+            "journey_stage": _("Journey stage"),
+            "touchpoints": _("Touchpoints"),
+            "themes": _("Themes"),
+        }
 
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -57,12 +69,13 @@ class DecideForm(forms.Form):
     checkboxes with ``expected_<id>`` figures, one pair per gap match, added per review)."""
 
     outcome = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in DECIDED], widget=forms.RadioSelect
+        choices=[(s.value, s.label) for s in DECIDED], widget=forms.RadioSelect, label=_("Outcome")
     )
     note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Adjusted: what changed in the plan. Proceeded: why the risk is accepted.",
+        help_text=_("Adjusted: what changed in the plan. Proceeded: why the risk is accepted."),
+        label=_("Note"),
     )
 
     def __init__(self, *args, gap_matches: list[ReviewMatch], **kwargs) -> None:
@@ -70,14 +83,14 @@ class DecideForm(forms.Form):
         self.gap_matches = gap_matches
         for match in gap_matches:
             self.fields[f"prevent_{match.pk}"] = forms.BooleanField(
-                required=False, label=f"Avoided: {match.title}"
+                required=False, label=gettext("Avoided: %(title)s") % {"title": match.title}
             )
             self.fields[f"expected_{match.pk}"] = forms.DecimalField(
                 required=False,
                 min_value=Decimal(0),
                 max_value=Decimal(1_000_000),
                 decimal_places=2,
-                label="Expected occurrences a month",
+                label=gettext("Expected occurrences a month"),
                 initial=match.monthly_rate,
             )
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gaps.models import Gap, Role, Theme, Touchpoint
 from gaps.models.gaps import JourneyStage
@@ -21,11 +22,11 @@ from .querysets import ChangeReviewQuerySet
 
 
 class ReviewStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ASSESSED = "assessed", "Assessed"
-    ADJUSTED = "adjusted", "Adjusted"
-    PROCEEDED = "proceeded", "Proceeded"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    ASSESSED = "assessed", _("Assessed")
+    ADJUSTED = "adjusted", _("Adjusted")
+    PROCEEDED = "proceeded", _("Proceeded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 DECIDED = (ReviewStatus.ADJUSTED, ReviewStatus.PROCEEDED, ReviewStatus.WITHDRAWN)
@@ -33,8 +34,8 @@ UNDECIDED = (ReviewStatus.DRAFT, ReviewStatus.ASSESSED)
 
 
 class MatchMethod(models.TextChoices):
-    MEANING = "meaning", "By meaning (sentence embeddings)"
-    WORDS = "words", "By shared words (TF-IDF; the embedding model is not installed)"
+    MEANING = "meaning", _("By meaning (sentence embeddings)")
+    WORDS = "words", _("By shared words (TF-IDF; the embedding model is not installed)")
 
 
 class ChangeReview(models.Model):
@@ -43,14 +44,14 @@ class ChangeReview(models.Model):
     Status = ReviewStatus
 
     title = models.CharField(max_length=200)
-    description = models.TextField(help_text="What changes.")
-    affected_customers = models.TextField(blank=True, help_text="Which customers it touches.")
-    launch_on = models.DateField(help_text="When the change ships.")
+    description = models.TextField(help_text=_("What changes."))
+    affected_customers = models.TextField(blank=True, help_text=_("Which customers it touches."))
+    launch_on = models.DateField(help_text=_("When the change ships."))
     role = models.ForeignKey(
         Role,
         on_delete=models.PROTECT,
         related_name="change_reviews",
-        help_text="The role making the change (one you own).",
+        help_text=_("The role making the change (one you own)."),
     )
     journey_stage = models.CharField(max_length=8, choices=JourneyStage.choices, blank=True)
     touchpoints = models.ManyToManyField(Touchpoint, blank=True, related_name="change_reviews")
@@ -113,8 +114,8 @@ class ChangeReview(models.Model):
 
 
 class MatchKind(models.TextChoices):
-    GAP = "gap", "Past gap"
-    INSIGHT = "insight", "Insight"
+    GAP = "gap", _("Past gap")
+    INSIGHT = "insight", _("Insight")
 
 
 class ReviewMatch(models.Model):
@@ -124,7 +125,7 @@ class ReviewMatch(models.Model):
     Kind = MatchKind
 
     review = models.ForeignKey(ChangeReview, on_delete=models.CASCADE, related_name="matches")
-    rank = models.PositiveSmallIntegerField(help_text="1 = best.")
+    rank = models.PositiveSmallIntegerField(help_text=_("1 = best."))
     kind = models.CharField(max_length=8, choices=MatchKind.choices)
     gap = models.ForeignKey(
         Gap, on_delete=models.CASCADE, null=True, blank=True, related_name="review_matches"
@@ -171,9 +172,9 @@ class ReviewMatch(models.Model):
 
 
 class EmbeddedKind(models.TextChoices):
-    GAP = "gap", "Gap"
-    INSIGHT = "insight", "Insight"
-    REVIEW = "review", "Change review"
+    GAP = "gap", _("Gap")
+    INSIGHT = "insight", _("Insight")
+    REVIEW = "review", _("Change review")
 
 
 class TextEmbedding(models.Model):
@@ -185,7 +186,7 @@ class TextEmbedding(models.Model):
     kind = models.CharField(max_length=8, choices=EmbeddedKind.choices)
     object_id = models.PositiveBigIntegerField()
     model_name = models.CharField(max_length=60)
-    text_hash = models.CharField(max_length=64, help_text="SHA-256 of the embedded text.")
+    text_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the embedded text."))
     vector = models.BinaryField()
     updated_at = models.DateTimeField(auto_now=True)
 

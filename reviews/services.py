@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gaps.models import Gap, Theme, Touchpoint
 from gaps.models.gaps import GapOrigin, GapStatus
@@ -76,7 +77,9 @@ def review_create(
     """A draft review of a change by one of the actor's roles."""
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise ValidationError({name: "This field cannot be set here." for name in sorted(unknown)})
+        raise ValidationError(
+            {name: gettext("This field cannot be set here.") for name in sorted(unknown)}
+        )
     check_may_write_review(actor, fields.get("role"))
     review = ChangeReview(created_by=actor, status=ReviewStatus.DRAFT, **fields)
     _check_fields(review)
@@ -100,13 +103,17 @@ def review_update(
     describe the plan)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+        raise ValidationError(
+            {name: gettext("This field cannot be changed here.") for name in unknown}
+        )
     review = ChangeReview.objects.select_for_update().get(pk=review.pk)
     check_may_write_review(actor, review.role)
     if "role" in changes:
         check_may_write_review(actor, changes["role"])
     if review.status in DECIDED:
-        raise ReviewConflict({"status": "This review is decided; it can no longer change."})
+        raise ReviewConflict(
+            {"status": gettext("This review is decided; it can no longer change.")}
+        )
     for name, value in changes.items():
         setattr(review, name, value)
     _check_fields(review)
@@ -149,7 +156,9 @@ def review_assess(*, review: ChangeReview, actor: User) -> ChangeReview:
     review = ChangeReview.objects.select_for_update().get(pk=review.pk)
     check_may_write_review(actor, review.role)
     if review.status in DECIDED:
-        raise ReviewConflict({"status": "This review is decided; it cannot be assessed again."})
+        raise ReviewConflict(
+            {"status": gettext("This review is decided; it cannot be assessed again.")}
+        )
     text = similarity.review_document(review.title, review.description, review.affected_customers)
     facets = similarity.Facets(
         themes=frozenset(review.themes.values_list("pk", flat=True)),
@@ -234,28 +243,35 @@ def review_decide(
     check_may_write_review(actor, review.role)
     if review.status in DECIDED:
         raise ReviewConflict(
-            {"outcome": f"This review was decided already ({review.get_status_display()})."}
+            {
+                "outcome": gettext("This review was decided already (%(status)s).")
+                % {"status": review.get_status_display()}
+            }
         )
     if outcome not in DECIDED:
-        raise ValidationError({"outcome": "Choose one of: adjusted, proceeded, withdrawn."})
+        raise ValidationError(
+            {"outcome": gettext("Choose one of: adjusted, proceeded, withdrawn.")}
+        )
     if review.status != ReviewStatus.ASSESSED and outcome != ReviewStatus.WITHDRAWN:
-        raise ReviewConflict({"outcome": "Assess the review before deciding."})
+        raise ReviewConflict({"outcome": gettext("Assess the review before deciding.")})
     note = (note or "").strip()
     prevented = list(prevented)
     if outcome == ReviewStatus.ADJUSTED:
         if not note:
-            raise ValidationError({"note": "Say what changed in the plan."})
+            raise ValidationError({"note": gettext("Say what changed in the plan.")})
         if not prevented:
-            raise ValidationError({"prevented": "Choose the matched gaps the change now avoids."})
+            raise ValidationError(
+                {"prevented": gettext("Choose the matched gaps the change now avoids.")}
+            )
     elif prevented:
-        raise ValidationError({"prevented": "Only an adjusted plan prevents gaps."})
+        raise ValidationError({"prevented": gettext("Only an adjusted plan prevents gaps.")})
 
     today = timezone.localdate()
     matches = review.matches.select_related("gap__touchpoint").in_bulk(
         [choice.match_id for choice in prevented]
     )
     if len({choice.match_id for choice in prevented}) != len(prevented):
-        raise ValidationError({"prevented": "Each match may be chosen once."})
+        raise ValidationError({"prevented": gettext("Each match may be chosen once.")})
     errors = []
     for index, choice in enumerate(prevented):
         match = matches.get(choice.match_id)

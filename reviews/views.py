@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxalign.requests import acting_user
@@ -55,7 +57,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 def _form_page(request: HttpRequest, review: ChangeReview | None) -> HttpResponse:
     if not _may_write(request, review):
-        raise PermissionDenied("Only an owner of the review's role may write it.")
+        raise PermissionDenied(_("Only an owner of the review's role may write it."))
     form = ChangeReviewForm(request.POST or None, instance=review, user=acting_user(request))
     if request.method == "POST" and form.is_valid():
         relations = {
@@ -74,9 +76,13 @@ def _form_page(request: HttpRequest, review: ChangeReview | None) -> HttpRespons
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Draft saved. Assess it to see the gaps it may cause.")
+            messages.success(request, _("Draft saved. Assess it to see the gaps it may cause."))
             return redirect(review)
-    title = "New change review" if review is None else f"Edit “{review.title}”"
+    title = (
+        gettext("New change review")
+        if review is None
+        else gettext("Edit “%(title)s”") % {"title": review.title}
+    )
     return render(request, "reviews/form.html", {"form": form, "review": review, "title": title})
 
 
@@ -123,7 +129,11 @@ def review_assess(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, message)
     else:
         count = review.matches.count()
-        messages.success(request, f"Assessed: {count} likely gap{'s' if count != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Assessed: %(count)d likely gap.", "Assessed: %(count)d likely gaps.", count)
+            % {"count": count},
+        )
     return redirect(review)
 
 
@@ -148,6 +158,9 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Decided: {review.get_status_display().lower()}.")
+            messages.success(
+                request,
+                gettext("Decided: %(status)s.") % {"status": review.get_status_display().lower()},
+            )
             return redirect(review)
     return review_detail(request, pk, decide_form=form)

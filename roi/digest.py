@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from gaps import permissions as rules
 from gaps.digests import DigestSection
@@ -32,20 +33,28 @@ def rollup_digest_section(
     state = freshness(today=now.astimezone(UTC).date())
     lines = []
     if state.failed and state.last_run is not None:
-        error = (state.error or "no error recorded").splitlines()[0][:200]
+        error = (state.error or gettext("no error recorded")).splitlines()[0][:200]
         lines.append(
-            f"The last rollup run failed at {state.last_run.finished_at:%Y-%m-%d %H:%M} UTC: "
-            f"{error}. The dashboard shows the figures of the last run that succeeded."
+            gettext(
+                "The last rollup run failed at %(moment)s UTC: %(error)s. The dashboard shows "
+                "the figures of the last run that succeeded."
+            )
+            % {"moment": f"{state.last_run.finished_at:%Y-%m-%d %H:%M}", "error": error}
         )
     # Before any run succeeded there are no figures to be stale (a new installation); a run
     # that failed is told above.
     if state.outdated and state.computed_at is not None:
         lines.append(
-            f"ROI figures are more than a day old: the rollup last succeeded at "
-            f"{state.computed_at:%Y-%m-%d %H:%M} UTC, covering days up to "
-            f"{state.rolled_through or 'none'}."
+            gettext(
+                "ROI figures are more than a day old: the rollup last succeeded at %(moment)s "
+                "UTC, covering days up to %(day)s."
+            )
+            % {
+                "moment": f"{state.computed_at:%Y-%m-%d %H:%M}",
+                "day": state.rolled_through or gettext("none"),
+            }
         )
     if not lines:
         return None
-    lines.append(f"Dashboard: {reverse('roi:dashboard')}")
-    return DigestSection(title="ROI rollup", lines=lines, count=len(lines) - 1)
+    lines.append(gettext("Dashboard: %(url)s") % {"url": reverse("roi:dashboard")})
+    return DigestSection(title=gettext("ROI rollup"), lines=lines, count=len(lines) - 1)

@@ -2,6 +2,8 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from gaps.models import Gap, Role, Team
 
@@ -15,7 +17,7 @@ class DailyRollupFilterSet(django_filters.FilterSet):
     """``/api/v1/roi/rollups/`` and its CSV export: date range, team, role, category."""
 
     date = django_filters.DateFromToRangeFilter(
-        help_text="date_after=YYYY-MM-DD and/or date_before=YYYY-MM-DD (both included)."
+        help_text=_("date_after=YYYY-MM-DD and/or date_before=YYYY-MM-DD (both included).")
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
     role = django_filters.ModelChoiceFilter(queryset=Role.objects.all())
@@ -41,17 +43,17 @@ class PeriodTeamFilterSet(django_filters.FilterSet):
         lookup_expr="gte",
         input_formats=MONTH_FORMATS,
         widget=MonthInput(),
-        label="From month",
+        label=_("From month"),
     )
     end = django_filters.DateFilter(
         field_name="month",
         lookup_expr="lte",
         input_formats=MONTH_FORMATS,
         widget=MonthInput(),
-        label="To month",
+        label=_("To month"),
     )
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.order_by("name"), empty_label="All teams"
+        queryset=Team.objects.order_by("name"), empty_label=_("All teams"), label=_("Team")
     )
 
     class Meta:
@@ -64,11 +66,15 @@ class PeriodTeamFilterSet(django_filters.FilterSet):
             month = self.form.cleaned_data.get(name)
             if month and not MIN_YEAR <= month.year <= MAX_YEAR:
                 # A period reaching year 9999 has no month after it to draw: a 500, not a chart.
-                self.form.add_error(name, f"Choose a month from {MIN_YEAR} to {MAX_YEAR}.")
+                self.form.add_error(
+                    name,
+                    gettext("Choose a month from %(first)s to %(last)s.")
+                    % {"first": MIN_YEAR, "last": MAX_YEAR},
+                )
                 valid = False
         start = self.form.cleaned_data.get("start") if valid else None
         end = self.form.cleaned_data.get("end") if valid else None
         if start and end and start > end:
-            self.form.add_error("end", "The period must end after it starts.")
+            self.form.add_error("end", gettext("The period must end after it starts."))
             return False
         return valid

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from gaps.models.limits import MAX_OCCURRENCE_MONEY, MAX_REMEDY_COST, bounded
 
@@ -186,7 +187,7 @@ class MonthlyTeamRollup(RollupMeasures):
     from detection to being acknowledged / closed in that month: ``{"days": count}``.
     """
 
-    month = models.DateField(help_text="First day of the month.")
+    month = models.DateField(help_text=_("First day of the month."))
     team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
     acknowledge_days = models.JSONField(default=dict, blank=True)
     close_days = models.JSONField(default=dict, blank=True)
@@ -204,7 +205,7 @@ class MonthlyTeamRollup(RollupMeasures):
 class MonthlyRoleRollup(RollupMeasures):
     """The daily rows of one role summed per month: what the recognition board ranks."""
 
-    month = models.DateField(help_text="First day of the month.")
+    month = models.DateField(help_text=_("First day of the month."))
     team = models.ForeignKey("gaps.Team", on_delete=models.CASCADE, related_name="+")
     role = models.ForeignKey("gaps.Role", on_delete=models.CASCADE, related_name="+")
 
@@ -290,13 +291,13 @@ class RollupRun(models.Model):
     """
 
     class Trigger(models.TextChoices):
-        NIGHTLY = "nightly", "Nightly job"
-        MANUAL = "manual", "By hand"
-        DEMO = "demo", "Demo data"
+        NIGHTLY = "nightly", _("Nightly job")
+        MANUAL = "manual", _("By hand")
+        DEMO = "demo", _("Demo data")
 
     class Status(models.TextChoices):
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     trigger = models.CharField(max_length=10, choices=Trigger.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
@@ -305,19 +306,21 @@ class RollupRun(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField()
     daily_rows = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True, help_text="Why a failed run failed.")
+    error = models.TextField(blank=True, help_text=_("Why a failed run failed."))
     failed_gap = models.ForeignKey(
         "gaps.Gap",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="The gap a failed run was computing, where known.",
+        help_text=_("The gap a failed run was computing, where known."),
     )
     skipped_gaps = models.JSONField(
         default=list,
         blank=True,
-        help_text='Gaps left out of a run\'s figures: [{"gap": id, "reason": "…"}].',
+        help_text=_(
+            'Gaps left out of a run\'s figures: [{"gap": id, "reason": "…"}].',
+        ),
     )
 
     class Meta:

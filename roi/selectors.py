@@ -10,11 +10,13 @@ from datetime import UTC, date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from gaps.models import Gap, Occurrence, Team
 
@@ -314,6 +316,18 @@ class Dashboard:
             "prevented": [t.gaps_prevented for _, t in self.months],
             "open_links": [reverse("gaps:detail", args=[s.gap_id]) for s in self.top_open],
             "currency": self.currency,
+            # Axis ticks follow the interface language (Intl.NumberFormat); legends are
+            # translated here, so the script holds no text of its own.
+            "locale": translation.get_language() or settings.LANGUAGE_CODE,
+            "text": {
+                "measured": gettext("Measured savings"),
+                "estimated": gettext("Estimated savings"),
+                "cost": gettext("Cost incurred"),
+                "team_savings": gettext("Savings (measured + estimated)"),
+                "open_cost": gettext("Cost per month"),
+                "gaps_closed": gettext("Gaps closed"),
+                "gaps_prevented": gettext("Gaps prevented"),
+            },
             "months": [month.strftime("%Y-%m") for month, _ in self.months],
             "measured": [float(t.measured_savings) for _, t in self.months],
             "estimated": [float(t.estimated_savings) for _, t in self.months],
@@ -648,7 +662,16 @@ class BeforeAfter:
     anchor_label: str
 
     def chart_data(self) -> dict:
-        return {"labels": self.labels, "counts": self.counts, "anchor": self.anchor_label}
+        return {
+            "labels": self.labels,
+            "counts": self.counts,
+            "anchor": self.anchor_label,
+            "text": {
+                "occurrences": gettext("Occurrences per 30 days"),
+                "subtitle": gettext("Months before (−) and after (+) the gap was %(anchor)s")
+                % {"anchor": self.anchor_label},
+            },
+        }
 
 
 def gap_before_after(gap: Gap, as_of: date) -> BeforeAfter:
@@ -664,11 +687,11 @@ def gap_before_after(gap: Gap, as_of: date) -> BeforeAfter:
         before = -(-model.baseline_window_days // 30)
         after = max(1, -(-int((end - anchor).days) // 30))
         start = anchor - timedelta(days=30 * before)
-        anchor_label = "closed"
+        anchor_label = gettext("closed")
     else:
         anchor, before, after = end, 12, 0
         start = end - timedelta(days=360)
-        anchor_label = "as of"
+        anchor_label = gettext("as of")
     per_day = (
         Occurrence.objects.filter(gap=gap, occurred_at__gte=start, occurred_at__lt=end)
         .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
@@ -682,7 +705,11 @@ def gap_before_after(gap: Gap, as_of: date) -> BeforeAfter:
         index = (row["day"] - anchor_day).days // 30
         if index in buckets:
             buckets[index] += row["n"]
-    labels = [f"month {k + 1:+d}" if k >= 0 else f"month {k:d}" for k in buckets]
+    # The sign stays in the label: the chart colours the months after (+) apart.
+    labels = [
+        gettext("month %(number)s") % {"number": f"{k + 1:+d}" if k >= 0 else f"{k:d}"}
+        for k in buckets
+    ]
     return BeforeAfter(
         gap=gap,
         as_of=as_of,

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from cxalign.scoping import scoped_object_or_404
 from gaps.models import Gap
@@ -17,7 +18,7 @@ from .permissions import can_see_pages
 
 def _check(request: HttpRequest) -> None:
     if not can_see_pages(request.user):
-        raise PermissionDenied("ROI figures are for executives, the CX team and role owners.")
+        raise PermissionDenied(_("ROI figures are for executives, the CX team and role owners."))
 
 
 def _board(request: HttpRequest) -> tuple[PeriodTeamFilterSet, selectors.Dashboard]:
@@ -75,7 +76,7 @@ def cx_day_current(request: HttpRequest) -> HttpResponse:
 def cx_day(request: HttpRequest, year: int) -> HttpResponse:
     _check(request)
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise Http404("No CX Day that year.")
+        raise Http404(_("No CX Day that year."))
     return render(
         request,
         "roi/cx_day.html",
@@ -111,7 +112,7 @@ def gap_pick(request: HttpRequest) -> HttpResponse:
     try:
         pk = int(request.GET.get("gap", ""))
     except ValueError:
-        raise Http404("Give a gap number.") from None
+        raise Http404(_("Give a gap number.")) from None
     if pk < 1:
-        raise Http404("Gap numbers start at 1.")
+        raise Http404(_("Gap numbers start at 1."))
     return redirect("roi:gap", pk=pk)

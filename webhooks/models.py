@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .querysets import WebhookSubscriptionQuerySet
 
@@ -15,23 +16,23 @@ from .querysets import WebhookSubscriptionQuerySet
 class WebhookEvent(models.TextChoices):
     """What a subscription can listen to; ``ping`` is sent only by "send test event"."""
 
-    GAP_CREATED = "gap.created", "A gap was logged"
-    GAP_STATUS_CHANGED = "gap.status_changed", "A gap changed status"
-    GAP_ESCALATED = "gap.escalated", "An overdue gap was escalated"
-    GAP_RECURRING = "gap.recurring", "A closed gap is recurring"
-    INSIGHT_PUBLISHED = "insight.published", "An insight was published"
-    FEED_ITEM_CREATED = "feed_item.created", "An insight reached a role's feed"
-    CHANGE_REVIEW_ASSESSED = "change_review.assessed", "A change review was assessed"
-    ROLLUP_COMPLETED = "rollup.completed", "The ROI rollup completed"
+    GAP_CREATED = "gap.created", _("A gap was logged")
+    GAP_STATUS_CHANGED = "gap.status_changed", _("A gap changed status")
+    GAP_ESCALATED = "gap.escalated", _("An overdue gap was escalated")
+    GAP_RECURRING = "gap.recurring", _("A closed gap is recurring")
+    INSIGHT_PUBLISHED = "insight.published", _("An insight was published")
+    FEED_ITEM_CREATED = "feed_item.created", _("An insight reached a role's feed")
+    CHANGE_REVIEW_ASSESSED = "change_review.assessed", _("A change review was assessed")
+    ROLLUP_COMPLETED = "rollup.completed", _("The ROI rollup completed")
 
 
 PING = "ping"
 
 
 class WebhookFormat(models.TextChoices):
-    JSON = "json", "JSON (signed)"
-    SLACK = "slack", "Slack incoming webhook"
-    TEAMS = "teams", "Microsoft Teams (message card)"
+    JSON = "json", _("JSON (signed)")
+    SLACK = "slack", _("Slack incoming webhook")
+    TEAMS = "teams", _("Microsoft Teams (message card)")
 
 
 def new_secret() -> str:
@@ -97,9 +98,9 @@ class WebhookSubscription(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
 
 
 class WebhookDelivery(models.Model):

@@ -6,8 +6,10 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext
 
-from gaps.digests import DigestSection
+from gaps.digests import DigestSection, language_of
 
 from .messages import absolute_url
 from .models import WebhookSubscription
@@ -23,12 +25,17 @@ def tell_switched_off(subscription_id: int) -> bool:
     creator = subscription.created_by
     if not creator.email:
         return False
+    with translation.override(language_of(creator)):
+        subject = gettext("cxalign: webhook to %(url)s switched off") % {"url": subscription.url}
+        message = gettext(
+            "The webhook subscription “%(subscription)s” failed every delivery for a day and "
+            "has been switched off."
+        ) % {"subscription": subscription}
+        fix = gettext("Fix the receiver, send a test event and switch it on again:")
     send_mail(
-        subject=f"cxalign: webhook to {subscription.url} switched off",
+        subject=subject,
         message=(
-            f"The webhook subscription “{subscription}” failed every delivery for a day and "
-            f"has been switched off.\n\n{subscription.disabled_reason}\n\n"
-            "Fix the receiver, send a test event and switch it on again:\n"
+            f"{message}\n\n{subscription.disabled_reason}\n\n{fix}\n"
             f"{absolute_url(subscription.get_absolute_url())}\n"
         ),
         from_email=None,
@@ -51,7 +58,7 @@ def switched_off_section(user: User, since: datetime | None, now: datetime) -> D
     ]
     if not lines:
         return None
-    return DigestSection(title="Webhooks switched off", lines=lines, count=len(lines))
+    return DigestSection(title=gettext("Webhooks switched off"), lines=lines, count=len(lines))
 
 
 def switched_off_recipients() -> Q:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cxalign.requests import acting_user
@@ -24,7 +25,7 @@ NEW_SECRET = "webhooks:new-secret"  # noqa: S105 - a session key's name
 
 def _managers_only(request: HttpRequest) -> None:
     if not can_manage_webhooks(request.user):
-        raise PermissionDenied("Only the CX team manages webhooks.")
+        raise PermissionDenied(_("Only the CX team manages webhooks."))
 
 
 def _subscription(request: HttpRequest, pk: int) -> WebhookSubscription:
@@ -63,7 +64,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
         if subscription is not None:
             # Shown once, on the next page, then gone from the session.
             request.session[NEW_SECRET] = [subscription.pk, subscription.secret]
-            messages.success(request, "Subscription created.")
+            messages.success(request, _("Subscription created."))
             return redirect(subscription)
     return render(request, "webhooks/form.html", {"form": form})
 
@@ -76,7 +77,7 @@ def subscription_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = SubscriptionForm(request.POST or None, instance=copy.copy(subscription))
     if request.method == "POST" and form.is_valid():
         if _save(request, form, subscription) is not None:
-            messages.success(request, "Subscription saved.")
+            messages.success(request, _("Subscription saved."))
             return redirect(subscription)
     return render(request, "webhooks/form.html", {"form": form, "subscription": subscription})
 
@@ -113,5 +114,5 @@ def subscription_test(request: HttpRequest, pk: int) -> HttpResponse:
     _managers_only(request)
     subscription = _subscription(request, pk)
     services.webhook_send_test(subscription=subscription, actor=acting_user(request))
-    messages.success(request, "Test event sent: its delivery is at the top of the log.")
+    messages.success(request, _("Test event sent: its delivery is at the top of the log."))
     return redirect(subscription)

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from mozilla_django_oidc import views as oidc_views
 
 from .backend import REFUSAL_SESSION_KEY, remember_refusal
@@ -16,7 +17,7 @@ from .discovery import sso_setting
 
 def _require_enabled() -> None:
     if not settings.OIDC_ENABLED:
-        raise Http404("Single sign-on is not configured.")
+        raise Http404(_("Single sign-on is not configured."))
 
 
 class SsoStartView(oidc_views.OIDCAuthenticationRequestView):

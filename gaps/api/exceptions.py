@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,7 +31,7 @@ def exception_handler(exc, context):
     """
     if isinstance(exc, OperationalError | InterfaceError):
         return Response(
-            {"detail": "The database connection was interrupted; retry the request."},
+            {"detail": gettext("The database connection was interrupted; retry the request.")},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )

@@ -8,6 +8,7 @@ parameter, like any other invalid value. Free-text filters take any text, the em
 
 import django_filters
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -60,7 +61,12 @@ class StrictFilterBackend(DjangoFilterBackend):
         ordering = request.query_params.getlist("ordering")
         if len(ordering) > QUERY_VALUES_MAX or any(len(v) > QUERY_TEXT_MAX for v in ordering):
             raise ValidationError(
-                {"ordering": [f"At most {QUERY_VALUES_MAX} values of {QUERY_TEXT_MAX} characters."]}
+                {
+                    "ordering": [
+                        gettext("At most %(values)s values of %(characters)s characters.")
+                        % {"values": QUERY_VALUES_MAX, "characters": QUERY_TEXT_MAX}
+                    ]
+                }
             )
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:

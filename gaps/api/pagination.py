@@ -18,6 +18,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -32,9 +33,13 @@ def bounded_whole_number(request: Request, name: str, *, maximum: int | None) ->
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    upper = f" to {maximum}" if maximum else " or more"
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= (maximum or int(raw)):
-        raise ValidationError({name: [f"Give a whole number from 1{upper}."]})
+        message = (
+            gettext("Give a whole number from 1 to %(maximum)s.") % {"maximum": maximum}
+            if maximum
+            else gettext("Give a whole number from 1 or more.")
+        )
+        raise ValidationError({name: [message]})
     return int(raw)
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -402,9 +404,11 @@ class OccurrenceInputSerializer(StrictInputMixin, serializers.Serializer):
 
     def validate_occurred_at(self, value):
         if value > timezone.now() + OCCURRENCE_CLOCK_SKEW:
-            raise serializers.ValidationError("An occurrence cannot be in the future.")
+            raise serializers.ValidationError(_("An occurrence cannot be in the future."))
         if value.date() < EARLIEST_DATE:
-            raise serializers.ValidationError(f"Give a time from {EARLIEST_DATE:%Y} on.")
+            raise serializers.ValidationError(
+                gettext("Give a time from %(year)s on.") % {"year": EARLIEST_DATE.year}
+            )
         return value
 
 
@@ -423,7 +427,10 @@ class OccurrenceBatchError(Exception):
         super().__init__(f"{len(errors)} of {total} occurrences are invalid")
         self.errors = errors
         self.body = {
-            "detail": f"{len(errors)} of {total} occurrences are invalid; nothing was stored.",
+            "detail": gettext(
+                "%(invalid)s of %(total)s occurrences are invalid; nothing was stored."
+            )
+            % {"invalid": len(errors), "total": total},
             "items": [{"index": index, "errors": errors[index]} for index in sorted(errors)],
         }
 
@@ -464,9 +471,11 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
         touchpoint_id = item.get("touchpoint")
         item_errors = {}
         if gap is None:
-            item_errors["gap"] = [f"No gap with id {item['gap']}."]
+            item_errors["gap"] = [gettext("No gap with id %(id)s.") % {"id": item["gap"]}]
         if touchpoint_id and touchpoint_id not in touchpoints:
-            item_errors["touchpoint"] = [f"No touchpoint with id {touchpoint_id}."]
+            item_errors["touchpoint"] = [
+                gettext("No touchpoint with id %(id)s.") % {"id": touchpoint_id}
+            ]
         if item_errors or gap is None:
             errors[index] = item_errors
             continue

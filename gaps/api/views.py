@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -329,7 +330,7 @@ class OccurrenceViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
             return self._push_batch(payload)
         if not isinstance(payload, dict):
             raise serializers.ValidationError(
-                {"non_field_errors": ["Send one occurrence object or a list of them."]}
+                {"non_field_errors": [gettext("Send one occurrence object or a list of them.")]}
             )
         return self._push_one(payload)
 
@@ -339,13 +340,16 @@ class OccurrenceViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
 
     def _push_batch(self, payload: list[Any]) -> Response:
         if not payload:
-            raise serializers.ValidationError({"non_field_errors": ["The list is empty."]})
+            raise serializers.ValidationError({"non_field_errors": [gettext("The list is empty.")]})
         if len(payload) > OCCURRENCE_BATCH_LIMIT:
             raise serializers.ValidationError(
                 {
                     "non_field_errors": [
-                        f"At most {OCCURRENCE_BATCH_LIMIT} occurrences per request, "
-                        f"not {len(payload)}: split the batch."
+                        gettext(
+                            "At most %(limit)s occurrences per request, not %(sent)s: "
+                            "split the batch."
+                        )
+                        % {"limit": OCCURRENCE_BATCH_LIMIT, "sent": len(payload)}
                     ]
                 }
             )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..querysets import GapQuerySet, OccurrenceQuerySet
 from .limits import (
@@ -22,37 +23,37 @@ from .organisation import Role, Team, Theme, Touchpoint
 
 
 class GapCategory(models.TextChoices):
-    PRODUCT = "product", "Product"
-    SERVICE = "service", "Service"
-    POLICY = "policy", "Policy"
-    PROCESS = "process", "Process"
-    ATTITUDE = "attitude", "Attitude"
+    PRODUCT = "product", _("Product")
+    SERVICE = "service", _("Service")
+    POLICY = "policy", _("Policy")
+    PROCESS = "process", _("Process")
+    ATTITUDE = "attitude", _("Attitude")
 
 
 class GapOrigin(models.TextChoices):
-    VOC_SURVEY = "voc_survey", "Voice-of-customer survey"
-    COMPLAINT = "complaint", "Complaint"
-    SUPPORT_CONTACT = "support_contact", "Support contact"
-    EMPLOYEE_REPORT = "employee_report", "Employee report"
-    AUDIT = "audit", "Audit"
-    REVIEW = "review", "Review"
-    SOCIAL = "social", "Social"
+    VOC_SURVEY = "voc_survey", _("Voice-of-customer survey")
+    COMPLAINT = "complaint", _("Complaint")
+    SUPPORT_CONTACT = "support_contact", _("Support contact")
+    EMPLOYEE_REPORT = "employee_report", _("Employee report")
+    AUDIT = "audit", _("Audit")
+    REVIEW = "review", _("Review")
+    SOCIAL = "social", _("Social")
 
 
 class JourneyStage(models.TextChoices):
-    SELECT = "select", "Select (choosing)"
-    GET = "get", "Get (receiving)"
-    USE = "use", "Use (using)"
+    SELECT = "select", _("Select (choosing)")
+    GET = "get", _("Get (receiving)")
+    USE = "use", _("Use (using)")
 
 
 class GapStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    IN_REMEDY = "in_remedy", "In remedy"
-    CLOSED = "closed", "Closed"
-    DISPUTED = "disputed", "Disputed"
-    PREVENTED = "prevented", "Prevented"
-    ARCHIVED = "archived", "Archived"
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_REMEDY = "in_remedy", _("In remedy")
+    CLOSED = "closed", _("Closed")
+    DISPUTED = "disputed", _("Disputed")
+    PREVENTED = "prevented", _("Prevented")
+    ARCHIVED = "archived", _("Archived")
 
 
 # The statuses in which a gap still costs customers and is still owed a remedy: every open
@@ -102,8 +103,8 @@ class Gap(models.Model):
     JourneyStage = JourneyStage
 
     title = models.CharField(max_length=200)
-    expectation = models.TextField(help_text="What customers expect.")
-    delivery = models.TextField(help_text="What customers get.")
+    expectation = models.TextField(help_text=_("What customers expect."))
+    delivery = models.TextField(help_text=_("What customers get."))
     category = models.CharField(max_length=16, choices=GapCategory.choices)
     origin = models.CharField(max_length=24, choices=GapOrigin.choices, blank=True)
     touchpoint = models.ForeignKey(
@@ -130,7 +131,7 @@ class Gap(models.Model):
         null=True,
         blank=True,
         validators=bounded(MAX_OCCURRENCE_MONEY),
-        help_text="Per occurrence, at most 1,000,000.00; blank = touchpoint default.",
+        help_text=_("Per occurrence, at most 1,000,000.00; blank = touchpoint default."),
     )
     revenue_at_risk = models.DecimalField(
         max_digits=14,
@@ -138,7 +139,7 @@ class Gap(models.Model):
         null=True,
         blank=True,
         validators=bounded(MAX_OCCURRENCE_MONEY),
-        help_text="Per occurrence, at most 1,000,000.00; blank = cost model default.",
+        help_text=_("Per occurrence, at most 1,000,000.00; blank = cost model default."),
     )
     expected_monthly_occurrences = models.DecimalField(
         max_digits=12,
@@ -146,18 +147,20 @@ class Gap(models.Model):
         null=True,
         blank=True,
         validators=bounded(MAX_MONTHLY_OCCURRENCES),
-        help_text="For prevented gaps: how often customers would have met it each month "
-        "(at most 1,000,000).",
+        help_text=_(
+            "For prevented gaps: how often customers would have met it each month "
+            "(at most 1,000,000)."
+        ),
     )
     remedy_cost = models.DecimalField(
         max_digits=14,
         decimal_places=2,
         default=Decimal("0.00"),
         validators=bounded(MAX_REMEDY_COST),
-        help_text="What fixing or preventing it cost (at most 1,000,000,000.00).",
+        help_text=_("What fixing or preventing it cost (at most 1,000,000,000.00)."),
     )
 
-    root_cause = models.TextField(blank=True, help_text="Required to close.")
+    root_cause = models.TextField(blank=True, help_text=_("Required to close."))
     dispute_reason = models.TextField(blank=True)
     remedy_plan = models.TextField(blank=True)
     remedy_owner = models.ForeignKey(
@@ -169,7 +172,7 @@ class Gap(models.Model):
     )
     remedy_due_on = models.DateField(null=True, blank=True)
     remedy_progress = models.PositiveSmallIntegerField(
-        default=0, validators=[MaxValueValidator(100)], help_text="Per cent done."
+        default=0, validators=[MaxValueValidator(100)], help_text=_("Per cent done.")
     )
 
     # Deadlines follow from severity (settings.CXALIGN_ACKNOWLEDGE_DAYS / _REMEDY_DAYS).
@@ -179,11 +182,11 @@ class Gap(models.Model):
     prevented_on = models.DateField(null=True, blank=True)
     overdue = models.BooleanField(default=False)
     escalation_level = models.PositiveSmallIntegerField(
-        default=0, help_text="0 none, 1 manager, 2 director, 3 executive."
+        default=0, help_text=_("0 none, 1 manager, 2 director, 3 executive.")
     )
     last_escalated_at = models.DateTimeField(null=True, blank=True)
     recurring = models.BooleanField(
-        default=False, help_text="Closed, but occurrences came back at half the baseline rate."
+        default=False, help_text=_("Closed, but occurrences came back at half the baseline rate.")
     )
     recurring_since = models.DateTimeField(null=True, blank=True)
 
@@ -266,15 +269,15 @@ class GapEvent(models.Model):
     """One entry of a gap's history: a transition, a field change, an escalation or a flag."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        TRANSITION = "transition", "Status change"
-        UPDATE = "update", "Fields changed"
-        ESCALATION = "escalation", "Escalation"
-        RECURRING = "recurring", "Recurring flag"
+        CREATED = "created", _("Created")
+        TRANSITION = "transition", _("Status change")
+        UPDATE = "update", _("Fields changed")
+        ESCALATION = "escalation", _("Escalation")
+        RECURRING = "recurring", _("Recurring flag")
         # An administrator deleted a comment (comments are otherwise never deleted).
-        COMMENT_DELETED = "comment_deleted", "Comment deleted"
+        COMMENT_DELETED = "comment_deleted", _("Comment deleted")
         # Written by the ROI rollup (roi.services): the gap's figures were left out of a run.
-        ROLLUP_SKIPPED = "rollup_skipped", "Left out of the ROI rollup"
+        ROLLUP_SKIPPED = "rollup_skipped", _("Left out of the ROI rollup")
 
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -289,7 +292,7 @@ class GapEvent(models.Model):
     to_status = models.CharField(max_length=16, choices=GapStatus.choices, blank=True)
     note = models.TextField(blank=True)
     changes = models.JSONField(
-        default=dict, blank=True, help_text='{"field": [old, new]} for field changes.'
+        default=dict, blank=True, help_text=_('{"field": [old, new]} for field changes.')
     )
     at = models.DateTimeField(default=timezone.now)
 
@@ -313,10 +316,10 @@ class Occurrence(models.Model):
     touchpoint = models.ForeignKey(
         Touchpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="occurrences"
     )
-    source = models.CharField(max_length=60, help_text="The system or channel that reported it.")
+    source = models.CharField(max_length=60, help_text=_("The system or channel that reported it."))
     external_id = models.CharField(
         max_length=200,
-        help_text="The source's own id; unique per source, so re-sending is harmless.",
+        help_text=_("The source's own id; unique per source, so re-sending is harmless."),
     )
     customer_ref = models.CharField(max_length=200, blank=True)
     # When cxalign learned of it: rollups recompute the days that late arrivals touch.

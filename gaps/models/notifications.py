@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .gaps import Gap
 from .organisation import Role
@@ -12,13 +13,13 @@ class Escalation(models.Model):
     """An overdue gap escalated to one owner of a role up the causing team's hierarchy."""
 
     class Level(models.IntegerChoices):
-        MANAGER = 1, "Manager"
-        DIRECTOR = 2, "Director"
-        EXECUTIVE = 3, "Executive"
+        MANAGER = 1, _("Manager")
+        DIRECTOR = 2, _("Director")
+        EXECUTIVE = 3, _("Executive")
 
     class Reason(models.TextChoices):
-        ACKNOWLEDGE = "acknowledge", "Not acknowledged in time"
-        REMEDY = "remedy", "Remedy overdue"
+        ACKNOWLEDGE = "acknowledge", _("Not acknowledged in time")
+        REMEDY = "remedy", _("Remedy overdue")
 
     gap = models.ForeignKey(Gap, on_delete=models.CASCADE, related_name="escalations")
     level = models.PositiveSmallIntegerField(choices=Level.choices)

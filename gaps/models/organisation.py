@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from ..querysets import OrganisationQuerySet
 from .limits import MAX_OCCURRENCE_MONEY, bounded
@@ -30,11 +31,11 @@ class Role(models.Model):
     """A work role in a team; the unit of accountability for gaps and of insight routing."""
 
     class Level(models.TextChoices):
-        EXECUTIVE = "executive", "Executive"
-        DIRECTOR = "director", "Director"
-        MANAGER = "manager", "Manager"
-        INDIVIDUAL_CONTRIBUTOR = "individual_contributor", "Individual contributor"
-        PARTNER = "partner", "Partner"
+        EXECUTIVE = "executive", _("Executive")
+        DIRECTOR = "director", _("Director")
+        MANAGER = "manager", _("Manager")
+        INDIVIDUAL_CONTRIBUTOR = "individual_contributor", _("Individual contributor")
+        PARTNER = "partner", _("Partner")
 
     name = models.CharField(max_length=120)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="roles")
@@ -62,14 +63,14 @@ class Touchpoint(models.Model):
     """Where customers meet the company and where gaps surface."""
 
     class Channel(models.TextChoices):
-        WEB = "web", "Web"
-        APP = "app", "App"
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
-        CHAT = "chat", "Chat"
-        IN_PERSON = "in_person", "In person"
-        POST = "post", "Post"
-        SOCIAL = "social", "Social"
+        WEB = "web", _("Web")
+        APP = "app", _("App")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        CHAT = "chat", _("Chat")
+        IN_PERSON = "in_person", _("In person")
+        POST = "post", _("Post")
+        SOCIAL = "social", _("Social")
 
     name = models.CharField(max_length=120, unique=True)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="touchpoints")
@@ -79,7 +80,7 @@ class Touchpoint(models.Model):
         decimal_places=2,
         default=Decimal("0.00"),
         validators=bounded(MAX_OCCURRENCE_MONEY),
-        help_text="Cost to serve one occurrence of a gap here (at most 1,000,000.00).",
+        help_text=_("Cost to serve one occurrence of a gap here (at most 1,000,000.00)."),
     )
 
     objects = OrganisationQuerySet.as_manager()

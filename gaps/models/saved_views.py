@@ -2,14 +2,15 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SavedGapView(models.Model):
     """Filters someone applies often ("overdue in my team"), one click away on the gap lists."""
 
     class Page(models.TextChoices):
-        ALL = "list", "Gaps"
-        MINE = "mine", "Gaps my roles caused"
+        ALL = "list", _("Gaps")
+        MINE = "mine", _("Gaps my roles caused")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_gap_views"

@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiToken(models.Model):
@@ -18,13 +19,13 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        GAPS_READ = "gaps:read", "Read organisation and gaps"
-        GAPS_WRITE = "gaps:write", "Create and change gaps"
-        OCCURRENCES_WRITE = "occurrences:write", "Push occurrences"
-        INSIGHTS_READ = "insights:read", "Read insights and feeds"
-        INSIGHTS_WRITE = "insights:write", "Write and publish insights"
-        ROI_READ = "roi:read", "Read ROI figures and rollups"
-        WEBHOOKS_WRITE = "webhooks:write", "Manage webhook subscriptions"
+        GAPS_READ = "gaps:read", _("Read organisation and gaps")
+        GAPS_WRITE = "gaps:write", _("Create and change gaps")
+        OCCURRENCES_WRITE = "occurrences:write", _("Push occurrences")
+        INSIGHTS_READ = "insights:read", _("Read insights and feeds")
+        INSIGHTS_WRITE = "insights:write", _("Write and publish insights")
+        ROI_READ = "roi:read", _("Read ROI figures and rollups")
+        WEBHOOKS_WRITE = "webhooks:write", _("Manage webhook subscriptions")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"

@@ -3,6 +3,7 @@
 
 from datetime import date
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from roi import calculations as calc
@@ -20,7 +21,7 @@ class AsOfSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         # DRF reads a blank query value as "not given": ``?as_of=`` would mean today.
         if data.get("as_of") == "":
-            raise serializers.ValidationError({"as_of": ["Give a date, or leave it out."]})
+            raise serializers.ValidationError({"as_of": [gettext("Give a date, or leave it out.")]})
         return super().to_internal_value(data)
 
     def as_of_or(self, default: date) -> date:

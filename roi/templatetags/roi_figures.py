@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import template
 
+from cxalign import formats
 from roi import calculations as calc
 from roi.explanations import explain
 
@@ -12,16 +13,17 @@ register = template.Library()
 
 
 def display(amount: Decimal | None, unit: str = "money", currency: str = "") -> str:
-    """A figure as shown: ``EUR 2,100.00``, ``470.00 %``, ``12``, or "not defined"."""
+    """A figure as shown in the interface language (``cxalign.formats``): ``EUR 2,100.00`` /
+    ``2.100,00 €``, ``470.00 %``, ``12``, or "not defined"."""
     if amount is None:
-        return "not defined" if unit == "percent" else "—"
+        return formats.not_defined() if unit == "percent" else "—"
     if unit == "money":
-        return f"{currency} {calc.cents(amount):,.2f}".strip()
+        return formats.money(amount, currency)
     if unit == "percent":
-        return f"{calc.cents(amount):,.2f} %"
+        return formats.percent(amount)
     if unit == "days":
-        return f"{amount.normalize():f} days"
-    return f"{int(amount):,}"
+        return formats.days(amount)
+    return formats.integer(amount)
 
 
 @register.filter
@@ -32,6 +34,7 @@ def add_money(amount: Decimal, other: Decimal) -> Decimal:
 
 @register.simple_tag
 def money(amount: Decimal | None, currency: str = "") -> str:
+    """Every amount of money on a page: to the cent, in the interface language's format."""
     return display(amount, "money", currency)
 
 

@@ -6,6 +6,7 @@
   var canvas = document.getElementById("occurrence-chart");
   if (!source || !canvas || typeof Chart === "undefined") { return; }
   var data = JSON.parse(source.textContent);
+  var words = data.text || {};
   var closedIndex = data.closed_week ? data.labels.indexOf(data.closed_week) : -1;
   var colours = data.labels.map(function (week) {
     return data.closed_week && week > data.closed_week ? "#1f7a4d" : "#b3261e";
@@ -25,7 +26,7 @@
       ctx.lineTo(x, area.bottom);
       ctx.stroke();
       ctx.fillStyle = "#1d2433";
-      ctx.fillText("closed", x + 4, area.top + 10);
+      ctx.fillText(words.closed || "closed", x + 4, area.top + 10);
       ctx.restore();
     }
   };
@@ -33,7 +34,7 @@
     type: "bar",
     data: {
       labels: data.labels,
-      datasets: [{ label: "Occurrences per week", data: data.counts, backgroundColor: colours }]
+      datasets: [{ label: words.per_week || "Occurrences per week", data: data.counts, backgroundColor: colours }]
     },
     options: {
       animation: false,

@@ -29,21 +29,37 @@
     }
     new Chart(canvas, config);
   }
-  function money(currency) {
-    return function (value) { return currency + " " + Number(value).toLocaleString(undefined, {maximumFractionDigits: 0}); };
+  // Whole amounts in the interface language: "EUR 1,235" in English, "1.235 €" in German.
+  function money(currency, locale) {
+    var english = !locale || locale.indexOf("en") === 0;
+    var format;
+    try {
+      format = new Intl.NumberFormat(locale || "en", {
+        style: "currency", currency: currency, currencyDisplay: english ? "code" : "symbol",
+        maximumFractionDigits: 0, minimumFractionDigits: 0
+      });
+    } catch (error) {
+      format = null;
+    }
+    return function (value) {
+      return format ? format.format(value) : currency + " " + Number(value).toLocaleString(locale, {maximumFractionDigits: 0});
+    };
+  }
+  function text(data, key, fallback) {
+    return data.text && data.text[key] ? data.text[key] : fallback;
   }
 
   var board = read("roi-dashboard-data");
   if (board) {
-    var ticks = {callback: money(board.currency)};
+    var ticks = {callback: money(board.currency, board.locale)};
     draw("chart-monthly", {
       type: "bar",
       data: {
         labels: board.months,
         datasets: [
-          {label: "Measured savings", data: board.measured, backgroundColor: GOOD, stack: "savings"},
-          {label: "Estimated savings", data: board.estimated, backgroundColor: WARN, stack: "savings"},
-          {label: "Cost incurred", data: board.cost, type: "line", borderColor: BAD, backgroundColor: BAD}
+          {label: text(board, "measured", "Measured savings"), data: board.measured, backgroundColor: GOOD, stack: "savings"},
+          {label: text(board, "estimated", "Estimated savings"), data: board.estimated, backgroundColor: WARN, stack: "savings"},
+          {label: text(board, "cost", "Cost incurred"), data: board.cost, type: "line", borderColor: BAD, backgroundColor: BAD}
         ]
       },
       options: {scales: {y: {ticks: ticks}}}
@@ -53,8 +69,8 @@
       data: {
         labels: board.months,
         datasets: [
-          {label: "Gaps closed", data: board.closed, backgroundColor: GOOD},
-          {label: "Gaps prevented", data: board.prevented, backgroundColor: BRAND}
+          {label: text(board, "gaps_closed", "Gaps closed"), data: board.closed, backgroundColor: GOOD},
+          {label: text(board, "gaps_prevented", "Gaps prevented"), data: board.prevented, backgroundColor: BRAND}
         ]
       },
       options: {scales: {y: {ticks: {precision: 0}}}}
@@ -64,8 +80,8 @@
       data: {
         labels: board.teams,
         datasets: [
-          {label: "Savings (measured + estimated)", data: board.team_savings, backgroundColor: GOOD},
-          {label: "Cost incurred", data: board.team_cost, backgroundColor: BAD}
+          {label: text(board, "team_savings", "Savings (measured + estimated)"), data: board.team_savings, backgroundColor: GOOD},
+          {label: text(board, "cost", "Cost incurred"), data: board.team_cost, backgroundColor: BAD}
         ]
       },
       options: {indexAxis: "y", scales: {x: {ticks: ticks}}}
@@ -79,7 +95,7 @@
     };
     draw("chart-open", {
       type: "bar",
-      data: {labels: board.open_gaps, datasets: [{label: "Cost per month", data: board.open_cost, backgroundColor: BAD}]},
+      data: {labels: board.open_gaps, datasets: [{label: text(board, "open_cost", "Cost per month"), data: board.open_cost, backgroundColor: BAD}]},
       options: {indexAxis: "y", scales: {x: {ticks: ticks}, y: {ticks: shortTitle}}}
     }, board.open_links);
   }
@@ -91,12 +107,12 @@
       data: {
         labels: gap.labels,
         datasets: [{
-          label: "Occurrences per 30 days",
+          label: text(gap, "occurrences", "Occurrences per 30 days"),
           data: gap.counts,
           backgroundColor: gap.labels.map(function (label) { return label.indexOf("+") >= 0 ? GOOD : BRAND; })
         }]
       },
-      options: {plugins: {subtitle: {display: true, text: "Months before (−) and after (+) the gap was " + gap.anchor}}}
+      options: {plugins: {subtitle: {display: true, text: text(gap, "subtitle", "Months before (−) and after (+) the gap was " + gap.anchor)}}}
     });
   }
 })();
