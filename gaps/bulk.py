@@ -46,7 +46,7 @@ class BulkResult:
 
 def _reason(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, PermissionDenied):
-        return str(error) or "You may not change this gap."
+        return str(error) or gettext("You may not change this gap.")
     return " ".join(error.messages)
 
 
@@ -57,17 +57,21 @@ def gaps_matching(*, actor, query: str, expected: int | None) -> QuerySet[Gap]:
         QueryDict(query), queryset=selectors.with_lateness(selectors.gaps_for_user(actor))
     )
     if not filterset.is_valid():
-        raise ValidationError("The list's filters are not valid: fix them first.")
+        raise ValidationError(gettext("The list's filters are not valid: fix them first."))
     gaps = filterset.qs.order_by("pk")
     count = gaps.count()
     if expected is None or count != expected:
         raise ValidationError(
-            f"The filters now match {count} gaps, not the {expected} you confirmed: "
-            "look at the list again and apply once more."
+            gettext(
+                "The filters now match %(count)s gaps, not the %(expected)s you confirmed: "
+                "look at the list again and apply once more."
+            )
+            % {"count": count, "expected": expected}
         )
     if count > MAX_BULK_GAPS:
         raise ValidationError(
-            f"{count} gaps match: at most {MAX_BULK_GAPS} change at once. Narrow the filters."
+            gettext("%(count)s gaps match: at most %(most)s change at once. Narrow the filters.")
+            % {"count": count, "most": MAX_BULK_GAPS}
         )
     return gaps
 

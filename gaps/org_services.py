@@ -22,13 +22,14 @@ from auditlog.context import auditlog_value, set_actor
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from .models import Role, Team, Theme, Touchpoint
 from .permissions import check_may_manage_organisation
 
 Record = TypeVar("Record", bound=models.Model)
 
-ROLE_KEEPS_ITS_TEAM = (
+ROLE_KEEPS_ITS_TEAM = gettext_noop(
     "Gaps are attributed to this role in its team: create a role in the new team and "
     "re-attribute them instead."
 )
@@ -124,7 +125,7 @@ def check_role_keeps_its_team(*, role: Role, team: Team | None) -> None:
     """Refuse (``ValidationError`` on ``team``) moving ``role``, as saved, to another team
     when gaps are attributed to it. ``role_update`` asks; so may a form before saving."""
     if team is not None and role.pk and team.pk != role.team_id and role.gaps.exists():
-        raise ValidationError({"team": ROLE_KEEPS_ITS_TEAM})
+        raise ValidationError({"team": gettext(ROLE_KEEPS_ITS_TEAM)})
 
 
 @transaction.atomic

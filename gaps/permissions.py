@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from .models import Gap, Role
@@ -132,11 +133,13 @@ def check_may_create_gap(actor: User, *, status: str, causing_role: "Role | None
         return
     if is_role_owner(actor):
         if status != GapStatus.PREVENTED:
-            raise PermissionDenied("Role owners log prevented gaps only.")
+            raise PermissionDenied(gettext("Role owners log prevented gaps only."))
         if causing_role is None or causing_role.pk not in owned_role_ids(actor):
-            raise PermissionDenied("Role owners log prevented gaps for roles they own only.")
+            raise PermissionDenied(
+                gettext("Role owners log prevented gaps for roles they own only.")
+            )
         return
-    raise PermissionDenied("You may not log gaps.")
+    raise PermissionDenied(gettext("You may not log gaps."))
 
 
 def check_may_edit_gap(actor: User, gap: "Gap", names: Iterable[str]) -> None:
@@ -147,21 +150,22 @@ def check_may_edit_gap(actor: User, gap: "Gap", names: Iterable[str]) -> None:
         forbidden = sorted(set(names) - OWNER_EDITABLE)
         if forbidden:
             raise PermissionDenied(
-                "Role owners change the remedy only, not: " + ", ".join(forbidden) + "."
+                gettext("Role owners change the remedy only, not: %(fields)s.")
+                % {"fields": ", ".join(forbidden)}
             )
         return
-    raise PermissionDenied("You may not change this gap.")
+    raise PermissionDenied(gettext("You may not change this gap."))
 
 
 def check_may_change_gap(actor: User | AnonymousUser, gap: "Gap") -> None:
     """Refuse anyone but the CX team and owners of the gap's causing role."""
     if not may_change_gap(actor, gap):
-        raise PermissionDenied("You may change only gaps attributed to roles you own.")
+        raise PermissionDenied(gettext("You may change only gaps attributed to roles you own."))
 
 
 def check_may_bulk_change(actor: User | AnonymousUser) -> None:
     if not may_manage_gaps(actor):
-        raise PermissionDenied("Only the CX team changes gaps in bulk.")
+        raise PermissionDenied(gettext("Only the CX team changes gaps in bulk."))
 
 
 # --- Writes: the organisation -----------------------------------------------------------------
@@ -174,4 +178,4 @@ def may_manage_organisation(user: User | AnonymousUser) -> bool:
 
 def check_may_manage_organisation(actor: User | AnonymousUser) -> None:
     if not may_manage_organisation(actor):
-        raise PermissionDenied("Only the CX team may change this.")
+        raise PermissionDenied(gettext("Only the CX team may change this."))

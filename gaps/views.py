@@ -207,7 +207,7 @@ def gap_bulk(request: HttpRequest) -> HttpResponse:
         next_url = reverse("gaps:list")
     if not form.is_valid():
         problems = [f"{error}" for errors in form.errors.values() for error in errors]
-        messages.error(request, "Nothing changed: " + " ".join(problems))
+        messages.error(request, gettext("Nothing changed: %(why)s") % {"why": " ".join(problems)})
         return redirect(next_url)
     data = form.cleaned_data
     gaps = data["gaps"]
@@ -215,7 +215,8 @@ def gap_bulk(request: HttpRequest) -> HttpResponse:
         try:
             gaps = gaps_matching(actor=request.user, query=data["query"], expected=data["expected"])
         except ValidationError as error:
-            messages.error(request, "Nothing changed: " + " ".join(error.messages))
+            why = " ".join(error.messages)
+            messages.error(request, gettext("Nothing changed: %(why)s") % {"why": why})
             return redirect(next_url)
     result = gaps_bulk_apply(
         gaps=gaps,
@@ -234,7 +235,11 @@ def gap_bulk(request: HttpRequest) -> HttpResponse:
     if result.refused:
         skipped = len(result.refused)
         reasons = [f"{title}: {reason}" for title, reason in result.refused.items()]
-        more = f" … and {skipped - SKIPS_SHOWN} more." if skipped > SKIPS_SHOWN else ""
+        more = (
+            " " + gettext("… and %(count)s more.") % {"count": skipped - SKIPS_SHOWN}
+            if skipped > SKIPS_SHOWN
+            else ""
+        )
         messages.error(
             request,
             ngettext("%(n)d gap skipped: ", "%(n)d gaps skipped: ", skipped) % {"n": skipped}

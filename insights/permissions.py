@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext, gettext_noop
 
 from gaps import permissions
 
 if TYPE_CHECKING:
     from .models import FeedItem
 
-READ_ONLY = "You may read this, but not change it."
+READ_ONLY = gettext_noop("You may read this, but not change it.")
 
 
 def can_read_all_insights(user: User | AnonymousUser) -> bool:
@@ -61,12 +62,12 @@ def can_manage_rules(user: User | AnonymousUser) -> bool:
 def check_may_write_insights(actor: User | None) -> None:
     """Create, change, publish, archive: refused (``PermissionDenied``) to all but writers."""
     if actor is not None and not can_write_insights(actor):
-        raise PermissionDenied(READ_ONLY)
+        raise PermissionDenied(gettext(READ_ONLY))
 
 
 def check_may_manage_rules(actor: User | None) -> None:
     if actor is not None and not can_manage_rules(actor):
-        raise PermissionDenied(READ_ONLY)
+        raise PermissionDenied(gettext(READ_ONLY))
 
 
 def check_may_work_feed_item(actor: User | None, item: "FeedItem") -> None:
@@ -74,4 +75,4 @@ def check_may_work_feed_item(actor: User | None, item: "FeedItem") -> None:
     if actor is None or permissions.is_cx_team(actor):
         return
     if not (can_work_feeds(actor) and item.role_id in permissions.owned_role_ids(actor)):
-        raise PermissionDenied(READ_ONLY)
+        raise PermissionDenied(gettext(READ_ONLY))

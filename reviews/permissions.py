@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
 
 from gaps import permissions
 
@@ -34,6 +35,6 @@ def may_write_review(user: User | AnonymousUser, role_id: int | None = None) -> 
 def check_may_write_review(actor: User, role: "Role | None") -> None:
     """Refuse anyone but an owner of ``role``; a review without a role is a field error."""
     if role is None:
-        raise ValidationError({"role": "Say which of your roles makes the change."})
+        raise ValidationError({"role": gettext("Say which of your roles makes the change.")})
     if not may_write_review(actor, role.pk):
-        raise PermissionDenied("Only an owner of the review's role may do this.")
+        raise PermissionDenied(gettext("Only an owner of the review's role may do this."))

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from gaps import permissions
 
@@ -26,4 +27,4 @@ def check_may_manage_webhooks(actor: User | AnonymousUser) -> None:
     """The services' refusal: the CX team and integrations (which reach the services only
     through a token with ``webhooks:write``: pages refuse them first)."""
     if not (permissions.is_cx_team(actor) or permissions.is_integration(actor)):
-        raise PermissionDenied("Only the CX team manages webhooks.")
+        raise PermissionDenied(gettext("Only the CX team manages webhooks."))

@@ -1,5 +1,6 @@
 """API permissions: token scopes, and group rules shared with the browser."""
 
+from django.utils.translation import gettext
 from rest_framework import permissions
 
 from cxalign.scoping import scope_needed
@@ -61,7 +62,7 @@ class GapWritePermission(permissions.BasePermission):
         # Before the body is read: someone else's gap is a 403 whatever the input says.
         if request.method in permissions.SAFE_METHODS:
             return True
-        self.message = "You may change only gaps attributed to roles you own."
+        self.message = gettext("You may change only gaps attributed to roles you own.")
         return rules.may_change_gap(request.user, obj)
 
 
