@@ -69,7 +69,11 @@ def restrict_choices(form: forms.Form, user: User | AnonymousUser) -> bool:
     whole = True
     for field in form.fields.values():
         queryset = getattr(field, "queryset", None)
-        if isinstance(field, forms.ModelChoiceField) and hasattr(queryset, "for_user"):
+        if (
+            isinstance(field, forms.ModelChoiceField)
+            and queryset is not None
+            and hasattr(queryset, "for_user")
+        ):
             restricted = restrict(queryset, user)
             whole = whole and restricted.query.is_empty() == queryset.query.is_empty()
             field.queryset = restricted
@@ -91,7 +95,7 @@ class ScopedViewMixin:
     first request, and ``tests/cxalign/test_scoping_routes.py`` checks every route).
     """
 
-    queryset: models.QuerySet | None = None
+    queryset: Any = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]

@@ -60,7 +60,7 @@ class RoleAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         # Said beside the field before saving; role_update checks again under its lock.
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.instance.pk and "team" in cleaned:
             saved = Role.objects.get(pk=self.instance.pk)
             try:

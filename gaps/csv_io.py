@@ -23,6 +23,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
+from cxalign.text import Text
+
 from . import services
 from .models import Gap, Role, Theme, Touchpoint
 from .models.gaps import GapStatus as S
@@ -213,7 +215,7 @@ def _key(text: str) -> str:
     return " ".join(text.replace(" / ", "/").replace(" /", "/").replace("/ ", "/").split()).lower()
 
 
-def _choice(value: str, choices: Iterable[tuple[str, str]]) -> str | None:
+def _choice(value: str, choices: Iterable[tuple[str, Text]]) -> str | None:
     """A choice by its value or its label, in any case."""
     wanted = value.strip().lower()
     for stored, label in choices:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cxalign import formats
 from cxalign.form_fields import model_choice
+from cxalign.text import Text
 
 from . import permissions
 from .filtersets import BoundedModelMultipleChoiceField, CompactSelectMultiple
@@ -105,7 +106,7 @@ class AttributionMixin(forms.Form):
 
 
 def money_field(
-    help_text: str, *, limit: Decimal, max_digits: int = 14, label: str | None = None
+    help_text: Text, *, limit: Decimal, max_digits: int = 14, label: Text | None = None
 ) -> forms.DecimalField:
     """An optional amount with two decimals, from 0 to ``limit`` (gaps.models.limits), as the
     database requires."""

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxalign.form_fields import model_choice
+from cxalign.text import Text
 
 from .bulk import BulkAction
 from .filtersets import CompactSelectMultiple
@@ -64,7 +65,7 @@ def dress_filter_form(form: forms.Form, *, roles: QuerySet[Role] | None = None) 
             any_field.widget.attrs.setdefault("data-placeholder", "Any")
 
 
-def status_chips(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+def status_chips(counts: dict[str, int]) -> list[tuple[str, Text, int]]:
     """(code, label, count) in the status machine's order: people read labels, not codes."""
     return [
         (status.value, status.label, counts[status.value])

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cxalign.text import Text
+
 from .models import Gap
 from .models.gaps import GapStatus as S
 from .permissions import acts_as_owner, is_cx_team
@@ -23,9 +25,9 @@ class Move:
 
     source: str
     target: str
-    label: str
+    label: Text
     owner: bool = False  # a role owner of the causing role may make it
-    needs_note: str = ""  # a note is required; the text says what it must say
+    needs_note: Text = ""  # a note is required; the text says what it must say
     needs_root_cause: bool = False
 
 

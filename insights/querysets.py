@@ -72,7 +72,7 @@ class FeedItemQuerySet(ScopedQuerySet):
 
         role_ids = gap_rules.owned_role_ids(user)
         if role_id is not None:
-            role_ids = {role_id} & role_ids
+            role_ids = frozenset({role_id}) & role_ids
         scope = (
             {"role_id": next(iter(role_ids))} if len(role_ids) == 1 else {"role_id__in": role_ids}
         )

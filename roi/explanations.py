@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxalign import formats
+from cxalign.text import Text
 
 from . import calculations as calc
 
@@ -177,7 +178,7 @@ class Explanation:
     periods: list[str]
 
 
-def sentence_for(formula: str) -> str:
+def sentence_for(formula: str) -> Text:
     if formula in SENTENCES:
         return SENTENCES[formula]
     for lead, sentence in LEADS:

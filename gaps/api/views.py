@@ -82,13 +82,13 @@ class OrganisationViewSet(ScopedModelViewSet):
     http_method_names = NO_DELETE
     lookup_value_regex = "[0-9]+"
 
-    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
-        name = serializer.Meta.model._meta.model_name
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        name = self.queryset.model._meta.model_name
         create = getattr(org_services, f"{name}_create")
         serializer.instance = create(actor=self.request.user, **serializer.validated_data)
 
-    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
-        name = serializer.Meta.model._meta.model_name
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        name = self.queryset.model._meta.model_name
         update = getattr(org_services, f"{name}_update")
         record = serializer.instance
         serializer.instance = update(

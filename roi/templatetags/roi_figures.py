@@ -23,7 +23,7 @@ def display(amount: Decimal | None, unit: str = "money", currency: str = "") -> 
         return formats.percent(amount)
     if unit == "days":
         return formats.days(amount)
-    return formats.integer(amount)
+    return formats.integer(int(amount))
 
 
 @register.filter

@@ -10,9 +10,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from gaps.demo import DEMO_PASSWORD
 from playwright.sync_api import expect
 
+from demo.organisation import DEMO_PASSWORD
 from gaps import permissions
 from gaps.models import Gap, Role
 from gaps.models.gaps import GapStatus as S
