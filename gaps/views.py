@@ -407,7 +407,7 @@ def gap_transition(request: HttpRequest, pk: int) -> HttpResponse:
     gap = _changeable_gap(request, pk)
     target = request.POST.get("to", "")
     next_url = request.POST.get("next", "")
-    in_place = request.htmx and not next_url
+    in_place = request.htmx and not next_url  # type: ignore[attr-defined]  # django-htmx
     move = transitions.find_move(gap.status, target)
     form = TransitionForm(request.POST, move=move, auto_id=f"id_{target}_%s")
     if move is None or not form.is_valid():
@@ -458,11 +458,11 @@ def gap_remedy(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            if request.htmx:
+            if request.htmx:  # type: ignore[attr-defined]  # set by django-htmx
                 return _moved(request, pk, _("Remedy plan saved."))
             messages.success(request, _("Remedy plan saved."))
             return redirect(gap)
-    if request.htmx:
+    if request.htmx:  # type: ignore[attr-defined]  # set by django-htmx
         return _moved(request, pk, "", status=400, remedy_form=form)
     context = _detail_context(request, gap, remedy_form=form)
     return render(request, "gaps/detail.html", context, status=400)

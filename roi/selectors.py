@@ -359,7 +359,7 @@ def dashboard(*, start: date | None = None, end: date | None = None, team: Team 
         return board
 
     board.summary = summary_at(as_of, team, state)
-    quarter_from = quarter_start(through)
+    quarter_from = quarter_start(through)  # type: ignore[arg-type]  # set when figures exist
     # Only the months drawn and the quarter's: at most (months + 3) × teams rows, read as
     # plain values (no model instance per row) and added up in one pass.
     monthly = MonthlyTeamRollup.objects.filter(
@@ -540,8 +540,12 @@ class Ranked:
         return self.measured_savings + self.estimated_savings
 
     def _in_year(self, kind: str) -> str:
-        span = (date(self.year, 1, 1), date(self.year, 12, 31)) if self.year else (None, None)
-        return drill_down_url(team=self.team_id, role_id=self.role_id, **{kind: span})
+        span: tuple[date | None, date | None] = (
+            (date(self.year, 1, 1), date(self.year, 12, 31)) if self.year else (None, None)
+        )
+        if kind == "closed":
+            return drill_down_url(team=self.team_id, role_id=self.role_id, closed=span)
+        return drill_down_url(team=self.team_id, role_id=self.role_id, prevented=span)
 
     @property
     def closed_url(self) -> str:
