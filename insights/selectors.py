@@ -163,13 +163,11 @@ def feed_scope(user: User | AnonymousUser, *, role_id: int | None = None) -> Que
     return FeedItem.objects.filter(**scope, insight__status=InsightStatus.PUBLISHED)
 
 
-def feed_items_for_user(
-    user: User | AnonymousUser, *, role_id: int | None = None
-) -> QuerySet[FeedItem]:
-    """``feed_scope`` with what a feed shows of each item, best first."""
+def with_feed_item_display(items: QuerySet[FeedItem]) -> QuerySet[FeedItem]:
+    """What a feed item shows (its role, insight, rule, themes and linked gaps), loaded with
+    it: the feeds and the webhook messages render the same item."""
     return (
-        feed_scope(user, role_id=role_id)
-        .select_related("role__team", "insight", "rule")
+        items.select_related("role__team", "insight", "rule")
         .defer("insight__search_vector")
         .prefetch_related(
             "insight__themes",
@@ -178,7 +176,15 @@ def feed_items_for_user(
                 queryset=Gap.objects.only("id", "title", "severity", "status"),
             ),
         )
-        .order_by("-relevance", "-insight__published_at", "-id")
+    )
+
+
+def feed_items_for_user(
+    user: User | AnonymousUser, *, role_id: int | None = None
+) -> QuerySet[FeedItem]:
+    """``feed_scope`` with what a feed shows of each item, best first."""
+    return with_feed_item_display(feed_scope(user, role_id=role_id)).order_by(
+        "-relevance", "-insight__published_at", "-id"
     )
 
 
