@@ -102,23 +102,11 @@ def _insights(ids: Iterable[int]) -> list[Rendered]:
 
 
 def _feed_items(ids: Iterable[int]) -> list[Rendered]:
-    from gaps.models import Gap
     from insights.api.serializers import FeedItemSerializer
     from insights.models import FeedItem
+    from insights.selectors import with_feed_relations
 
-    items = (
-        FeedItem.objects.filter(pk__in=list(ids))
-        .select_related("role__team", "insight", "rule")
-        .defer("insight__search_vector")
-        .prefetch_related(
-            "insight__themes",
-            Prefetch(
-                "insight__related_gaps",
-                queryset=Gap.objects.only("id", "title", "severity", "status"),
-            ),
-        )
-        .order_by("pk")
-    )
+    items = with_feed_relations(FeedItem.objects.filter(pk__in=list(ids))).order_by("pk")
     return [
         Rendered(
             data=FeedItemSerializer(item).data,
