@@ -55,7 +55,11 @@ def rollup_due_since(*, until: date) -> date | None:
     if last is None:
         return first_data_day()
     covered = succeeded.filter(last_day__isnull=False).order_by("-last_day").first()
-    due = [covered.last_day + ONE_DAY] if covered else [first_data_day() or until + ONE_DAY]
+    due: list[date | None] = [
+        covered.last_day + ONE_DAY
+        if covered and covered.last_day
+        else first_data_day() or until + ONE_DAY
+    ]
     cutoff = last.started_at
     # An occurrence stamped just before the last run started may have committed only after
     # that run had read the table: look back over the longest an ingest transaction takes.

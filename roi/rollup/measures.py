@@ -8,7 +8,7 @@ Each family adds into ``rows``: one dict of measures per (date, team, role, cate
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Sum
@@ -20,7 +20,6 @@ from .. import calculations as calc
 from ..costs import CostModelTimeline, gap_unit_cost, prevented_gap_savings, unit_cost_expression
 from ..figures import closed_gap_counts
 from ..models import RollupMeasures
-from .due import as_day
 
 ZERO = calc.ZERO
 ONE_DAY = timedelta(days=1)
@@ -199,26 +198,36 @@ def add_measured_savings(
         counts = before.get(gap.pk, {})
         post = counts.get("post", 0)
 
-        def savings(as_of: date, post: int, gap: Gap = gap, counts: dict = counts) -> Decimal:
+        closed_at = gap.closed_at
+        if closed_at is None:  # the query asked for closed gaps: they carry their closing
+            continue
+
+        def savings(
+            as_of: date,
+            post: int,
+            gap: Gap = gap,
+            counts: dict = counts,
+            closed_at: datetime = closed_at,
+        ) -> Decimal:
             model = timeline.on(as_of)
             window = model.baseline_window_days
             with _naming(gap):
                 return calc.cents(
                     calc.measured_savings(
-                        closed_at=gap.closed_at,
+                        closed_at=closed_at,
                         as_of=as_of,
                         baseline_occurrences=counts.get(f"b{window}", 0),
                         post_occurrences=post,
                         baseline_window_days=window,
                         unit=gap_unit_cost(gap, model),
                     ).amount
+                    or ZERO
                 )
 
         # With no occurrence since closing, the savings only grow: their value at the end.
         if too_large(gap, "measured", savings(end, 0), skipped):
             continue
-        closed_day = as_day(gap.closed_at)
-        start = max(first, closed_day)
+        start = max(first, closed_at.astimezone(UTC).date())
         previous = savings(start, post)
         for day in _days(start, last):
             post += daily.get((gap.pk, day), 0)
@@ -248,7 +257,9 @@ def add_estimated_savings(
             with _naming(gap):
                 return prevented_gap_savings(gap, timeline.on(as_of), as_of)
 
-        if too_large(gap, "estimated", savings(last + ONE_DAY), skipped):
+        if gap.prevented_on is None or too_large(
+            gap, "estimated", savings(last + ONE_DAY), skipped
+        ):
             continue
         start = max(first, gap.prevented_on)
         previous = savings(start)

@@ -83,8 +83,8 @@ class _Attempt:
 
     trigger: str
     requested_at: datetime
+    last: date
     first: date | None = None
-    last: date | None = None
 
 
 def rollup_run(

@@ -4,9 +4,10 @@ lines of gaps a run left out (PostgreSQL writes the first three set-based, ``roi
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncDate, TruncMonth
@@ -143,7 +144,7 @@ def write_monthly(first: date, last: date, run_at: datetime) -> None:
     ).delete()
 
 
-def _measures_of(row: dict | None) -> dict:
+def _measures_of(row: Mapping[str, Any] | None) -> dict:
     """The measures of a summed ``values()`` row, zeros for what is missing."""
     measures = empty_measures()
     for name in measures:
