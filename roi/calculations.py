@@ -208,7 +208,8 @@ def plain(name: str, value):
     if isinstance(value, Decimal):
         if name in MONEY_INPUTS:
             return money_str(value)
-        return format(value.quantize(RATE).normalize(), "f")
+        # "f" and "F" differ only for NaN and infinity, which figures never hold.
+        return format(value.quantize(RATE).normalize(), "f")  # pragma: no mutate
     return value
 
 

@@ -196,3 +196,27 @@ def test_an_estimate_is_exact_until_shown():
         unit=Decimal("42.37"),
     )
     assert close_to(figure.amount, Fraction("1234.567") * 44 * Fraction("42.37") / 30)
+
+
+def test_a_gaps_monthly_cost_counts_the_thirty_days_before_the_day_asked():
+    """DESIGN.md's monthly cost: occurrences in [T − 30 days, T) from 00:00 UTC × unit cost;
+    the gap page, the feeds and the rollup's snapshots all take this one window."""
+    start, end = calc.monthly_cost_window(T)
+    assert (start, end) == (datetime(2026, 5, 2, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC))
+    assert calc.monthly_cost(12, Decimal("2.50")) == Decimal("30.00")
+    assert calc.monthly_cost(0, Decimal("2.50")) == 0
+    assert calc.monthly_cost(3, Decimal("0.333")) == Decimal("0.999")
+
+
+def test_figure_inputs_are_shown_as_money_to_the_cent_and_rates_to_six_places():
+    """What the API and the formula popovers show of a figure's inputs: money half-up to
+    cents, other decimals to six places without trailing zeros, counts as they are."""
+    assert calc.plain("unit_cost", Decimal("1.005")) == "1.01"
+    assert calc.plain("investment", Decimal("10")) == "10.00"
+    assert calc.plain("baseline_rate", Decimal("2.1234567")) == "2.123457"
+    assert calc.plain("baseline_rate", Decimal("3.000000")) == "3"
+    assert calc.plain("months_after", Decimal("10")) == "10"
+    assert calc.plain("post_occurrences", 7) == 7
+    assert calc.plain_inputs(
+        {"unit_cost": Decimal("2"), "baseline_rate": Decimal("0.5"), "days": 3}
+    ) == {"unit_cost": "2.00", "baseline_rate": "0.5", "days": 3}
