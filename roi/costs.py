@@ -9,10 +9,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, Value
 from django.db.models.functions import Coalesce
 
-from gaps.models import Gap, Occurrence
+from gaps.models import Gap
 
 from . import calculations
 from .models import CostModel
@@ -44,20 +44,34 @@ def cost_model_as_of(day: date) -> CostModel:
     return CostModelTimeline().on(day)
 
 
+# Where a gap's per-occurrence money comes from (``gap_cost_to_serve``, ``gap_revenue_at_risk``).
+OWN, TOUCHPOINT, COST_MODEL = "gap", "touchpoint", "cost_model"
+
+
+def gap_cost_to_serve(gap: Gap, cost_model: CostModel) -> tuple[Decimal, str]:
+    """The cost to serve one occurrence and where it comes from: the gap's own, else its
+    touchpoint's cost per contact, else the cost model's (``OWN``, ``TOUCHPOINT``,
+    ``COST_MODEL``)."""
+    if gap.cost_to_serve is not None:
+        return gap.cost_to_serve, OWN
+    if gap.touchpoint is not None:
+        return gap.touchpoint.cost_per_contact, TOUCHPOINT
+    return cost_model.cost_per_contact, COST_MODEL
+
+
+def gap_revenue_at_risk(gap: Gap, cost_model: CostModel) -> tuple[Decimal, str]:
+    """The revenue at risk per occurrence and where it comes from: the gap's own, else the
+    cost model's (``OWN``, ``COST_MODEL``)."""
+    if gap.revenue_at_risk is not None:
+        return gap.revenue_at_risk, OWN
+    return cost_model.revenue_at_risk_per_occurrence, COST_MODEL
+
+
 def gap_unit_cost(gap: Gap, cost_model: CostModel) -> Decimal:
     """Cost to serve + revenue at risk of one occurrence of ``gap``, defaults applied."""
-    if gap.cost_to_serve is not None:
-        cost_to_serve = gap.cost_to_serve
-    elif gap.touchpoint is not None:
-        cost_to_serve = gap.touchpoint.cost_per_contact
-    else:
-        cost_to_serve = cost_model.cost_per_contact
-    revenue_at_risk = (
-        gap.revenue_at_risk
-        if gap.revenue_at_risk is not None
-        else cost_model.revenue_at_risk_per_occurrence
+    return calculations.unit_cost(
+        gap_cost_to_serve(gap, cost_model)[0], gap_revenue_at_risk(gap, cost_model)[0]
     )
-    return calculations.unit_cost(cost_to_serve, revenue_at_risk)
 
 
 def unit_cost_expression(cost_model: CostModel, *, prefix: str = "") -> ExpressionWrapper:
@@ -86,64 +100,6 @@ def gap_unit_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, Decimal]:
     return {gap.pk: gap_unit_cost(gap, cost_model) for gap in gaps}
 
 
-def prevented_gap_savings(gap: Gap, model: CostModel, as_of: date) -> Decimal:
-    """Estimated savings of a prevented gap as of ``as_of`` under ``model``, rounded to cents
-    as every total adds them (the rollups and the summary share this). Zero without a
-    prevention day (the database refuses a prevented gap without one)."""
-    if gap.prevented_on is None:
-        return calculations.ZERO
-    return calculations.cents(
-        calculations.estimated_savings(
-            prevented_on=gap.prevented_on,
-            as_of=as_of,
-            expected_monthly_occurrences=gap.expected_monthly_occurrences or Decimal(0),
-            horizon_days=model.estimate_horizon_days,
-            unit=gap_unit_cost(gap, model),
-        ).defined_amount
-    )
-
-
-def gap_savings(gap: Gap, as_of: date) -> calculations.Figure:
-    """Measured savings of a closed gap, estimated of a prevented one, ``none`` otherwise.
-
-    A measured figure counts the gap's occurrences in two windows with one query.
-    """
-    cost_model = cost_model_as_of(as_of)
-    unit = gap_unit_cost(gap, cost_model)
-    if gap.status == Gap.Status.PREVENTED and gap.prevented_on is not None:
-        return calculations.estimated_savings(
-            prevented_on=gap.prevented_on,
-            as_of=as_of,
-            expected_monthly_occurrences=gap.expected_monthly_occurrences or Decimal(0),
-            horizon_days=cost_model.estimate_horizon_days,
-            unit=unit,
-        )
-    if gap.status == Gap.Status.CLOSED and gap.closed_at is not None:
-        window = cost_model.baseline_window_days
-        baseline_start = gap.closed_at - timedelta(days=window)
-        as_of_start = calculations.day_start(as_of)
-        counts = Occurrence.objects.filter(gap=gap).aggregate(
-            baseline=Count(
-                "pk", filter=Q(occurred_at__gte=baseline_start, occurred_at__lt=gap.closed_at)
-            ),
-            post=Count("pk", filter=Q(occurred_at__gte=gap.closed_at, occurred_at__lt=as_of_start)),
-        )
-        return calculations.measured_savings(
-            closed_at=gap.closed_at,
-            as_of=as_of,
-            baseline_occurrences=counts["baseline"],
-            post_occurrences=counts["post"],
-            baseline_window_days=window,
-            unit=unit,
-        )
-    return calculations.Figure(
-        kind="none",
-        amount=Decimal(0),
-        formula="only closed (measured) and prevented (estimated) gaps save money",
-        inputs={"status": gap.status},
-    )
-
-
 class CostModelTimeline:
     """Every cost model version, loaded once (one query): which one is in force on a day.
 
@@ -152,8 +108,12 @@ class CostModelTimeline:
     first version, the first version applies.
     """
 
-    def __init__(self) -> None:
-        self.versions: list[CostModel] = list(CostModel.objects.order_by("effective_from"))
+    def __init__(self, versions: Sequence[CostModel] | None = None) -> None:
+        """Every saved version (one query), or ``versions`` as given (ordered by
+        ``effective_from``), for figures computed without the database."""
+        self.versions: list[CostModel] = list(
+            CostModel.objects.order_by("effective_from") if versions is None else versions
+        )
         self._fallback = version_in_force(self.versions, date.min)
 
     def on(self, day: date) -> CostModel:

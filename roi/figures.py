@@ -1,25 +1,99 @@
-"""The headline ROI figures as of a day, each with its formula and inputs.
+"""The ROI figures as of a day, each with its formula and inputs: pure functions over inputs
+already read (gaps as loaded, occurrence counts, cost model versions, Decimals). Nothing here
+queries the database; ``roi.figure_inputs`` gathers what these functions take.
 
-The figures shown anywhere (summary API, dashboard, printable summary) come from one
-selector, ``roi.selectors.roi_summary``, which adds up the precomputed rollups and assembles
-them here (``summarise``). ``totals_as_of`` counts the same totals straight from gaps and
-occurrences: it is the reference the tests hold the rollups to, not a second way to answer.
-Because each gap's savings are rounded to cents before they are added — in both — the two
-agree to the cent.
+- **A gap's savings** are built here and nowhere else: ``measured_gap_savings`` (a closed gap)
+  and ``estimated_gap_savings`` (a prevented gap) choose the cost model's window and horizon,
+  the counts for that window and the unit cost in force, and apply ``roi.calculations``. The
+  savings API and the gap page (``roi.figure_inputs.gap_savings``), the direct totals
+  (``totals_from``) and the rollup's Python path (``roi.rollup.measures``) all call them.
+- **The headline figures** shown anywhere (summary API, dashboard, printable summary) come
+  from one selector, ``roi.selectors.roi_summary``, which adds up the precomputed rollups and
+  assembles them here (``summarise``). ``roi.figure_inputs.totals_as_of`` counts the same
+  totals straight from gaps and occurrences (``totals_from``): it is the reference the tests
+  hold the rollups to, not a second way to answer. Because each gap's savings are rounded to
+  cents before they are added — in both — the two agree to the cent.
 """
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
-
-from gaps.models import Gap, Occurrence
+from gaps.models import Gap
 
 from . import calculations as calc
-from .costs import CostModelTimeline, gap_unit_cost, prevented_gap_savings, unit_cost_expression
+from .costs import CostModelTimeline, gap_unit_cost
+from .models import CostModel
 
 ZERO = calc.ZERO
+
+
+@dataclass(frozen=True)
+class ClosedGapCounts:
+    """A closed gap's occurrences as a measured figure reads them: in each baseline window
+    before ``closed_at`` (by the window's days: the cost model's ``baseline_window_days`` may
+    change between versions) and after ``closed_at`` up to the start of T (``post``)."""
+
+    baseline: Mapping[int, int] = field(default_factory=dict)
+    post: int = 0
+
+
+# A closed gap with no occurrence near its closing: nothing before, nothing since.
+NO_COUNTS = ClosedGapCounts()
+
+
+def measured_gap_savings(
+    gap: Gap, *, model: CostModel, as_of: date, baseline: Mapping[int, int], post: int
+) -> calc.Figure:
+    """The measured savings of a closed gap as of ``as_of``: the one place they are built.
+
+    ``model`` is the cost model in force on ``as_of``: its ``baseline_window_days`` picks the
+    baseline count from ``baseline`` (occurrences in the window before closing, by window
+    days; a window not counted is zero) and its defaults the unit cost (``gap_unit_cost``);
+    ``post`` counts the occurrences from ``closed_at`` to the start of ``as_of``. The formula
+    is ``roi.calculations.measured_savings``.
+
+    The rollup on PostgreSQL computes the same figure set-based, as a second form of the same
+    formula for scale (``roi.rollup.sql``, in exact integer arithmetic); the Hypothesis tests
+    (``tests/roi/test_rollup_properties.py``, and ``tests/roi/test_rollup.py`` against
+    ``roi.figure_inputs.totals_as_of``) prove the two equal to the cent.
+    """
+    if gap.closed_at is None:
+        raise ValueError(f"Gap {gap.pk} has no closing: measured savings need one.")
+    window = model.baseline_window_days
+    return calc.measured_savings(
+        closed_at=gap.closed_at,
+        as_of=as_of,
+        baseline_occurrences=baseline.get(window, 0),
+        post_occurrences=post,
+        baseline_window_days=window,
+        unit=gap_unit_cost(gap, model),
+    )
+
+
+def estimated_gap_savings(gap: Gap, *, model: CostModel, as_of: date) -> calc.Figure:
+    """The estimated savings of a prevented gap as of ``as_of``: the one place they are built.
+
+    ``model`` is the cost model in force on ``as_of`` (its ``estimate_horizon_days`` and the
+    unit cost's defaults); the formula is ``roi.calculations.estimated_savings``. A blank
+    ``expected_monthly_occurrences`` counts as zero. As with measured savings, the rollup's
+    SQL (``roi.rollup.sql``) is a second, set-based form proven equal by the Hypothesis tests.
+    """
+    if gap.prevented_on is None:
+        raise ValueError(f"Gap {gap.pk} has no prevention day: estimated savings need one.")
+    return calc.estimated_savings(
+        prevented_on=gap.prevented_on,
+        as_of=as_of,
+        expected_monthly_occurrences=gap.expected_monthly_occurrences or Decimal(0),
+        horizon_days=model.estimate_horizon_days,
+        unit=gap_unit_cost(gap, model),
+    )
+
+
+def counted(figure: calc.Figure) -> Decimal:
+    """A gap's savings as every total adds them: rounded half-up to cents (``calc.cents``)."""
+    return calc.cents(figure.defined_amount)
 
 
 @dataclass
@@ -169,108 +243,38 @@ def _summarise(
     return Summary(as_of=as_of, currency=model.currency, figures=figures, totals=totals)
 
 
-def closed_gap_counts(
-    gap_ids: list[int] | None, *, windows: set[int], before: date
-) -> dict[int, dict[str, int]]:
-    """Per closed gap: occurrences in each baseline window before closing (``b<days>``) and
-    after closing up to the start of ``before`` (``post``). One grouped query.
-
-    ``gap_ids=None`` means every closed gap.
-    """
-    end = calc.day_start(before)
-    widest = max(windows)
-    annotations = {
-        f"b{w}": Count(
-            "pk",
-            filter=Q(
-                occurred_at__gte=F("gap__closed_at") - timedelta(days=w),
-                occurred_at__lt=F("gap__closed_at"),
-            ),
-        )
-        for w in windows
-    }
-    annotations["post"] = Count(
-        "pk", filter=Q(occurred_at__gte=F("gap__closed_at"), occurred_at__lt=end)
-    )
-    queryset = Occurrence.objects.filter(
-        gap__status=Gap.Status.CLOSED,
-        occurred_at__gte=F("gap__closed_at") - timedelta(days=widest),
-    )
-    if gap_ids is not None:
-        queryset = queryset.filter(gap_id__in=gap_ids)
-    rows = queryset.values("gap_id").annotate(**annotations).order_by()
-    return {row.pop("gap_id"): row for row in rows}  # type: ignore[misc]  # values() rows are plain dicts
-
-
-def closed_gaps(before: date) -> list[Gap]:
-    """Closed gaps with some time since closing by the start of ``before``."""
-    return list(
-        Gap.objects.filter(status=Gap.Status.CLOSED, closed_at__lt=calc.day_start(before))
-        .select_related("touchpoint")
-        .order_by("pk")
-    )
-
-
-def prevented_gaps(before: date) -> list[Gap]:
-    """Prevented gaps prevented before ``before``."""
-    return list(
-        Gap.objects.filter(status=Gap.Status.PREVENTED, prevented_on__lt=before)
-        .select_related("touchpoint")
-        .order_by("pk")
-    )
-
-
-def totals_as_of(as_of: date, timeline: CostModelTimeline | None = None) -> Totals:
-    """The totals as of ``as_of`` straight from gaps and occurrences, in a fixed number of
-    queries whatever the data (cost model versions included)."""
-    timeline = timeline or CostModelTimeline()
-    model = timeline.on(as_of)
-    window = model.baseline_window_days
-    closed = closed_gaps(as_of)
-    counts = closed_gap_counts(None, windows={window}, before=as_of)
+def totals_from(
+    *,
+    as_of: date,
+    model: CostModel,
+    closed: Sequence[Gap],
+    counts: Mapping[int, ClosedGapCounts],
+    prevented: Sequence[Gap],
+    occurrences: int,
+    cost_incurred: Decimal,
+) -> Totals:
+    """The totals as of ``as_of`` from what was read: the gaps closed before the start of
+    ``as_of`` with their counts (``roi.figure_inputs.closed_gap_counts``; a gap without a
+    row has none), the gaps prevented before it, and the occurrences before it with their
+    cost. Each gap's savings count rounded to cents (``counted``)."""
     measured = ZERO
     for gap in closed:
-        row = counts.get(gap.pk, {})
-        measured += calc.cents(
-            calc.measured_savings(  # type: ignore[arg-type]  # savings are always defined
-                closed_at=gap.closed_at,  # type: ignore[arg-type]  # a closed gap has closed_at
-                as_of=as_of,
-                baseline_occurrences=row.get(f"b{window}", 0),
-                post_occurrences=row.get("post", 0),
-                baseline_window_days=window,
-                unit=gap_unit_cost(gap, model),
-            ).amount
+        row = counts.get(gap.pk, NO_COUNTS)
+        measured += counted(
+            measured_gap_savings(
+                gap, model=model, as_of=as_of, baseline=row.baseline, post=row.post
+            )
         )
-    prevented = prevented_gaps(as_of)
     estimated = sum(
-        (prevented_gap_savings(gap, model, as_of) for gap in prevented),
+        (counted(estimated_gap_savings(gap, model=model, as_of=as_of)) for gap in prevented),
         ZERO,
     )
-    occurrences, cost = 0, ZERO
-    if as_of > date.min:
-        money = DecimalField(max_digits=16, decimal_places=2)
-        # One query however many cost model versions there are: each occurrence takes the unit
-        # cost of the version in force on its day (the first ``When`` whose end is after it).
-        unit = Case(
-            *(
-                When(
-                    occurred_at__lt=calc.day_start(end + timedelta(days=1)),
-                    then=unit_cost_expression(version, prefix="gap__"),
-                )
-                for _start, end, version in timeline.segments(date.min, as_of - timedelta(days=1))
-            ),
-            output_field=money,
-        )
-        row = Occurrence.objects.filter(occurred_at__lt=calc.day_start(as_of)).aggregate(
-            n=Count("pk"), cost=Sum(unit, output_field=money)
-        )
-        occurrences, cost = row["n"], row["cost"] or ZERO  # type: ignore[assignment]  # cost is a Decimal sum
     return Totals(
         gaps_closed=len(closed),
         gaps_prevented=len(prevented),
         occurrences=occurrences,
-        cost_incurred=cost,
+        cost_incurred=cost_incurred,
         measured_savings=measured,
         estimated_savings=estimated,
-        remedy_spend=sum((g.remedy_cost for g in closed + prevented), ZERO),
+        remedy_spend=sum((g.remedy_cost for g in (*closed, *prevented)), ZERO),
     )

@@ -1,6 +1,7 @@
 """A gap's money as its page shows it: savings with their explanation, cost so far, monthly
-cost now, and the per-occurrence costs with the defaults named. Figures come from
-``roi.costs`` (the API's savings endpoint uses the same ``gap_savings``)."""
+cost now, and the per-occurrence costs with the defaults named. The per-occurrence costs come
+from ``roi.costs``, the savings from ``roi.figure_inputs.gap_savings`` (as the API's savings
+endpoint)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -11,8 +12,16 @@ from django.db.models import Count, Q
 from gaps.models import Gap, Occurrence
 
 from . import calculations as calc
-from .costs import cost_model_as_of, gap_savings, gap_unit_cost
+from .costs import (
+    COST_MODEL,
+    OWN,
+    cost_model_as_of,
+    gap_cost_to_serve,
+    gap_revenue_at_risk,
+    gap_unit_cost,
+)
 from .explanations import Explanation, explain
+from .figure_inputs import gap_savings
 
 
 @dataclass(frozen=True)
@@ -37,16 +46,8 @@ class GapMoney:
 def gap_money(gap: Gap, as_of: date) -> GapMoney:
     """The gap's figures as of the start of ``as_of`` (two queries and the cost model's)."""
     model = cost_model_as_of(as_of)
-    if gap.cost_to_serve is not None:
-        serve, serve_source = gap.cost_to_serve, "this gap's own figure"
-    elif gap.touchpoint is not None:
-        serve, serve_source = gap.touchpoint.cost_per_contact, f"{gap.touchpoint.name}'s cost"
-    else:
-        serve, serve_source = model.cost_per_contact, "the cost model's default"
-    if gap.revenue_at_risk is not None:
-        risk, risk_source = gap.revenue_at_risk, "this gap's own figure"
-    else:
-        risk, risk_source = model.revenue_at_risk_per_occurrence, "the cost model's default"
+    serve, serve_from = gap_cost_to_serve(gap, model)
+    risk, risk_from = gap_revenue_at_risk(gap, model)
     unit = gap_unit_cost(gap, model)
     month_start, start = calc.monthly_cost_window(as_of)
     counts = Occurrence.objects.filter(gap=gap, occurred_at__lt=start).aggregate(
@@ -58,9 +59,9 @@ def gap_money(gap: Gap, as_of: date) -> GapMoney:
         currency=model.currency,
         as_of=as_of,
         cost_to_serve=serve,
-        cost_to_serve_source=serve_source,
+        cost_to_serve_source=_source(serve_from, gap),
         revenue_at_risk=risk,
-        revenue_at_risk_source=risk_source,
+        revenue_at_risk_source=_source(risk_from, gap),
         unit_cost=unit,
         savings_kind=figure.kind,
         savings=figure.defined_amount,
@@ -71,3 +72,12 @@ def gap_money(gap: Gap, as_of: date) -> GapMoney:
         monthly_cost=calc.monthly_cost(counts["recent"], unit),
         remedy_cost=gap.remedy_cost,
     )
+
+
+def _source(origin: str, gap: Gap) -> str:
+    """Where a per-occurrence figure comes from, as the page names it."""
+    if origin == OWN:
+        return "this gap's own figure"
+    if origin == COST_MODEL:
+        return "the cost model's default"
+    return f"{gap.touchpoint.name}'s cost" if gap.touchpoint else origin

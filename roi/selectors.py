@@ -21,7 +21,8 @@ from django.utils.translation import gettext
 from gaps.models import Gap, Occurrence, Team
 
 from . import calculations as calc
-from .costs import CostModelTimeline, cost_model_as_of, gap_savings
+from .costs import CostModelTimeline, cost_model_as_of
+from .figure_inputs import gap_savings
 from .figures import Summary, Totals, summarise, summarise_for_team
 from .freshness import Freshness, ensure_fresh
 from .models import (
@@ -56,7 +57,7 @@ def totals_from_rollups(as_of: date, team: Team | None = None) -> Totals:
     ``as_of``'s month from ``MonthlyTeamRollup`` (unique index on (month, team)), and the days
     of its month before it from ``DailyTeamRollup`` (unique index on (date, team)).
 
-    Equal to ``roi.figures.totals_as_of`` (gaps and occurrences) for any day the rollups
+    Equal to ``roi.figure_inputs.totals_as_of`` (gaps and occurrences) for any day the rollups
     cover; the tests hold the two together.
     """
     month = as_of.replace(day=1)
@@ -91,7 +92,7 @@ def summary_at(as_of: date, team: Team | None, state: Freshness) -> Summary:
     """The one summary selector: the headline figures as of ``as_of`` (or the last day the
     rollups cover) from the precomputed tables only. ``roi_summary`` (the API and the
     printable summary) and ``dashboard`` both call it, so a page and the API cannot differ
-    for the same day; ``roi.figures.totals_as_of`` is only the tests' reference."""
+    for the same day; ``roi.figure_inputs.totals_as_of`` is only the tests' reference."""
     day = figures_day(as_of, state)
     assemble = summarise if team is None else summarise_for_team
     return assemble(as_of=day, totals=totals_from_rollups(day, team), timeline=CostModelTimeline())

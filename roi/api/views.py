@@ -18,7 +18,7 @@ from gaps.api.permissions import TokenScopePermission
 from gaps.csv_io import BOM, CONTENT_TYPE, FORMULA_STARTS
 from gaps.models import Gap
 from roi import selectors
-from roi.costs import gap_savings
+from roi.figure_inputs import gap_savings
 from roi.filtersets import DailyRollupFilterSet
 from roi.models import DailyRollup
 from roi.permissions import ReadsRoi

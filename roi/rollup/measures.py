@@ -1,5 +1,5 @@
 """The rollup's measure families on the embedded SQLite database: grouped queries, and each
-closed and prevented gap's savings per day with ``roi.calculations``' formulas (PostgreSQL runs
+closed and prevented gap's savings per day as ``roi.figures`` builds them (PostgreSQL runs
 the same rules set-based in ``roi.rollup.sql``).
 
 Each family adds into ``rows``: one dict of measures per (date, team, role, category).
@@ -8,7 +8,7 @@ Each family adds into ``rows``: one dict of measures per (date, team, role, cate
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Sum
@@ -17,8 +17,15 @@ from django.db.models.functions import TruncDate
 from gaps.models import Gap, Occurrence
 
 from .. import calculations as calc
-from ..costs import CostModelTimeline, gap_unit_cost, prevented_gap_savings, unit_cost_expression
-from ..figures import closed_gap_counts
+from ..costs import CostModelTimeline, unit_cost_expression
+from ..figure_inputs import closed_gap_counts
+from ..figures import (
+    NO_COUNTS,
+    ClosedGapCounts,
+    counted,
+    estimated_gap_savings,
+    measured_gap_savings,
+)
 from ..models import RollupMeasures
 
 ZERO = calc.ZERO
@@ -158,7 +165,8 @@ def add_measured_savings(
     """Each closed gap's daily increment of measured savings; returns savings as of last + 1.
 
     Two grouped queries count the occurrences (baseline windows and post counts before the
-    range; post counts per day inside it); the formula is ``roi.calculations``'.
+    range; post counts per day inside it); ``roi.figures.measured_gap_savings`` makes each
+    day's figure.
     """
     end = last + ONE_DAY
     gaps = list(
@@ -195,33 +203,25 @@ def add_measured_savings(
 
     savings_now = {}
     for gap in gaps:
-        counts = before.get(gap.pk, {})
-        post = counts.get("post", 0)
+        counts = before.get(gap.pk, NO_COUNTS)
+        post = counts.post
 
         closed_at = gap.closed_at
         if closed_at is None:  # the query asked for closed gaps: they carry their closing
             continue
 
         def savings(
-            as_of: date,
-            post: int,
-            gap: Gap = gap,
-            counts: dict = counts,
-            closed_at: datetime = closed_at,
+            as_of: date, post: int, gap: Gap = gap, counts: ClosedGapCounts = counts
         ) -> Decimal:
-            model = timeline.on(as_of)
-            window = model.baseline_window_days
             with _naming(gap):
-                return calc.cents(
-                    calc.measured_savings(
-                        closed_at=closed_at,
+                return counted(
+                    measured_gap_savings(
+                        gap,
+                        model=timeline.on(as_of),
                         as_of=as_of,
-                        baseline_occurrences=counts.get(f"b{window}", 0),
-                        post_occurrences=post,
-                        baseline_window_days=window,
-                        unit=gap_unit_cost(gap, model),
-                    ).amount
-                    or ZERO
+                        baseline=counts.baseline,
+                        post=post,
+                    )
                 )
 
         # With no occurrence since closing, the savings only grow: their value at the end.
@@ -255,7 +255,7 @@ def add_estimated_savings(
 
         def savings(as_of: date, gap: Gap = gap) -> Decimal:
             with _naming(gap):
-                return prevented_gap_savings(gap, timeline.on(as_of), as_of)
+                return counted(estimated_gap_savings(gap, model=timeline.on(as_of), as_of=as_of))
 
         if gap.prevented_on is None or too_large(
             gap, "estimated", savings(last + ONE_DAY), skipped

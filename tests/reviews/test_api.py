@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from gaps.models import Gap
 from reviews import embeddings
 from reviews.models import ChangeReview, ReviewMatch
-from roi import costs
+from roi import figure_inputs
 
 FEE_CHANGE = {
     "title": "Paper invoice fee",
@@ -86,7 +86,7 @@ def test_adjusting_prevents_the_matched_gap_at_its_recent_rate(assessed, review_
     assert prevented.expected_monthly_occurrences == Decimal("15.00")
     assert prevented.created_by == owner_user
     # Estimated savings a month on: 15 a month × 1 month × (8.00 + 12.00).
-    savings = costs.gap_savings(prevented, timezone.localdate() + timedelta(days=30))
+    savings = figure_inputs.gap_savings(prevented, timezone.localdate() + timedelta(days=30))
     assert (savings.kind, savings.amount) == ("estimated", Decimal("300.00"))
 
 

@@ -7,7 +7,8 @@ import pytest
 
 from gaps.models import Gap
 from roi import calculations as calc
-from roi.costs import cost_model_as_of, gap_savings, gap_unit_cost
+from roi.costs import cost_model_as_of, gap_unit_cost
+from roi.figure_inputs import gap_savings
 from roi.models import CostModel
 from tests.factories import GapFactory, OccurrenceFactory, TouchpointFactory
 

@@ -13,8 +13,9 @@ from gaps import services as gap_services
 from gaps.models import Occurrence
 from roi import calculations as calc
 from roi import services
-from roi.costs import cost_model_as_of, gap_savings, gap_unit_cost
-from roi.figures import Totals, totals_as_of
+from roi.costs import cost_model_as_of, gap_unit_cost
+from roi.figure_inputs import gap_savings, totals_as_of
+from roi.figures import Totals
 from roi.models import DailyRollup, GapSnapshot, MonthlyRoleRollup, MonthlyTeamRollup, RollupRun
 from tests.factories import OccurrenceFactory
 
@@ -72,7 +73,7 @@ def test_the_worked_example_adds_up_in_the_rollup(history):
     assert calc.money_str(billing.measured_savings) == "2100.00"
     assert calc.money_str(logistics.estimated_savings) == "750.00"
     assert billing.remedy_spend == Decimal("500.00")
-    # Gap A's own figure (roi.costs) is what its team's rows add up to.
+    # Gap A's own figure (roi.figure_inputs) is what its team's rows add up to.
     assert billing.measured_savings == calc.cents(gap_savings(history["a"], TODAY).amount)
 
 

@@ -21,7 +21,7 @@ import pytest
 from django.db import connection
 
 from roi import calculations as calc
-from roi import figures, selectors
+from roi import figure_inputs, selectors
 from roi.models import DailyRollup, RollupRun
 from roi.tasks import rollup_nightly
 from tests.conftest import ROOT, database_url_for_worker
@@ -158,4 +158,4 @@ def test_a_worker_killed_mid_rollup_leaves_nothing_and_the_rerun_is_exact(start_
     rolled = rolled_totals(today)
     assert (rolled.occurrences, rolled.cost_incurred) == (occurrences, Decimal(cost))
     assert occurrences > 100
-    assert_same(rolled, figures.totals_as_of(today))
+    assert_same(rolled, figure_inputs.totals_as_of(today))

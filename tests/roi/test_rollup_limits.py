@@ -17,7 +17,7 @@ from gaps.models import Gap, GapEvent, Occurrence, Touchpoint
 from gaps.models.limits import MAX_MONTHLY_OCCURRENCES, MAX_OCCURRENCE_MONEY
 from roi import calculations as calc
 from roi import services
-from roi.figures import totals_as_of
+from roi.figure_inputs import totals_as_of
 from roi.models import CostModel, GapSnapshot
 from roi.rollup import measures as rollup_measures
 from tests.factories import GapFactory, RoleFactory, TouchpointFactory

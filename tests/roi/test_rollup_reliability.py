@@ -12,7 +12,7 @@ from gaps.models import Gap
 from roi import calculations as calc
 from roi import freshness, services
 from roi.costs import CostModelTimeline, cost_model_as_of, gap_unit_cost
-from roi.figures import totals_as_of
+from roi.figure_inputs import totals_as_of
 from roi.models import CostModel, DailyRollup, RollupRun
 from roi.rollup import measures as rollup_measures
 from roi.rollup import run as rollup_run

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gaps.models import Gap
-from roi import figures, selectors, services
+from roi import figure_inputs, selectors, services
 from roi.models import CostModel, DailyRollup, RollupRun
 from roi.tasks import rollup_nightly
 
@@ -22,7 +22,7 @@ def test_the_nightly_task_rolls_up_to_yesterday(history):
     assert rows == DailyRollup.objects.count() > 0
     run = RollupRun.objects.get()
     assert run.last_day == selectors.today() - timedelta(days=1)
-    assert_same(rolled_totals(selectors.today()), figures.totals_as_of(selectors.today()))
+    assert_same(rolled_totals(selectors.today()), figure_inputs.totals_as_of(selectors.today()))
 
 
 @pytest.mark.services
@@ -32,7 +32,7 @@ def test_a_real_worker_runs_the_nightly_rollup(celery_worker):
     assert result.get(timeout=120) == DailyRollup.objects.count() > 0
     assert RollupRun.objects.get().trigger == "nightly"
     today = selectors.today()
-    assert_same(rolled_totals(today), figures.totals_as_of(today))
+    assert_same(rolled_totals(today), figure_inputs.totals_as_of(today))
 
 
 def test_the_rollup_command_since_a_day(history):
@@ -77,4 +77,4 @@ def test_the_demo_fills_the_dashboard_and_is_idempotent(client, exec_user):
     assert board.top_open
     assert board.top_savers
     assert board.summary.amount("roi_percent") > 0
-    assert_same(rolled_totals(board.as_of), figures.totals_as_of(board.as_of))
+    assert_same(rolled_totals(board.as_of), figure_inputs.totals_as_of(board.as_of))
