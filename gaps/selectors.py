@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from . import permissions
 from .models import (
+    OPEN_STATUSES,
     Gap,
     GapEvent,
     Occurrence,
@@ -167,9 +168,6 @@ def _as_date(value: date | datetime) -> date:
     return value
 
 
-LIVE_STATUSES = ("open", "acknowledged", "in_remedy", "disputed")
-
-
 def escalations_to(user: User | AnonymousUser, *, role_id: int | None = None) -> QuerySet:
     """Escalations addressed to the person on gaps still unresolved, newest first.
 
@@ -180,7 +178,7 @@ def escalations_to(user: User | AnonymousUser, *, role_id: int | None = None) ->
 
     if not user.is_authenticated:
         return Escalation.objects.none()
-    escalations = Escalation.objects.filter(recipient=user, gap__status__in=LIVE_STATUSES)
+    escalations = Escalation.objects.filter(recipient=user, gap__status__in=OPEN_STATUSES)
     if role_id is not None:
         escalations = escalations.filter(role_id=role_id)
     return escalations.select_related("gap__causing_role", "gap__causing_team").order_by(

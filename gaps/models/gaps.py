@@ -264,6 +264,11 @@ class Gap(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("gaps:detail", args=[self.pk])
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the gap is in ``OPEN_STATUSES``: what pages ask instead of naming them."""
+        return self.status in OPEN_STATUSES
+
 
 class GapEvent(models.Model):
     """One entry of a gap's history: a transition, a field change, an escalation or a flag."""

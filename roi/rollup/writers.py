@@ -162,11 +162,11 @@ def write_snapshots(
 ) -> None:
     """Replace every gap's snapshot with its figures as of ``as_of`` (archived gaps: none)."""
     model = timeline.on(as_of)
-    end = calc.day_start(as_of)
+    month_start, end = calc.monthly_cost_window(as_of)
     recent = dict(
         Occurrence.objects.filter(
             gap__status__in=OPEN_STATUSES,
-            occurred_at__gte=end - timedelta(days=30),
+            occurred_at__gte=month_start,
             occurred_at__lt=end,
         )
         .values("gap_id")
@@ -192,7 +192,7 @@ def write_snapshots(
                 as_of=as_of,
                 unit_cost=unit,
                 occurrences_last_30_days=count,
-                monthly_cost=calc.cost_incurred(count, unit),
+                monthly_cost=calc.monthly_cost(count, unit),
                 savings_kind=kind,
                 savings=savings,
             )

@@ -22,6 +22,8 @@ DAY = timedelta(days=1)
 def test_status_sets_are_the_documented_ones():
     assert set(OPEN_STATUSES) == {S.OPEN, S.ACKNOWLEDGED, S.IN_REMEDY, S.DISPUTED}
     assert set(REMEDY_STATUSES) == {S.ACKNOWLEDGED, S.IN_REMEDY}
+    # Pages ask ``Gap.is_open`` rather than naming the statuses again.
+    assert {s for s in S if Gap(status=s).is_open} == set(OPEN_STATUSES)
 
 
 def test_the_job_the_filter_and_the_badges_agree_on_every_status():

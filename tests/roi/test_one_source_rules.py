@@ -7,12 +7,15 @@ import pytest
 from django.test import override_settings
 
 from gaps import rates
+from gaps.models import OPEN_STATUSES
 from gaps.occurrences import recurrence_by_gap
 from insights.tailoring import gap_monthly_costs, money
 from reviews.selectors import gap_rates
 from roi import calculations as calc
 from roi.gap_money import gap_money
-from tests.factories import GapFactory, OccurrenceFactory
+from roi.models import CostModel
+from roi.rollup import sql
+from tests.factories import GapFactory, OccurrenceFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +81,38 @@ def test_money_is_rounded_half_up_to_cents_everywhere():
     found = gap_rates([gap])[gap.pk]
     assert found.monthly_rate == Decimal("0.33")
     assert found.monthly_cost == calc.cents(Decimal("0.33") * Decimal("0.335")) == Decimal("0.11")
+
+
+def test_the_rollup_sql_spells_the_open_statuses_of_gaps_models():
+    """The SQL path writes the statuses as literals; they must stay ``OPEN_STATUSES``."""
+    assert set(sql.OPEN) == set(OPEN_STATUSES)
+
+
+def test_the_gap_page_names_where_each_part_of_the_unit_cost_comes_from():
+    CostModel.objects.create(
+        effective_from=AS_OF - timedelta(days=100),
+        cost_per_contact=Decimal("3.00"),
+        revenue_at_risk_per_occurrence=Decimal("7.50"),
+    )
+    own = gap_money(
+        GapFactory(cost_to_serve=Decimal("1.00"), revenue_at_risk=Decimal("2.00")), AS_OF
+    )
+    assert (own.cost_to_serve, own.cost_to_serve_source) == (
+        Decimal("1.00"),
+        "this gap's own figure",
+    )
+    assert (own.revenue_at_risk_source, own.unit_cost) == ("this gap's own figure", Decimal(3))
+    phone = gap_money(GapFactory(touchpoint=TouchpointFactory(name="Phone line")), AS_OF)
+    assert (phone.cost_to_serve, phone.cost_to_serve_source) == (
+        Decimal("8.00"),
+        "Phone line's cost",
+    )
+    assert (phone.revenue_at_risk, phone.revenue_at_risk_source) == (
+        Decimal("7.50"),
+        "the cost model's default",
+    )
+    bare = gap_money(GapFactory(touchpoint=None), AS_OF)
+    assert (bare.cost_to_serve_source, bare.unit_cost) == (
+        "the cost model's default",
+        Decimal("10.50"),
+    )
