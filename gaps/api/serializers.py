@@ -459,7 +459,9 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
         try:
             valid[index] = child.run_validation(item)
         except serializers.ValidationError as exc:
-            errors[index] = exc.detail
+            # Per field, always: a ``null`` item fails as a whole, with a bare list.
+            detail = exc.detail
+            errors[index] = detail if isinstance(detail, dict) else {"non_field_errors": detail}
     gap_by_id, touchpoints = batch_refs(
         gaps,
         {item["gap"] for item in valid.values()},
