@@ -30,6 +30,8 @@ from bench import dataset, harness, probes
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 BENCH_SOURCES = ("bench-api", "bench-copy", "bench-nightly", "bench-probe")
+# What ``--only`` can pick (default: all, in this order).
+MEASURES = ("rollup", "probes", "routing", "http", "ingest", "seed_demo")
 # The hand-written floor for the rollup: one grouped pass over the same occurrences, per
 # (day, team, role, category), with the unit cost the gap, its touchpoint and the cost model give.
 FLOOR_SQL = """
@@ -351,6 +353,14 @@ def measure_ingest(figures: Figures, server: harness.Gunicorn, args) -> None:
         probes.ingest_items(gap_ids, size=args.batch_size, batch=b, source="bench-api")
         for b in range(args.ingest_batches)
     ]
+    # Each worker's first requests import the views and open its connection: not timed (with
+    # ``--only ingest`` nothing else warmed them).
+    for n in range(2 * args.workers):
+        warm_up = probes.ingest_items(gap_ids, size=10, batch=n, source="bench-api")
+        client.post(
+            "/api/v1/occurrences/",
+            json_body=[{**item, "external_id": f"warm-{item['external_id']}"} for item in warm_up],
+        )
     log(f"ingest over HTTP: {len(batches)} POSTs of {args.batch_size} occurrences")
     elapsed, created, failed = 0.0, 0, 0
     for body in batches:
@@ -428,7 +438,15 @@ def main() -> None:
     parser.add_argument("--routing", type=int, default=200, help="insights to route")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--skip-seed-demo", action="store_true")
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASURES),
+        help=f"comma-separated measures to run, of {', '.join(MEASURES)} (default: all)",
+    )
     args = parser.parse_args()
+    only = set(args.only.split(","))
+    if only - set(MEASURES):
+        parser.error(f"--only: unknown measures {sorted(only - set(MEASURES))}")
 
     db_url = harness.scratch_url("bench")
     sizes = dataset.Sizes.at(args.scale)
@@ -443,6 +461,7 @@ def main() -> None:
             "python": platform.python_version(),
         },
         "database": db_url.rsplit("/", 1)[-1],
+        "load_average_at_start": [round(load, 2) for load in os.getloadavg()],
     }
     figures = Figures(meta)
     log(f"dataset at SCALE={args.scale} seed={args.seed} in {meta['database']}")
@@ -458,64 +477,72 @@ def main() -> None:
     dataset.setup_django(db_url)
     clean_previous_run()
 
-    figures.guarded(
-        [("rollup_s", "s"), ("rollup_peak_rss_mb", "MB")], lambda: measure_rollup(figures, env)
-    )
-    figures.guarded(
-        [("rollup_sql_floor_s", "s"), ("rollup_ratio_to_floor", "x")],
-        lambda: measure_floor(figures),
-    )
-    per_day = max(100, sizes.occurrences // sizes.days)
-    figures.guarded([("rollup_nightly_s", "s")], lambda: measure_nightly(figures, env, per_day))
-    figures.guarded(
-        [
-            (n, "queries")
-            for n in (
-                "gap_list_queries",
-                "dashboard_queries",
-                "feed_queries",
-                "ingest_batch_queries",
-            )
-        ],
-        lambda: measure_probes(figures, env, args.seed),
-    )
-    figures.guarded(
-        [("routing_insights_per_s", "insights/s")],
-        lambda: measure_routing(figures, env, args.routing),
-    )
-    with harness.gunicorn(env, workers=args.workers) as server:
-        http_names = [
-            (name, "ms")
-            for name in (
-                "gap_list_p50_ms",
-                "gap_list_p95_ms",
-                "gap_list_deep_p95_ms",
-                "gap_page_html_p95_ms",
-                "dashboard_p95_ms",
-                "roi_summary_p95_ms",
-                "feed_p95_ms",
-                "insight_search_p95_ms",
-            )
-        ] + [("mixed_read_rps", "requests/s"), ("error_count", "requests")]
-        figures.guarded(http_names, lambda: measure_http(figures, server, args))
+    if "rollup" in only:
+        figures.guarded(
+            [("rollup_s", "s"), ("rollup_peak_rss_mb", "MB")],
+            lambda: measure_rollup(figures, env),
+        )
+        figures.guarded(
+            [("rollup_sql_floor_s", "s"), ("rollup_ratio_to_floor", "x")],
+            lambda: measure_floor(figures),
+        )
+        per_day = max(100, sizes.occurrences // sizes.days)
+        figures.guarded([("rollup_nightly_s", "s")], lambda: measure_nightly(figures, env, per_day))
+    if "probes" in only:
         figures.guarded(
             [
-                ("ingest_api_rows_per_s", "rows/s"),
-                ("ingest_copy_rows_per_s", "rows/s"),
-                ("ingest_ratio_to_copy", "x"),
+                (n, "queries")
+                for n in (
+                    "gap_list_queries",
+                    "dashboard_queries",
+                    "feed_queries",
+                    "ingest_batch_queries",
+                )
             ],
-            lambda: measure_ingest(figures, server, args),
+            lambda: measure_probes(figures, env, args.seed),
         )
-        figures.add(
-            "web_worker_peak_rss_mb",
-            server.worker_peak_rss_mb(),
-            "MB",
-            f"largest VmHWM of the {args.workers} gunicorn workers",
+    if "routing" in only:
+        figures.guarded(
+            [("routing_insights_per_s", "insights/s")],
+            lambda: measure_routing(figures, env, args.routing),
         )
-    if not args.skip_seed_demo:
+    if only & {"http", "ingest"}:
+        with harness.gunicorn(env, workers=args.workers) as server:
+            http_names = [
+                (name, "ms")
+                for name in (
+                    "gap_list_p50_ms",
+                    "gap_list_p95_ms",
+                    "gap_list_deep_p95_ms",
+                    "gap_page_html_p95_ms",
+                    "dashboard_p95_ms",
+                    "roi_summary_p95_ms",
+                    "feed_p95_ms",
+                    "insight_search_p95_ms",
+                )
+            ] + [("mixed_read_rps", "requests/s"), ("error_count", "requests")]
+            if "http" in only:
+                figures.guarded(http_names, lambda: measure_http(figures, server, args))
+            if "ingest" in only:
+                figures.guarded(
+                    [
+                        ("ingest_api_rows_per_s", "rows/s"),
+                        ("ingest_copy_rows_per_s", "rows/s"),
+                        ("ingest_ratio_to_copy", "x"),
+                    ],
+                    lambda: measure_ingest(figures, server, args),
+                )
+            figures.add(
+                "web_worker_peak_rss_mb",
+                server.worker_peak_rss_mb(),
+                "MB",
+                f"largest VmHWM of the {args.workers} gunicorn workers",
+            )
+    if "seed_demo" in only and not args.skip_seed_demo:
         figures.guarded([("seed_demo_s", "s")], lambda: measure_seed_demo(figures))
     _drop_queue(env)
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    meta["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
     figures.add(
         "bench_total_s",
         round(time.time() - datetime.fromisoformat(meta["started"]).timestamp(), 1),

@@ -14,15 +14,20 @@ TOO_DEEP = f"JSON nested more than {MAX_JSON_DEPTH} levels deep: send a flatter 
 def json_depth_exceeds(value: Any, limit: int) -> bool:
     """True when lists and objects in ``value`` nest deeper than ``limit``.
 
-    Walked with an explicit stack: recursing here would fail just as the decoder did.
+    Walked level by level with a list per level: recursing here would fail just as the
+    decoder did, and a batch of a thousand flat objects is then one pass over their values.
     """
-    pending = [(value, 1)]
-    while pending:
-        node, depth = pending.pop()
+    level, depth = [value], 1
+    while level:
         if depth > limit:
             return True
-        children = node.values() if isinstance(node, dict) else node
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        depth += 1
     return False
 
 

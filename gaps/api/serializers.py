@@ -459,7 +459,9 @@ def occurrence_inputs(payload: list[Any], *, gaps: QuerySet[Gap]) -> list[Occurr
         try:
             valid[index] = child.run_validation(item)
         except serializers.ValidationError as exc:
-            errors[index] = exc.detail
+            # Per field, always: a ``null`` item fails as a whole, with a bare list.
+            detail = exc.detail
+            errors[index] = detail if isinstance(detail, dict) else {"non_field_errors": detail}
     gap_by_id, touchpoints = batch_refs(
         gaps,
         {item["gap"] for item in valid.values()},
@@ -509,20 +511,24 @@ def _plain_item(item: Any, *, latest: datetime, field_timezone: tzinfo) -> dict[
     """
     if type(item) is not dict or not item.keys() <= _OCCURRENCE_KEYS:
         return None
+    # One check after the other, leaving at the first doubt: a plain item passes them all.
     gap = item.get("gap")
+    if not _plain_id(gap):
+        return None
     touchpoint = item.get("touchpoint")
-    occurred_at = item.get("occurred_at")
+    if touchpoint is not None and not _plain_id(touchpoint):
+        return None
     source = item.get("source")
+    if not _plain_text(source, max_length=60):
+        return None
     external_id = item.get("external_id", "")
+    if external_id != "" and not _plain_text(external_id, max_length=200):
+        return None
     customer_ref = item.get("customer_ref", "")
-    if not (
-        _plain_id(gap)
-        and (touchpoint is None or _plain_id(touchpoint))
-        and _plain_text(source, max_length=60)
-        and (external_id == "" or _plain_text(external_id, max_length=200))
-        and (customer_ref == "" or _plain_text(customer_ref, max_length=200))
-        and type(occurred_at) is str
-    ):
+    if customer_ref != "" and not _plain_text(customer_ref, max_length=200):
+        return None
+    occurred_at = item.get("occurred_at")
+    if type(occurred_at) is not str:
         return None
     try:
         # What DRF's ISO 8601 parsing tries first (django.utils.dateparse.parse_datetime).
