@@ -69,17 +69,22 @@ def clients(seed: int) -> dict:
     }
 
 
-def measure(client, path: str, data: dict, requests: int, warm: int) -> dict:
-    from django.db import connection
-
-    if client.get(path, data).status_code == 404 and "page" in data:
-        # Fewer pages at a small scale: the last one, as the bench takes it.
+def last_page_if_fewer(client, path: str, data: dict) -> None:
+    """Fewer pages than asked at a small scale: the last one, as the bench takes it."""
+    if "page" in data and client.get(path, data).status_code == 404:
         count = client.get(path, {**data, "page": "1"}).json()["count"]
         data["page"] = str(max(1, -(-count // 50)))
 
+
+def measure(client, path: str, data: dict, requests: int, warm: int) -> dict:
+    from django.db import connection
+
+    last_page_if_fewer(client, path, data)
+
     def get():
         answer = client.get(path, data)
-        assert answer.status_code == 200, (path, answer.status_code)
+        if answer.status_code != 200:
+            raise RuntimeError(f"{path}: {answer.status_code}")
         return answer
 
     for _ in range(warm):
@@ -116,6 +121,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=REQUESTS, default=list(REQUESTS))
     parser.add_argument("--profile", choices=REQUESTS)
     parser.add_argument("--sql", choices=REQUESTS, help="print the statements of one request")
+    parser.add_argument("--dump", help="write each answer's body into this folder (to compare)")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=60)
     args = parser.parse_args()
@@ -125,11 +131,27 @@ def main() -> None:
 
     harness.ensure_static(dict(os.environ))
     requests = clients(args.seed)
+    if args.dump:
+        import re
+
+        folder = Path(args.dump)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in args.only:
+            client, path, data = requests[name]
+            last_page_if_fewer(client, path, data)
+            for _ in range(args.warm):
+                client.get(path, data)
+            body = client.get(path, data).content.decode()
+            # The CSRF token is masked anew on every request.
+            body = re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1…", body)
+            (folder / f"{name}.txt").write_text(body)
+        return
     if args.sql:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         client, path, data = requests[args.sql]
+        last_page_if_fewer(client, path, data)
         for _ in range(args.warm):
             client.get(path, data)
         with CaptureQueriesContext(connection) as captured:
@@ -139,6 +161,7 @@ def main() -> None:
         return
     if args.profile:
         client, path, data = requests[args.profile]
+        last_page_if_fewer(client, path, data)
         for _ in range(args.warm):
             client.get(path, data)
         profiler = cProfile.Profile()
