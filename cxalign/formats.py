@@ -9,8 +9,10 @@ locale-free (``"1234.50"``).
 """
 
 from decimal import Decimal
+from functools import lru_cache
 
-from babel.numbers import format_currency, format_decimal
+from babel import Locale
+from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,6 +29,19 @@ def locale_name(language: str | None = None) -> str:
     return translation.to_locale(language or translation.get_language() or "en")
 
 
+# A dashboard formats a few hundred figures; Babel would parse the locale name and the
+# pattern again for each (``Locale.parse``, ``parse_pattern``). Both are immutable and few
+# (the interface languages, the patterns of this module), so each is built once per process.
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
 def money(amount: Decimal | None, currency: str = "", language: str | None = None) -> str:
     """An amount to the cent with its currency: ``EUR 1,234.50`` / ``1.234,50 €``; None → ``—``.
 
@@ -35,12 +50,17 @@ def money(amount: Decimal | None, currency: str = "", language: str | None = Non
     if amount is None:
         return "—"
     amount = cents(Decimal(amount))
-    locale = locale_name(language)
+    name = locale_name(language)
+    locale = _locale(name)
     if not currency:
-        return format_decimal(amount, format=TWO_PLACES, locale=locale)
-    if locale.startswith("en"):
+        return format_decimal(amount, format=_pattern(TWO_PLACES), locale=locale)
+    if name.startswith("en"):
         return format_currency(
-            amount, currency, format=ENGLISH_MONEY_PATTERN, locale=locale, currency_digits=False
+            amount,
+            currency,
+            format=_pattern(ENGLISH_MONEY_PATTERN),
+            locale=locale,
+            currency_digits=False,
         )
     return format_currency(amount, currency, locale=locale, currency_digits=False)
 
@@ -48,18 +68,23 @@ def money(amount: Decimal | None, currency: str = "", language: str | None = Non
 def decimal(value: Decimal | int | float, places: int = 2, language: str | None = None) -> str:
     """A number with thousands separators and up to ``places`` decimals (``1.234,5``)."""
     pattern = "#,##0" + ("." + "#" * places if places else "")
-    return format_decimal(value, format=pattern, locale=locale_name(language))
+    return format_decimal(value, format=_pattern(pattern), locale=_locale(locale_name(language)))
 
 
 def percent(amount: Decimal, language: str | None = None) -> str:
     """A percentage to two places, as the ROI cards show it (``470.00 %`` / ``470,00 %``)."""
     amount = cents(Decimal(amount))
-    return format_decimal(amount, format=TWO_PLACES, locale=locale_name(language)) + " %"
+    return (
+        format_decimal(amount, format=_pattern(TWO_PLACES), locale=_locale(locale_name(language)))
+        + " %"
+    )
 
 
 def integer(value: int, language: str | None = None) -> str:
     """A count with thousands separators (``12,345`` / ``12.345``)."""
-    return format_decimal(int(value), format="#,##0", locale=locale_name(language))
+    return format_decimal(
+        int(value), format=_pattern("#,##0"), locale=_locale(locale_name(language))
+    )
 
 
 def days(amount: Decimal) -> str:

@@ -10,6 +10,8 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from gaps.pagination import versions_read_once
+
 NUL_MESSAGE = _("Null characters are not allowed.")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -116,3 +118,21 @@ class SessionRenewalMiddleware:
             if time.time() - renewed_at >= settings.SESSION_RENEW_SECONDS:
                 renew_session(request)
         return self.get_response(request)
+
+
+class TableVersionsOncePerRequestMiddleware:
+    """Each table version a reading request needs is read once (``gaps.pagination``).
+
+    A page's lists, counts and navigation badges each key their cached figures on the version
+    of the tables they read; without this a feed read the same two-table version three times.
+    Only GET and HEAD: a request that writes reads versions afresh after its writes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with versions_read_once():
+            return self.get_response(request)

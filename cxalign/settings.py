@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A reading request reads each table version its cached counts are keyed on once.
+    "cxalign.middleware.TableVersionsOncePerRequestMiddleware",
     # A signed-in person's own choice of language beats the browser's (kept in the session).
     "notifications.language.UserLanguageMiddleware",
     # request.htmx: views answer an htmx request with the part of the page it swaps.

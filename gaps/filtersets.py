@@ -32,15 +32,17 @@ class BoundedModelMultipleChoiceField(django_filters.fields.ModelMultipleChoiceF
         return super()._check_values(value)
 
 
-class CompactSelectMultiple(forms.SelectMultiple):
-    """A ``<select multiple>`` whose options are written in Python, not one template each.
+class CompactSelect(forms.Select):
+    """A ``<select>`` whose options are written in Python, not one template each.
 
-    Django renders every ``<option>`` through its own template include; the gap list's filter
-    form has about 600 of them at enterprise size (400 roles, 60 touchpoints, 40 teams, the
-    themes), which made rendering the form cost more than all of the page's SQL. Here each
-    option is one string: value and label escaped (``html.escape``, as the template's
-    autoescape does, without Django's lazy-string wrappers around every call), ``selected``
-    where the value is chosen. Groups are flattened (the filter choices have none).
+    Django renders every ``<option>`` through its own template include (and its attributes
+    through another); the gap list's filter form has about 600 of them at enterprise size (400
+    roles, 60 touchpoints, 40 teams, the themes), and its bulk form as many again, which made
+    rendering the forms cost more than all of the page's SQL. Here each option is one string:
+    value and label escaped (``html.escape``, as the template's autoescape does, without
+    Django's lazy-string wrappers around every call), ``selected`` where the value is chosen
+    (only the first match of a single ``<select>``, as Django marks it). Groups are flattened
+    (the choices offered here have none).
     """
 
     # Extra attributes of each option, for subclasses whose options carry some (a role's team):
@@ -65,15 +67,26 @@ class CompactSelectMultiple(forms.SelectMultiple):
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = set(self.format_value(value))
         final_attrs = self.build_attrs(self.attrs, attrs)
-        final_attrs["multiple"] = True
-        options = "".join(
-            f'<option value="{_escaped(option_value)}"{self._option_attrs(option_value)}'
-            f"{' selected' if str(option_value) in chosen else ''}>{_escaped(label)}</option>"
-            for option_value, label in _flat(self.choices)
-        )
+        if self.allow_multiple_selected:
+            final_attrs["multiple"] = True
+        options = []
+        has_selected = False
+        for option_value, label in _flat(self.choices):
+            selected = str(option_value) in chosen and (
+                self.allow_multiple_selected or not has_selected
+            )
+            has_selected = has_selected or selected
+            options.append(
+                f'<option value="{_escaped(option_value)}"{self._option_attrs(option_value)}'
+                f"{' selected' if selected else ''}>{_escaped(label)}</option>"
+            )
         return mark_safe(  # noqa: S308 - every value and label escaped above
-            f'<select name="{_escaped(name)}"{flatatt(final_attrs)}>{options}</select>'
+            f'<select name="{_escaped(name)}"{flatatt(final_attrs)}>{"".join(options)}</select>'
         )
+
+
+class CompactSelectMultiple(CompactSelect, forms.SelectMultiple):
+    """A ``<select multiple>`` with its options written in Python (see ``CompactSelect``)."""
 
 
 def _flat(choices):

@@ -15,7 +15,7 @@ from cxalign.form_fields import model_choice
 from cxalign.text import Text
 
 from .bulk import BulkAction
-from .filtersets import CompactSelectMultiple
+from .filtersets import CompactSelect, CompactSelectMultiple
 from .models import Gap, Role, Team, Theme
 
 DATE_FILTERS = (
@@ -48,7 +48,7 @@ def dress_filter_form(form: forms.Form, *, roles: QuerySet[Role] | None = None) 
             fields[name].widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     for name, (yes, no) in YES_NO_FILTERS.items():
         if name in fields:
-            fields[name].widget = forms.Select(choices=[("", "Any"), ("true", yes), ("false", no)])
+            fields[name].widget = CompactSelect(choices=[("", "Any"), ("true", yes), ("false", no)])
     if "causing_role" in fields:
         field = model_choice(fields, "causing_role")
         if roles is not None:
@@ -90,13 +90,22 @@ class BulkActionForm(forms.Form):
     expected = forms.IntegerField(
         required=False, min_value=0, max_value=10**9, widget=forms.HiddenInput
     )
+    # Compact widgets: the role and theme pickers offer the whole organisation (see
+    # ``CompactSelect``).
     action = forms.ChoiceField(
-        choices=[("", _("Choose an action…")), *BulkAction.choices], label=_("Action")
+        choices=[("", _("Choose an action…")), *BulkAction.choices],
+        label=_("Action"),
+        widget=CompactSelect,
     )
     causing_role = forms.ModelChoiceField(
-        queryset=Role.objects.select_related("team"), required=False, label=_("New causing role")
+        queryset=Role.objects.select_related("team"),
+        required=False,
+        label=_("New causing role"),
+        widget=CompactSelect,
     )
-    theme = forms.ModelChoiceField(queryset=Theme.objects.all(), required=False, label=_("Theme"))
+    theme = forms.ModelChoiceField(
+        queryset=Theme.objects.all(), required=False, label=_("Theme"), widget=CompactSelect
+    )
     note = forms.CharField(required=False, label=_("Note (archiving)"), max_length=2000)
 
     def __init__(self, *args, gaps: QuerySet[Gap], **kwargs):

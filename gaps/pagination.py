@@ -21,7 +21,9 @@ benefit at scale.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cached_property
 from typing import TypeVar
 
@@ -46,14 +48,48 @@ def _column(model: type[Model], field: object) -> str:
     return column
 
 
+# The versions already read in this request (``versions_read_once``), else None.
+_versions_read: ContextVar[dict[tuple[str, ...], str] | None] = ContextVar(
+    "cxalign_table_versions", default=None
+)
+
+
+@contextmanager
+def versions_read_once() -> Iterator[None]:
+    """Within the block, each ``table_version`` is read from the database once.
+
+    A page asks for the same version several times (a feed: its roles' counts, its page, the
+    navigation badge). ``cxalign.middleware.TableVersionsOncePerRequestMiddleware`` wraps
+    reading requests in this; a request that writes reads the versions afresh each time, so
+    that nothing it writes is counted under a version read before the write.
+    """
+    token = _versions_read.set({})
+    try:
+        yield
+    finally:
+        _versions_read.reset(token)
+
+
 def table_version(*models: type[Model]) -> str:
     """A version of the models' rows that every saved write moves: newest id and change stamp.
 
     One query of two index lookups per table (``max(id)`` over the primary key,
     ``max(updated_at)`` over its index): an insert raises the id, a ``save()`` (or
     ``bulk_create``) raises ``updated_at`` (``auto_now``). Read before the count, so that a
-    count is never stored under a newer version than the rows it counted.
+    count is never stored under a newer version than the rows it counted. Inside
+    ``versions_read_once``, read once per block.
     """
+    read = _versions_read.get()
+    key = (connection.alias, *(model._meta.label for model in models))
+    if read is not None and key in read:
+        return read[key]
+    version = _table_version(models)
+    if read is not None:
+        read[key] = version
+    return version
+
+
+def _table_version(models: tuple[type[Model], ...]) -> str:
     quote = connection.ops.quote_name
     newest = [
         (quote(model._meta.db_table), quote(column))

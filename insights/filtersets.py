@@ -3,6 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from gaps.filtersets import CompactSelect
 from gaps.models import Role, Theme
 
 from .models import FeedItem, FeedState, Insight, InsightKind, InsightSource, InsightStatus
@@ -39,8 +40,13 @@ class InsightFilterSet(django_filters.FilterSet):
 
 
 class FeedItemFilterSet(django_filters.FilterSet):
+    # The feed page's pickers: options written in Python, not one template each
+    # (``CompactSelect``).
     state = django_filters.ChoiceFilter(
-        choices=FeedState.choices, empty_label=_("Any state"), label=_("State")
+        choices=FeedState.choices,
+        empty_label=_("Any state"),
+        label=_("State"),
+        widget=CompactSelect,
     )
     theme = django_filters.ModelChoiceFilter(
         field_name="insight__themes",
@@ -48,12 +54,14 @@ class FeedItemFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         label=_("Theme"),
         empty_label=_("Any theme"),
+        widget=CompactSelect,
     )
     kind = django_filters.ChoiceFilter(
         field_name="insight__kind",
         choices=InsightKind.choices,
         empty_label=_("Any kind"),
         label=_("Kind"),
+        widget=CompactSelect,
     )
     role = django_filters.ModelChoiceFilter(queryset=Role.objects.all(), label=_("Role"))
 

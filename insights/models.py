@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxalign.choices import ChoiceLabelsMixin
 from gaps.models import Gap, Role, Team, Theme
 from gaps.models.gaps import GapCategory
 
@@ -35,7 +36,7 @@ class InsightStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
-class Insight(models.Model):
+class Insight(ChoiceLabelsMixin, models.Model):
     """A customer finding, written by the CX team and routed to the roles that can act on it.
 
     Only ``title``, ``finding`` and ``kind`` are required. Publishing (``insights.services``)
@@ -194,7 +195,7 @@ ACTION_LABELS = {
 }
 
 
-class FeedItem(models.Model):
+class FeedItem(ChoiceLabelsMixin, models.Model):
     """One insight in one role's feed, tailored to the role's level, with why it is there."""
 
     State = FeedState

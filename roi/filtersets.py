@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from gaps.filtersets import CompactSelect
 from gaps.models import Gap, Role, Team
 
 from .forms import MAX_YEAR, MIN_YEAR
@@ -53,7 +54,11 @@ class PeriodTeamFilterSet(django_filters.FilterSet):
         label=_("To month"),
     )
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.order_by("name"), empty_label=_("All teams"), label=_("Team")
+        queryset=Team.objects.order_by("name"),
+        empty_label=_("All teams"),
+        label=_("Team"),
+        # Options written in Python, not one template include each (see ``CompactSelect``).
+        widget=CompactSelect,
     )
 
     class Meta:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxalign.choices import ChoiceLabelsMixin
+
 from ..querysets import GapQuerySet, OccurrenceQuerySet
 from .limits import (
     GAP_LIMITS,
@@ -89,7 +91,7 @@ def overdue_condition(today: date) -> Q:
     return Q(overdue=True) | late_condition(today)
 
 
-class Gap(models.Model):
+class Gap(ChoiceLabelsMixin, models.Model):
     """One gap: what customers expect, what they get, and the role whose decisions cause it.
 
     Money fields left blank take the touchpoint's and the cost model's defaults when savings

@@ -5,11 +5,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxalign.choices import ChoiceLabelsMixin
+
 from .gaps import Gap
 from .organisation import Role
 
 
-class Escalation(models.Model):
+class Escalation(ChoiceLabelsMixin, models.Model):
     """An overdue gap escalated to one owner of a role up the causing team's hierarchy."""
 
     class Level(models.IntegerChoices):

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cxalign.choices import ChoiceLabelsMixin
+
 from ..querysets import OrganisationQuerySet
 from .limits import MAX_OCCURRENCE_MONEY, bounded
 
@@ -27,7 +29,7 @@ class Team(models.Model):
         return self.name
 
 
-class Role(models.Model):
+class Role(ChoiceLabelsMixin, models.Model):
     """A work role in a team; the unit of accountability for gaps and of insight routing."""
 
     class Level(models.TextChoices):
