@@ -31,11 +31,13 @@ generated, nor a prevented gap's days past its horizon (two rows stand for them)
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 from django.db import connection
 
 from .. import calculations as calc
 from ..costs import CostModelTimeline
 from ..models import CostModel, RollupMeasures
+from . import arrays
 
 ONE_DAY = timedelta(days=1)
 US_PER_DAY = calc.MICROSECONDS_PER_DAY
@@ -143,7 +145,8 @@ def write_range(
             "SELECT gap_id, reason FROM rollup_skipped ORDER BY gap_id",
         )
         skipped = [{"gap": gap, "reason": reason} for gap, reason in cursor.fetchall()]
-        written = _write_daily(cursor, versions, first, last, run_at)
+        increments = _array_increments(cursor, versions, first, last) or _increments(versions, last)
+        written = _write_daily(cursor, increments, versions, first, last, run_at)
         _write_monthly(cursor, first, last, run_at)
     return written, skipped
 
@@ -446,7 +449,86 @@ def _increments(versions: Versions, last: date) -> str:
     """  # noqa: S608 - the code's own fragments
 
 
-def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) -> int:
+def _array_increments(cursor, versions: Versions, first: date, last: date) -> str | None:
+    """The savings increments computed as arrays (``roi.rollup.arrays``) into two temporary
+    tables, and the SQL that reads them as daily part-rows; ``None`` when the run's figures
+    could leave int64 (then ``_increments`` computes them in exact ``numeric`` SQL)."""
+    windows = ", ".join(f"b{int(w)}" for w in versions.windows)
+    cursor.execute(
+        f"""
+        SELECT gap_id, team_id, role_id, category, cost_to_serve, revenue_at_risk, tp_cost,
+               (closed_at AT TIME ZONE 'UTC')::date AS closed_date,
+               (closed_us - ((closed_at AT TIME ZONE 'UTC')::date - {_literal(EPOCH)})::numeric
+                   * {US_PER_DAY})::bigint AS "offset",
+               start_day, p_before, p_all, {windows}
+        FROM rollup_closed WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+        ORDER BY gap_id
+        """  # noqa: S608 - the code's own column names
+    )
+    names = [column.name for column in cursor.description]
+    closed = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    cursor.execute(
+        """
+        SELECT gap_id, team_id, role_id, category, cost_to_serve, revenue_at_risk, tp_cost,
+               emo, prevented_on, start_day
+        FROM rollup_prevented WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+        ORDER BY gap_id
+        """
+    )
+    names = [column.name for column in cursor.description]
+    prevented = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT coalesce(sum(bound), 0) FROM rollup_figures "
+        "WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)"
+    )
+    bound = int(cursor.fetchone()[0])
+    integer_versions = arrays.versions_of(versions.models)
+    if not arrays.fits(bound, closed, prevented, integer_versions, last + ONE_DAY):
+        return None
+    savings = arrays.Savings(first, last, integer_versions)
+    if closed:
+        cursor.execute(
+            f"""
+            SELECT p.gap_id, p.d - {_literal(EPOCH)}, p.n
+            FROM rollup_post p JOIN rollup_closed c USING (gap_id)
+            WHERE p.d >= c.start_day AND p.d <= %(last)s
+              AND p.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+            ORDER BY p.gap_id
+            """,  # noqa: S608
+            {"last": last},
+        )
+        post = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+        for start in range(0, len(closed), arrays.BLOCK):
+            savings.add_measured(
+                closed[start : start + arrays.BLOCK], post[:, 0], post[:, 1], post[:, 2]
+            )
+    for start in range(0, len(prevented), arrays.BLOCK):
+        savings.add_estimated(prevented[start : start + arrays.BLOCK])
+    cursor.execute("DROP TABLE IF EXISTS rollup_savings, rollup_groups")
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_savings (day int, gid int, measured bigint, estimated bigint) "
+        "ON COMMIT DROP"
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_groups (gid int, team_id int, role_id int, category text) "
+        "ON COMMIT DROP"
+    )
+    with cursor.copy("COPY rollup_savings FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(savings.copy_rows())
+    with cursor.copy("COPY rollup_groups FROM STDIN") as copy:
+        for (team, role, category), gid in savings.groups.items():
+            copy.write_row((gid, team, role, category))
+    cursor.execute("ANALYZE rollup_savings, rollup_groups")
+    return f"""
+        SELECT {_literal(first)} + s.day, g.team_id, g.role_id, g.category, 0, 0, 0, 0,
+               0::bigint, s.measured, s.estimated, 0::bigint
+        FROM rollup_savings s JOIN rollup_groups g USING (gid)
+    """  # noqa: S608 - the code's own literal
+
+
+def _write_daily(
+    cursor, increments: str, versions: Versions, first: date, last: date, run_at
+) -> int:
     """Every family in one ``INSERT … SELECT … ON CONFLICT DO UPDATE``; then the range's rows
     this run did not write are deleted. Returns the rows written."""
     end = last + ONE_DAY
@@ -489,7 +571,7 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
             WHERE o.occurred_at >= {_ts(first)} AND o.occurred_at < {_ts(end)}
             GROUP BY 1, 2, 3, 4
           UNION ALL
-            {_increments(versions, last)}
+            {increments}
         ) parts
         GROUP BY d, team_id, role_id, category
         HAVING {nonzero}
