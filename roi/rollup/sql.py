@@ -537,12 +537,11 @@ def _write_daily(
     columns = ", ".join(MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
     nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
-    # Money travels as whole cents in bigint (exact, and summed far faster than numeric);
-    # one division by 100 at the end. Bounded inputs and the per-gap limit keep it in range.
-    sums = ", ".join(
-        f"sum({name}) / 100 AS {name}" if name in MONEY_MEASURES else f"sum({name}) AS {name}"
-        for name in MEASURES
-    )
+    # Money travels as whole cents in bigint (exact, and summed far faster than numeric),
+    # in ``rollup_daily`` too (the months and team days are summed from it); one division by
+    # 100 where a row is written. Bounded inputs and the per-gap limit keep it in range.
+    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
+    values = _money_values("")
     sql = f"""
         CREATE TEMP TABLE rollup_daily ON COMMIT DROP AS
         SELECT d AS date, team_id, role_id, category, {sums}
@@ -588,7 +587,8 @@ def _write_daily(
         cursor.execute(
             f"""
             INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
-            SELECT date, team_id, role_id, category, {columns}, %(run_at)s FROM rollup_daily
+            SELECT date, team_id, role_id, category, {values}, %(run_at)s FROM rollup_daily
+            ORDER BY date, team_id, role_id, category
             """,  # noqa: S608 - fixed names
             {"run_at": run_at},
         )
@@ -598,7 +598,7 @@ def _write_daily(
     cursor.execute(
         f"""
         INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
-        SELECT date, team_id, role_id, category, {columns}, %(run_at)s FROM rollup_daily
+        SELECT date, team_id, role_id, category, {values}, %(run_at)s FROM rollup_daily
         ON CONFLICT (date, team_id, role_id, category) DO UPDATE SET {updates}
         WHERE ({", ".join(f"roi_dailyrollup.{name}" for name in MEASURES)})
               IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in MEASURES)})
@@ -620,24 +620,64 @@ def _write_daily(
     return written
 
 
-def _month_sums(group: str) -> str:
-    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
+def _money_values(prefix: str) -> str:
+    """The measures of a cents row as the tables store them (money ÷ 100, exact)."""
+    return ", ".join(
+        f"{prefix}{name}::numeric / 100" if name in MONEY_MEASURES else f"{prefix}{name}"
+        for name in MEASURES
+    )
+
+
+def _month_days() -> str:
+    """The daily rows, in cents, of the months holding the range: the range's own from
+    ``rollup_daily`` (this run's), the months' other days from ``roi_dailyrollup``."""
+    stored = ", ".join(
+        f"({name} * 100)::bigint" if name in MONEY_MEASURES else name for name in MEASURES
+    )
+    columns = ", ".join(MEASURES)
     return f"""
-        SELECT date_trunc('month', date)::date AS month, {group}, {sums}
-        FROM roi_dailyrollup WHERE date >= %(first_month)s AND date < %(end_month)s
-        GROUP BY 1, {group}
+        SELECT date, team_id, role_id, {columns} FROM rollup_daily
+      UNION ALL
+        SELECT date, team_id, role_id, {stored} FROM roi_dailyrollup
+        WHERE date >= %(first_month)s AND date < %(end_month)s
+          AND (date < %(first)s OR date > %(last)s)
     """  # noqa: S608 - fixed names
 
 
 def _write_monthly(cursor, first: date, last: date, run_at) -> None:
-    """Re-add the months holding ``[first, last]`` from their daily rows (and, per team, the
-    day counts behind the medians), upserted; the months' rows not written are deleted."""
+    """Re-add the months holding ``[first, last]`` and the range's days per team, upserted;
+    the rows of those months and days not written are deleted.
+
+    One pass over the months' daily rows sums them per (month, team, role) into a temporary
+    table; the per-team months are summed from that (a few thousand rows, not a million),
+    and the per-team days from ``rollup_daily``."""
     first_month = first.replace(day=1)
     end_month = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
-    params = {"first_month": first_month, "end_month": end_month, "run_at": run_at}
+    params = {
+        "first_month": first_month,
+        "end_month": end_month,
+        "first": first,
+        "last": last,
+        "run_at": run_at,
+    }
     columns = ", ".join(MEASURES)
+    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
-    measures = ", ".join(f"coalesce(d.{name}, 0)" for name in MEASURES)
+    cursor.execute("DROP TABLE IF EXISTS rollup_role_months")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_role_months ON COMMIT DROP AS
+        SELECT date_trunc('month', date)::date AS month, team_id, role_id, {sums}
+        FROM ({_month_days()}) days GROUP BY 1, 2, 3
+        """,  # noqa: S608 - fixed names
+        params,
+    )
+    measures = ", ".join(
+        f"coalesce(d.{name}, 0)::numeric / 100"
+        if name in MONEY_MEASURES
+        else f"coalesce(d.{name}, 0)"
+        for name in MEASURES
+    )
     span = (
         "{moment} >= %(first_month)s::timestamp AT TIME ZONE 'UTC' "
         "AND {moment} < %(end_month)s::timestamp AT TIME ZONE 'UTC'"
@@ -664,7 +704,7 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
             (month, team_id, {columns}, acknowledge_days, close_days, computed_at)
         SELECT coalesce(d.month, h.month), coalesce(d.team_id, h.team_id), {measures},
                coalesce(h.acknowledge_days, '{{}}'), coalesce(h.close_days, '{{}}'), %(run_at)s
-        FROM ({_month_sums("team_id")}) d
+        FROM (SELECT month, team_id, {sums} FROM rollup_role_months GROUP BY 1, 2) d
         FULL OUTER JOIN (
             SELECT month, team_id,
                    jsonb_object_agg(days::text, n) FILTER (WHERE kind = 'acknowledge')
@@ -681,9 +721,17 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
     cursor.execute(
         f"""
         INSERT INTO roi_monthlyrolerollup (month, team_id, role_id, {columns}, computed_at)
-        SELECT d.month, d.team_id, d.role_id, {measures}, %(run_at)s
-        FROM ({_month_sums("team_id, role_id")}) d
+        SELECT month, team_id, role_id, {_money_values("")}, %(run_at)s FROM rollup_role_months
         ON CONFLICT (month, team_id, role_id) DO UPDATE SET {updates}
+        """,  # noqa: S608
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO roi_dailyteamrollup (date, team_id, {columns}, computed_at)
+        SELECT date, team_id, {_money_values("")}, %(run_at)s
+        FROM (SELECT date, team_id, {sums} FROM rollup_daily GROUP BY 1, 2) days
+        ON CONFLICT (date, team_id) DO UPDATE SET {updates}
         """,  # noqa: S608
         params,
     )
@@ -693,6 +741,11 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
             "AND computed_at <> %(run_at)s",
             params,
         )
+    cursor.execute(
+        "DELETE FROM roi_dailyteamrollup WHERE date BETWEEN %(first)s AND %(last)s "
+        "AND computed_at <> %(run_at)s",
+        params,
+    )
 
 
 def write_snapshots(*, as_of: date, timeline: CostModelTimeline) -> None:
