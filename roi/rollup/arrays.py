@@ -27,6 +27,7 @@ per-gap limit) keeps the exact ``numeric`` SQL instead.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -39,8 +40,8 @@ U = calc.MICROSECONDS_PER_DAY
 EPOCH = date(1970, 1, 1)
 # Products are checked against this bound (int64 holds 9.22e18), with room for the sums.
 INT64_ROOM = 2**62
-# Gaps per block: a block's matrices are BLOCK × days int64 (730 days: 5.8 MB each).
-BLOCK = 1024
+# Gaps per block: a block's matrices are BLOCK × days int64 (730 days: 1.5 MB each).
+BLOCK = 256
 
 
 @dataclass(frozen=True)
@@ -178,37 +179,43 @@ class Savings:
             figures[:, columns] = np.where((em > 0)[:, None] & (uc > 0)[:, None], cents, 0)
         self._add(self._estimated, self._gids(block), figures, self._starts(block))
 
-    def copy_rows(self) -> bytes:
-        """The nonzero (day, group) sums as a PostgreSQL binary COPY of
-        (day int4 offset from ``first``, group int4, measured int8, estimated int8)."""
+    def copy_chunks(self, groups_per_chunk: int = 256) -> Iterator[bytes]:
+        """The nonzero (day, group) sums as a PostgreSQL binary COPY of (day int4 offset from
+        ``first``, group int4, measured int8, estimated int8), a few groups at a time so that
+        the bytes never hold more than a slice of the rows."""
+        yield b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
         empty = np.zeros(self.n_days, dtype=np.int64)
-        size = len(self.groups)
-        measured = np.array(
-            [self._measured[i] if i < len(self._measured) else empty for i in range(size)]
-        ).reshape(size, self.n_days)
-        estimated = np.array(
-            [self._estimated[i] if i < len(self._estimated) else empty for i in range(size)]
-        ).reshape(size, self.n_days)
-        gid, day = np.nonzero((measured != 0) | (estimated != 0))
-        record = np.dtype(
-            [
-                ("fields", ">i2"),
-                ("l1", ">i4"),
-                ("day", ">i4"),
-                ("l2", ">i4"),
-                ("gid", ">i4"),
-                ("l3", ">i4"),
-                ("m", ">i8"),
-                ("l4", ">i4"),
-                ("e", ">i8"),
-            ]
-        )
-        rows = np.empty(gid.size, dtype=record)
-        rows["fields"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 4, 4, 8, 8
-        rows["day"], rows["gid"] = day, gid
-        rows["m"], rows["e"] = measured[gid, day], estimated[gid, day]
-        header = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
-        return header + rows.tobytes() + struct.pack(">h", -1)
+        for low in range(0, len(self.groups), groups_per_chunk):
+            gids = range(low, min(low + groups_per_chunk, len(self.groups)))
+            measured = np.stack([_row(self._measured, g, empty) for g in gids])
+            estimated = np.stack([_row(self._estimated, g, empty) for g in gids])
+            gid, day = np.nonzero((measured != 0) | (estimated != 0))
+            rows = np.empty(gid.size, dtype=COPY_RECORD)
+            rows["fields"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 4, 4, 8, 8
+            rows["day"], rows["gid"] = day, gid + low
+            rows["m"], rows["e"] = measured[gid, day], estimated[gid, day]
+            yield rows.tobytes()
+        yield struct.pack(">h", -1)
+
+
+# One row of PostgreSQL's binary COPY: a field count, then each field's length and value.
+COPY_RECORD = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("l1", ">i4"),
+        ("day", ">i4"),
+        ("l2", ">i4"),
+        ("gid", ">i4"),
+        ("l3", ">i4"),
+        ("m", ">i8"),
+        ("l4", ">i4"),
+        ("e", ">i8"),
+    ]
+)
+
+
+def _row(rows: list[np.ndarray], index: int, empty: np.ndarray) -> np.ndarray:
+    return rows[index] if index < len(rows) else empty
 
 
 def _expected_cents(emo: Decimal | None) -> int:
