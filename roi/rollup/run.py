@@ -159,9 +159,10 @@ def _rollup_run(attempt: _Attempt) -> RollupResult:
         sql.analyze(first=first, last=last)
     else:
         written, skipped = _rollup_in_python(first, last, started_at, timeline, snapshots_due)
+        # The summary's day grain (``sql.write_range`` writes it on PostgreSQL).
+        team_days_write(first=first, last=last, run_at=started_at)
     if snapshots_due:
         write_team_open_costs()
-    team_days_write(first=first, last=last, run_at=started_at)  # the summary's day grain
     record_skipped(skipped)
     run = RollupRun.objects.create(
         trigger=trigger,

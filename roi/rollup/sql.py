@@ -31,11 +31,13 @@ generated, nor a prevented gap's days past its horizon (two rows stand for them)
 from datetime import date, timedelta
 from decimal import Decimal
 
+import numpy as np
 from django.db import connection
 
 from .. import calculations as calc
 from ..costs import CostModelTimeline
 from ..models import CostModel, RollupMeasures
+from . import arrays
 
 ONE_DAY = timedelta(days=1)
 US_PER_DAY = calc.MICROSECONDS_PER_DAY
@@ -47,6 +49,8 @@ WORK_MEM = "256MB"
 OPEN = ("open", "acknowledged", "in_remedy", "disputed")
 MEASURES = RollupMeasures.MEASURES
 MONEY_MEASURES = ("cost_incurred", "measured_savings", "estimated_savings", "remedy_spend")
+# The grains of ``rollup_daily``'s grouping sets: daily rows, per-team days, per-role months.
+DAY, TEAM_DAY, ROLE_MONTH = 0, 1, 2
 
 
 def _literal(value: date | Decimal | int) -> str:
@@ -143,7 +147,8 @@ def write_range(
             "SELECT gap_id, reason FROM rollup_skipped ORDER BY gap_id",
         )
         skipped = [{"gap": gap, "reason": reason} for gap, reason in cursor.fetchall()]
-        written = _write_daily(cursor, versions, first, last, run_at)
+        increments = _array_increments(cursor, versions, first, last) or _increments(versions, last)
+        written = _write_daily(cursor, increments, versions, first, last, run_at)
         _write_monthly(cursor, first, last, run_at)
     return written, skipped
 
@@ -446,7 +451,89 @@ def _increments(versions: Versions, last: date) -> str:
     """  # noqa: S608 - the code's own fragments
 
 
-def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) -> int:
+def _array_increments(cursor, versions: Versions, first: date, last: date) -> str | None:
+    """The savings increments computed as arrays (``roi.rollup.arrays``) into two temporary
+    tables, and the SQL that reads them as daily part-rows; ``None`` when the run's figures
+    could leave int64 (then ``_increments`` computes them in exact ``numeric`` SQL)."""
+    windows = ", ".join(f"b{int(w)}" for w in versions.windows)
+    cursor.execute(
+        f"""
+        SELECT gap_id, team_id, role_id, category, cost_to_serve, revenue_at_risk, tp_cost,
+               (closed_at AT TIME ZONE 'UTC')::date AS closed_date,
+               (closed_us - ((closed_at AT TIME ZONE 'UTC')::date - {_literal(EPOCH)})::numeric
+                   * {US_PER_DAY})::bigint AS "offset",
+               start_day, p_before, p_all, {windows}
+        FROM rollup_closed WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+        ORDER BY gap_id
+        """  # noqa: S608 - the code's own column names
+    )
+    names = [column.name for column in cursor.description]
+    closed = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    cursor.execute(
+        """
+        SELECT gap_id, team_id, role_id, category, cost_to_serve, revenue_at_risk, tp_cost,
+               emo, prevented_on, start_day
+        FROM rollup_prevented WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+        ORDER BY gap_id
+        """
+    )
+    names = [column.name for column in cursor.description]
+    prevented = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    cursor.execute(
+        "SELECT coalesce(sum(bound), 0) FROM rollup_figures "
+        "WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)"
+    )
+    bound = int(cursor.fetchone()[0])
+    integer_versions = arrays.versions_of(versions.models)
+    if not arrays.fits(bound, closed, prevented, integer_versions, last + ONE_DAY):
+        return None
+    savings = arrays.Savings(first, last, integer_versions)
+    if closed:
+        cursor.execute(
+            f"""
+            SELECT p.gap_id, p.d - {_literal(EPOCH)}, p.n
+            FROM rollup_post p JOIN rollup_closed c USING (gap_id)
+            WHERE p.d >= c.start_day AND p.d <= %(last)s
+              AND p.gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
+            ORDER BY p.gap_id
+            """,  # noqa: S608
+            {"last": last},
+        )
+        post = np.fromiter((value for row in cursor for value in row), dtype=np.int64).reshape(
+            -1, 3
+        )
+        for start in range(0, len(closed), arrays.BLOCK):
+            savings.add_measured(
+                closed[start : start + arrays.BLOCK], post[:, 0], post[:, 1], post[:, 2]
+            )
+    for start in range(0, len(prevented), arrays.BLOCK):
+        savings.add_estimated(prevented[start : start + arrays.BLOCK])
+    cursor.execute("DROP TABLE IF EXISTS rollup_savings, rollup_groups")
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_savings (day int, gid int, measured bigint, estimated bigint) "
+        "ON COMMIT DROP"
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_groups (gid int, team_id int, role_id int, category text) "
+        "ON COMMIT DROP"
+    )
+    with cursor.copy("COPY rollup_savings FROM STDIN (FORMAT BINARY)") as copy:
+        for chunk in savings.copy_chunks():
+            copy.write(chunk)
+    with cursor.copy("COPY rollup_groups FROM STDIN") as copy:
+        for (team, role, category), gid in savings.groups.items():
+            copy.write_row((gid, team, role, category))
+    cursor.execute("ANALYZE rollup_savings, rollup_groups")
+    return f"""
+        SELECT {_literal(first)} + s.day, g.team_id, g.role_id, g.category, 0, 0, 0, 0,
+               0::bigint, s.measured, s.estimated, 0::bigint
+        FROM rollup_savings s JOIN rollup_groups g USING (gid)
+    """  # noqa: S608 - the code's own literal
+
+
+def _write_daily(
+    cursor, increments: str, versions: Versions, first: date, last: date, run_at
+) -> int:
     """Every family in one ``INSERT … SELECT … ON CONFLICT DO UPDATE``; then the range's rows
     this run did not write are deleted. Returns the rows written."""
     end = last + ONE_DAY
@@ -455,16 +542,16 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
     columns = ", ".join(MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
     nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
-    # Money travels as whole cents in bigint (exact, and summed far faster than numeric);
-    # one division by 100 at the end. Bounded inputs and the per-gap limit keep it in range.
-    sums = ", ".join(
-        f"sum({name}) / 100 AS {name}" if name in MONEY_MEASURES else f"sum({name}) AS {name}"
-        for name in MEASURES
-    )
+    # Money travels as whole cents in bigint (exact, and summed far faster than numeric),
+    # in ``rollup_daily`` too (the months and team days are summed from it); one division by
+    # 100 where a row is written. Bounded inputs and the per-gap limit keep it in range.
+    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
+    values = _money_values("")
     sql = f"""
         CREATE TEMP TABLE rollup_daily ON COMMIT DROP AS
-        SELECT d AS date, team_id, role_id, category, {sums}
-        FROM (
+        SELECT GROUPING(d) * 2 + GROUPING(role_id) AS grain,
+               d AS date, month, team_id, role_id, category, {sums}
+        FROM (SELECT *, date_trunc('month', d)::date AS month FROM (
             SELECT detected_on AS d, causing_team_id AS team_id, causing_role_id AS role_id,
                    category, 1 AS gaps_opened, 0 AS gaps_closed, 0 AS gaps_prevented,
                    0 AS occurrences, 0::bigint AS cost_incurred, 0::bigint AS measured_savings,
@@ -489,13 +576,19 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
             WHERE o.occurred_at >= {_ts(first)} AND o.occurred_at < {_ts(end)}
             GROUP BY 1, 2, 3, 4
           UNION ALL
-            {_increments(versions, last)}
-        ) parts
-        GROUP BY d, team_id, role_id, category
+            {increments}
+        ) parts) dated
+        GROUP BY GROUPING SETS (
+            (d, team_id, role_id, category), (d, team_id), (month, team_id, role_id)
+        )
         HAVING {nonzero}
     """  # noqa: S608 - the inlined parts are the code's own literals and fixed names
     cursor.execute(sql, {"first": first, "last": last})
-    written = cursor.rowcount
+    # Temporary tables are never analysed on their own: without statistics the statements
+    # below were planned for a few hundred rows.
+    cursor.execute("ANALYZE rollup_daily")
+    cursor.execute(f"SELECT count(*) FROM rollup_daily WHERE grain = {DAY}")  # noqa: S608
+    written = cursor.fetchone()[0]
     cursor.execute(
         "SELECT EXISTS (SELECT 1 FROM roi_dailyrollup WHERE date BETWEEN %(first)s AND %(last)s)",
         {"first": first, "last": last},
@@ -506,7 +599,9 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
         cursor.execute(
             f"""
             INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
-            SELECT date, team_id, role_id, category, {columns}, %(run_at)s FROM rollup_daily
+            SELECT date, team_id, role_id, category, {values}, %(run_at)s FROM rollup_daily
+            WHERE grain = {DAY}
+            ORDER BY date, team_id, role_id, category
             """,  # noqa: S608 - fixed names
             {"run_at": run_at},
         )
@@ -516,7 +611,8 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
     cursor.execute(
         f"""
         INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
-        SELECT date, team_id, role_id, category, {columns}, %(run_at)s FROM rollup_daily
+        SELECT date, team_id, role_id, category, {values}, %(run_at)s FROM rollup_daily
+        WHERE grain = {DAY}
         ON CONFLICT (date, team_id, role_id, category) DO UPDATE SET {updates}
         WHERE ({", ".join(f"roi_dailyrollup.{name}" for name in MEASURES)})
               IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in MEASURES)})
@@ -524,38 +620,79 @@ def _write_daily(cursor, versions: Versions, first: date, last: date, run_at) ->
         {"run_at": run_at},
     )
     cursor.execute(
-        """
+        f"""
         DELETE FROM roi_dailyrollup d
         WHERE d.date BETWEEN %(first)s AND %(last)s
           AND NOT EXISTS (
               SELECT 1 FROM rollup_daily n
-              WHERE (n.date, n.team_id, n.role_id, n.category)
+              WHERE n.grain = {DAY} AND (n.date, n.team_id, n.role_id, n.category)
                     = (d.date, d.team_id, d.role_id, d.category)
           )
-        """,
+        """,  # noqa: S608 - a constant of the code
         {"first": first, "last": last},
     )
     return written
 
 
-def _month_sums(group: str) -> str:
-    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
+def _money_values(prefix: str) -> str:
+    """The measures of a cents row as the tables store them (money ÷ 100, exact)."""
+    return ", ".join(
+        f"{prefix}{name}::numeric / 100" if name in MONEY_MEASURES else f"{prefix}{name}"
+        for name in MEASURES
+    )
+
+
+def _month_days() -> str:
+    """Per (month, team, role), in cents, the months holding the range: the range's own days
+    summed by ``rollup_daily``'s grouping sets, the months' other days from
+    ``roi_dailyrollup``."""
+    stored = ", ".join(
+        f"({name} * 100)::bigint" if name in MONEY_MEASURES else name for name in MEASURES
+    )
+    columns = ", ".join(MEASURES)
     return f"""
-        SELECT date_trunc('month', date)::date AS month, {group}, {sums}
-        FROM roi_dailyrollup WHERE date >= %(first_month)s AND date < %(end_month)s
-        GROUP BY 1, {group}
+        SELECT month, team_id, role_id, {columns} FROM rollup_daily WHERE grain = {ROLE_MONTH}
+      UNION ALL
+        SELECT date_trunc('month', date)::date, team_id, role_id, {stored} FROM roi_dailyrollup
+        WHERE (date >= %(first_month)s AND date < %(first)s)
+           OR (date > %(last)s AND date < %(end_month)s)
     """  # noqa: S608 - fixed names
 
 
 def _write_monthly(cursor, first: date, last: date, run_at) -> None:
-    """Re-add the months holding ``[first, last]`` from their daily rows (and, per team, the
-    day counts behind the medians), upserted; the months' rows not written are deleted."""
+    """Re-add the months holding ``[first, last]`` and the range's days per team, upserted;
+    the rows of those months and days not written are deleted.
+
+    One pass over the months' daily rows sums them per (month, team, role) into a temporary
+    table; the per-team months are summed from that (a few thousand rows, not a million),
+    and the per-team days from ``rollup_daily``."""
     first_month = first.replace(day=1)
     end_month = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
-    params = {"first_month": first_month, "end_month": end_month, "run_at": run_at}
+    params = {
+        "first_month": first_month,
+        "end_month": end_month,
+        "first": first,
+        "last": last,
+        "run_at": run_at,
+    }
     columns = ", ".join(MEASURES)
+    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
-    measures = ", ".join(f"coalesce(d.{name}, 0)" for name in MEASURES)
+    cursor.execute("DROP TABLE IF EXISTS rollup_role_months")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_role_months ON COMMIT DROP AS
+        SELECT month, team_id, role_id, {sums}
+        FROM ({_month_days()}) days GROUP BY 1, 2, 3
+        """,  # noqa: S608 - fixed names
+        params,
+    )
+    measures = ", ".join(
+        f"coalesce(d.{name}, 0)::numeric / 100"
+        if name in MONEY_MEASURES
+        else f"coalesce(d.{name}, 0)"
+        for name in MEASURES
+    )
     span = (
         "{moment} >= %(first_month)s::timestamp AT TIME ZONE 'UTC' "
         "AND {moment} < %(end_month)s::timestamp AT TIME ZONE 'UTC'"
@@ -582,7 +719,7 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
             (month, team_id, {columns}, acknowledge_days, close_days, computed_at)
         SELECT coalesce(d.month, h.month), coalesce(d.team_id, h.team_id), {measures},
                coalesce(h.acknowledge_days, '{{}}'), coalesce(h.close_days, '{{}}'), %(run_at)s
-        FROM ({_month_sums("team_id")}) d
+        FROM (SELECT month, team_id, {sums} FROM rollup_role_months GROUP BY 1, 2) d
         FULL OUTER JOIN (
             SELECT month, team_id,
                    jsonb_object_agg(days::text, n) FILTER (WHERE kind = 'acknowledge')
@@ -599,9 +736,17 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
     cursor.execute(
         f"""
         INSERT INTO roi_monthlyrolerollup (month, team_id, role_id, {columns}, computed_at)
-        SELECT d.month, d.team_id, d.role_id, {measures}, %(run_at)s
-        FROM ({_month_sums("team_id, role_id")}) d
+        SELECT month, team_id, role_id, {_money_values("")}, %(run_at)s FROM rollup_role_months
         ON CONFLICT (month, team_id, role_id) DO UPDATE SET {updates}
+        """,  # noqa: S608
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO roi_dailyteamrollup (date, team_id, {columns}, computed_at)
+        SELECT date, team_id, {_money_values("")}, %(run_at)s
+        FROM rollup_daily WHERE grain = {TEAM_DAY}
+        ON CONFLICT (date, team_id) DO UPDATE SET {updates}
         """,  # noqa: S608
         params,
     )
@@ -611,6 +756,11 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
             "AND computed_at <> %(run_at)s",
             params,
         )
+    cursor.execute(
+        "DELETE FROM roi_dailyteamrollup WHERE date BETWEEN %(first)s AND %(last)s "
+        "AND computed_at <> %(run_at)s",
+        params,
+    )
 
 
 def write_snapshots(*, as_of: date, timeline: CostModelTimeline) -> None:
