@@ -1,9 +1,11 @@
 """Daily team rows: ``DailyRollup`` summed per (date, team), the summary's day-grain source.
 
-Written by the rollup (one call in ``roi.services.rollup_run``) for the run's range, after the
-daily rows: on PostgreSQL one ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` and one
-``DELETE`` of the range's rows the run did not write; on SQLite (the embedded default) the same
-through the ORM. Either way no row objects per daily row are built in Python.
+``team_days_write`` derives them from the stored daily rows of a range: the rollup calls it on
+SQLite (the embedded default) after the daily rows; on PostgreSQL a run sums them in the same
+grouped pass as the daily rows (``roi.rollup.sql``, ``GROUPING SETS``) and this function
+serves re-deriving them from stored rows (``bench/roi_rollup.py``): one ``INSERT … SELECT …
+GROUP BY … ON CONFLICT DO UPDATE`` and one ``DELETE`` of the range's rows not written. Either
+way no row objects per daily row are built in Python.
 """
 
 from collections.abc import Iterable, Mapping
