@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from insights import tailoring
 from insights.tailoring import TailoringContext, gap_monthly_costs, money, tailor, trend_text
@@ -95,6 +95,17 @@ def test_a_gap_gone_since_it_was_read_costs_nothing(org):
 )
 def test_money_is_rounded_half_up_with_thousands_separated(amount, currency, shown):
     assert money(amount, currency) == shown
+
+
+def test_summaries_write_money_in_english_whatever_language_is_active():
+    """Summaries are stored once and kept as text, so in English (docs/i18n.md): a route run
+    while German is active still writes ``EUR 1,234.50``, never ``1.234,50 €``."""
+    with translation.override("de"):
+        assert money(Decimal("1234.5"), "EUR") == "EUR 1,234.50"
+        assert money(Decimal("1234.5")) == "1,234.50"
+        assert trend_text(Decimal(2468), Decimal("1234.5"), "EUR") == (
+            "up 100 % on the month before (EUR 1,234.50)"
+        )
 
 
 @pytest.mark.parametrize(
