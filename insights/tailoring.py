@@ -335,8 +335,8 @@ def top_open_gaps_by_team_and_theme(theme_ids: set[int]) -> dict[tuple[int, int]
     )
     rows = list(ranked)
     # Loading more gaps than the ranked ones would change nothing read from this dict: mutants
-    # of this line are equivalent (mutmut skips it).
-    ranked_ids = {gap_id for _, _, gap_id in rows}
+    # of these two lines are equivalent (mutmut skips them; ``in_bulk(None)`` loads every gap).
+    ranked_ids = {gap_id for _, _, gap_id in rows}  # pragma: no mutate
     gaps = Gap.objects.select_related("touchpoint").in_bulk(ranked_ids)  # pragma: no mutate
     top: dict[tuple[int, int], list[Gap]] = {}
     for team_id, theme_id, gap_id in rows:

@@ -475,20 +475,20 @@ def test_the_currency_is_the_one_in_force_on_the_day_asked(org, make_insight):
     assert TailoringContext.load_many([insight], TODAY)[insight.pk].currency == "USD"
 
 
-def test_a_batchs_linked_gaps_come_with_their_touchpoint_role_and_team(
+def test_linked_gaps_come_with_their_touchpoint_role_and_team_alone_or_in_a_batch(
     org, make_insight, django_assert_num_queries
 ):
-    """What readings and routing name of a linked gap is loaded with the batch: no query per
-    gap afterwards (a fixed number of queries whatever the gaps)."""
+    """What readings and routing name of a linked gap is loaded with the context, one insight's
+    or a batch's: no query per gap afterwards (a fixed number of queries whatever the gaps)."""
     gaps = [*costly_gaps(org, 2), GapFactory(causing_role=org.dispatcher)]
     insight = make_insight(related_gaps=gaps)
     insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
-    context = TailoringContext.load_many([insight], TODAY)[insight.pk]
-    with django_assert_num_queries(0):
-        named = [
-            (g.touchpoint.name, g.causing_role.name, g.causing_team.name) for g in context.gaps
-        ]
-    assert [team for *_, team in named] == ["Billing", "Billing", "Logistics"]
+    for context in contexts(insight):
+        with django_assert_num_queries(0):
+            named = [
+                (g.touchpoint.name, g.causing_role.name, g.causing_team.name) for g in context.gaps
+            ]
+        assert [team for *_, team in named] == ["Billing", "Billing", "Logistics"]
 
 
 def test_managers_gaps_alike_in_severity_and_day_show_the_latest_logged_first(org, make_insight):
