@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
+from gaps.models import Team
 from insights import tailoring
 from insights.tailoring import TailoringContext, gap_monthly_costs, money, tailor, trend_text
-from tests.factories import GapFactory, OccurrenceFactory, ThemeFactory
+from tests.factories import GapFactory, OccurrenceFactory, RoleFactory, TeamFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +195,22 @@ def test_a_preview_managers_reading_lists_the_linked_open_gaps_only(org, make_in
     reading = tailor(TailoringContext.load(insight, TODAY), level="manager", team=None)
     assert [g.title for g in reading.gaps] == ["Linked"]
     assert reading.lines[0] == "The linked teams' open gaps on these themes: 1."
+
+
+def test_a_preview_and_a_teams_manager_read_their_own_gaps_from_one_context(org, make_insight):
+    """The preview (no team) and each team keep their own manager's reading in a context that
+    serves both, even the team numbered 1: no team's reading is taken for the preview's."""
+    first = Team.objects.filter(pk=1).first() or TeamFactory(pk=1, name="First", slug="first")
+    other_role = org.dispatcher if org.dispatcher.team_id != first.pk else org.billing_manager
+    own = GapFactory(title="The first team's", causing_role=RoleFactory(team=first))
+    other = GapFactory(title="Another team's", causing_role=other_role)
+    insight = make_insight(themes=[org.invoice_clarity], related_gaps=[own, other])
+    for context in contexts(insight):
+        preview = tailor(context, level="manager", team=None)
+        assert {g.title for g in preview.gaps} == {"The first team's", "Another team's"}
+        assert [g.title for g in tailor(context, level="manager", team=first).gaps] == [
+            "The first team's"
+        ]
 
 
 def test_managers_see_at_most_ten_open_gaps_worst_first(org, make_insight):
