@@ -197,20 +197,38 @@ def test_a_preview_managers_reading_lists_the_linked_open_gaps_only(org, make_in
     assert reading.lines[0] == "The linked teams' open gaps on these themes: 1."
 
 
-def test_a_preview_and_a_teams_manager_read_their_own_gaps_from_one_context(org, make_insight):
-    """The preview (no team) and each team keep their own manager's reading in a context that
-    serves both, even the team numbered 1: no team's reading is taken for the preview's."""
+def test_the_preview_and_each_team_keep_their_own_readings_in_one_context(org, make_insight):
+    """The preview (no team), a team causing none of the linked gaps and a team causing one
+    each keep their own reading at every level in a context that serves them all, even the
+    team numbered 1: no team's reading is taken for the preview's or for all teams'."""
     first = Team.objects.filter(pk=1).first() or TeamFactory(pk=1, name="First", slug="first")
     other_role = org.dispatcher if org.dispatcher.team_id != first.pk else org.billing_manager
     own = GapFactory(title="The first team's", causing_role=RoleFactory(team=first))
     other = GapFactory(title="Another team's", causing_role=other_role)
+    bystanders = TeamFactory(name="Bystanders")
     insight = make_insight(themes=[org.invoice_clarity], related_gaps=[own, other])
-    for context in contexts(insight):
-        preview = tailor(context, level="manager", team=None)
-        assert {g.title for g in preview.gaps} == {"The first team's", "Another team's"}
-        assert [g.title for g in tailor(context, level="manager", team=first).gaps] == [
-            "The first team's"
-        ]
+    both = {"The first team's", "Another team's"}
+    for level in ("executive", "manager", "individual_contributor"):
+        for context in contexts(insight):
+            assert {g.title for g in tailor(context, level=level, team=None).gaps} == both
+            if level != "manager":  # A team causing none reads all linked gaps' money, words.
+                assert {g.title for g in tailor(context, level=level, team=bystanders).gaps} == (
+                    both
+                )
+            assert [g.title for g in tailor(context, level=level, team=first).gaps] == [
+                "The first team's"
+            ]
+
+
+def test_a_role_reading_again_gets_the_reading_written_not_a_copy(org, make_insight):
+    """Written once per reading and team: routing asks for hundreds of roles' readings, and
+    a level asking again gets the very reading written for it."""
+    insight = make_insight(related_gaps=costly_gaps(org, 1))
+    context = TailoringContext.load(insight, TODAY)
+    for level in ("executive", "manager", "individual_contributor"):
+        reading = tailor(context, level=level, team=org.billing)
+        assert reading.level == level
+        assert tailor(context, level=level, team=org.billing) is reading
 
 
 def test_managers_see_at_most_ten_open_gaps_worst_first(org, make_insight):
