@@ -10,6 +10,8 @@ Mutants that cannot change behaviour (equivalent ones) are not counted: the sour
 
     python -m mutation.run                       # every module
     python -m mutation.run roi/calculations.py   # one module (what CI runs)
+    python -m mutation.run insights/tailoring.py --functions 'x_gap_monthly_costs'
+                                                 # some of its functions only (a first look)
 """
 
 import argparse
@@ -20,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -209,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-score", type=float, default=90.0, help="percent killed per module")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument(
+        "--functions",
+        help="mutmut's mangled names of the functions to mutate (a glob: ``x_gap_*``), "
+        "instead of the module's own; a first look, not a score to record",
+    )
+    parser.add_argument(
         "--resume",
         action="store_true",
         help="keep the last run's results; run only changed functions' and surviving mutants",
@@ -219,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not a mutated module: {', '.join(unknown)} (known: {', '.join(by_path)})")
     targets = [by_path[p] for p in args.paths] or list(TARGETS)
+    if args.functions:
+        targets = [replace(t, functions=args.functions) for t in targets]
     scores = [run(t, max_children=args.max_children, resume=args.resume) for t in targets]
     print(f"\nMutation scores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (minimum {args.min_score} %)")
     for score in scores:

@@ -5,11 +5,12 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from gaps.models import Team
 from insights import tailoring
 from insights.tailoring import TailoringContext, gap_monthly_costs, money, tailor, trend_text
-from tests.factories import GapFactory, OccurrenceFactory, ThemeFactory
+from tests.factories import GapFactory, OccurrenceFactory, RoleFactory, TeamFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,36 @@ def test_a_gap_with_no_occurrences_costs_nothing(org, django_assert_num_queries)
         assert gap_monthly_costs([], TODAY) == {}
 
 
+def test_unit_costs_are_the_cost_model_in_force_on_the_day_asked(org):
+    """A gap without figures of its own is valued by the cost model of the day asked (the ROI
+    app's unit costs), not today's: a reading as of an earlier day shows the money of then."""
+    from roi.models import CostModel
+
+    CostModel.objects.create(
+        effective_from=TODAY - timedelta(days=400), revenue_at_risk_per_occurrence=Decimal(7)
+    )
+    CostModel.objects.create(
+        effective_from=TODAY - timedelta(days=10), revenue_at_risk_per_occurrence=Decimal(9)
+    )
+    gap = GapFactory(causing_role=org.billing_manager, cost_to_serve=Decimal(1))
+    occur(gap, MIDNIGHT - timedelta(days=35))
+    earlier = gap_monthly_costs([gap], TODAY - timedelta(days=30))[gap.pk]
+    assert (earlier.unit_cost, earlier.occurrences, earlier.current) == (8, 1, 8)
+    assert gap_monthly_costs([gap], TODAY)[gap.pk].unit_cost == Decimal(10)
+
+
+def test_a_gap_gone_since_it_was_read_costs_nothing(org):
+    """Routing reads the linked gaps, then counts their occurrences: a gap an administrator
+    deleted in between (only a gap without occurrences can be) counts none, not an error."""
+    kept, gone = (GapFactory(causing_role=org.billing_manager) for _ in range(2))
+    occur(kept, MIDNIGHT - timedelta(days=1), MIDNIGHT - timedelta(days=31))
+    type(gone).objects.filter(pk=gone.pk).delete()
+    costs = gap_monthly_costs([kept, gone], TODAY)
+    assert (costs[kept.pk].occurrences, costs[kept.pk].previous_occurrences) == (1, 1)
+    assert (costs[gone.pk].occurrences, costs[gone.pk].previous_occurrences) == (0, 0)
+    assert costs[gone.pk].current == costs[gone.pk].previous == Decimal(0)
+
+
 @pytest.mark.parametrize(
     ("amount", "currency", "shown"),
     [
@@ -65,6 +96,17 @@ def test_a_gap_with_no_occurrences_costs_nothing(org, django_assert_num_queries)
 )
 def test_money_is_rounded_half_up_with_thousands_separated(amount, currency, shown):
     assert money(amount, currency) == shown
+
+
+def test_summaries_write_money_in_english_whatever_language_is_active():
+    """Summaries are stored once and kept as text, so in English (docs/i18n.md): a route run
+    while German is active still writes ``EUR 1,234.50``, never ``1.234,50 €``."""
+    with translation.override("de"):
+        assert money(Decimal("1234.5"), "EUR") == "EUR 1,234.50"
+        assert money(Decimal("1234.5")) == "1,234.50"
+        assert trend_text(Decimal(2468), Decimal("1234.5"), "EUR") == (
+            "up 100 % on the month before (EUR 1,234.50)"
+        )
 
 
 @pytest.mark.parametrize(
@@ -153,6 +195,40 @@ def test_a_preview_managers_reading_lists_the_linked_open_gaps_only(org, make_in
     reading = tailor(TailoringContext.load(insight, TODAY), level="manager", team=None)
     assert [g.title for g in reading.gaps] == ["Linked"]
     assert reading.lines[0] == "The linked teams' open gaps on these themes: 1."
+
+
+def test_the_preview_and_each_team_keep_their_own_readings_in_one_context(org, make_insight):
+    """The preview (no team), a team causing none of the linked gaps and a team causing one
+    each keep their own reading at every level in a context that serves them all, even the
+    team numbered 1: no team's reading is taken for the preview's or for all teams'."""
+    first = Team.objects.filter(pk=1).first() or TeamFactory(pk=1, name="First", slug="first")
+    other_role = org.dispatcher if org.dispatcher.team_id != first.pk else org.billing_manager
+    own = GapFactory(title="The first team's", causing_role=RoleFactory(team=first))
+    other = GapFactory(title="Another team's", causing_role=other_role)
+    bystanders = TeamFactory(name="Bystanders")
+    insight = make_insight(themes=[org.invoice_clarity], related_gaps=[own, other])
+    both = {"The first team's", "Another team's"}
+    for level in ("executive", "manager", "individual_contributor"):
+        for context in contexts(insight):
+            assert {g.title for g in tailor(context, level=level, team=None).gaps} == both
+            if level != "manager":  # A team causing none reads all linked gaps' money, words.
+                assert {g.title for g in tailor(context, level=level, team=bystanders).gaps} == (
+                    both
+                )
+            assert [g.title for g in tailor(context, level=level, team=first).gaps] == [
+                "The first team's"
+            ]
+
+
+def test_a_role_reading_again_gets_the_reading_written_not_a_copy(org, make_insight):
+    """Written once per reading and team: routing asks for hundreds of roles' readings, and
+    a level asking again gets the very reading written for it."""
+    insight = make_insight(related_gaps=costly_gaps(org, 1))
+    context = TailoringContext.load(insight, TODAY)
+    for level in ("executive", "manager", "individual_contributor"):
+        reading = tailor(context, level=level, team=org.billing)
+        assert reading.level == level
+        assert tailor(context, level=level, team=org.billing) is reading
 
 
 def test_managers_see_at_most_ten_open_gaps_worst_first(org, make_insight):
@@ -434,20 +510,20 @@ def test_the_currency_is_the_one_in_force_on_the_day_asked(org, make_insight):
     assert TailoringContext.load_many([insight], TODAY)[insight.pk].currency == "USD"
 
 
-def test_a_batchs_linked_gaps_come_with_their_touchpoint_role_and_team(
+def test_linked_gaps_come_with_their_touchpoint_role_and_team_alone_or_in_a_batch(
     org, make_insight, django_assert_num_queries
 ):
-    """What readings and routing name of a linked gap is loaded with the batch: no query per
-    gap afterwards (a fixed number of queries whatever the gaps)."""
+    """What readings and routing name of a linked gap is loaded with the context, one insight's
+    or a batch's: no query per gap afterwards (a fixed number of queries whatever the gaps)."""
     gaps = [*costly_gaps(org, 2), GapFactory(causing_role=org.dispatcher)]
     insight = make_insight(related_gaps=gaps)
     insight = type(insight).objects.prefetch_related("themes").get(pk=insight.pk)
-    context = TailoringContext.load_many([insight], TODAY)[insight.pk]
-    with django_assert_num_queries(0):
-        named = [
-            (g.touchpoint.name, g.causing_role.name, g.causing_team.name) for g in context.gaps
-        ]
-    assert [team for *_, team in named] == ["Billing", "Billing", "Logistics"]
+    for context in contexts(insight):
+        with django_assert_num_queries(0):
+            named = [
+                (g.touchpoint.name, g.causing_role.name, g.causing_team.name) for g in context.gaps
+            ]
+        assert [team for *_, team in named] == ["Billing", "Billing", "Logistics"]
 
 
 def test_managers_gaps_alike_in_severity_and_day_show_the_latest_logged_first(org, make_insight):
