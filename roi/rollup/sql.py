@@ -28,6 +28,8 @@ and each day's sum counted on two days (see ``_increments``). Zero stretches are
 generated, nor a prevented gap's days past its horizon (two rows stand for them).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -36,7 +38,7 @@ from django.db import connection
 
 from .. import calculations as calc
 from ..costs import CostModelTimeline
-from ..models import CostModel, RollupMeasures
+from ..models import CostModel, DailyRollup, RollupMeasures
 from . import arrays
 
 ONE_DAY = timedelta(days=1)
@@ -531,6 +533,30 @@ def _array_increments(cursor, versions: Versions, first: date, last: date) -> st
     """  # noqa: S608 - the code's own literal
 
 
+@contextmanager
+def _indexes_built_after(*, rebuild: bool) -> Iterator[None]:
+    """With ``rebuild``, drop ``DailyRollup``'s unique constraint and secondary indexes for the
+    block and create them again after it, through Django's schema editor so that names and
+    definitions stay the model's own. Only for an empty table (the first run): the drop
+    locks the table until the run commits, and nothing is there to read yet."""
+    if not rebuild:
+        yield
+        return
+    constraints = list(DailyRollup._meta.constraints)
+    indexes = list(DailyRollup._meta.indexes)
+    with connection.schema_editor(atomic=False, collect_sql=False) as editor:
+        for constraint in constraints:
+            editor.remove_constraint(DailyRollup, constraint)
+        for index in indexes:
+            editor.remove_index(DailyRollup, index)
+    yield
+    with connection.schema_editor(atomic=False, collect_sql=False) as editor:
+        for constraint in constraints:
+            editor.add_constraint(DailyRollup, constraint)
+        for index in indexes:
+            editor.add_index(DailyRollup, index)
+
+
 def _write_daily(
     cursor, increments: str, versions: Versions, first: date, last: date, run_at
 ) -> int:
@@ -590,21 +616,27 @@ def _write_daily(
     cursor.execute(f"SELECT count(*) FROM rollup_daily WHERE grain = {DAY}")  # noqa: S608
     written = cursor.fetchone()[0]
     cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM roi_dailyrollup WHERE date BETWEEN %(first)s AND %(last)s)",
+        "SELECT EXISTS (SELECT 1 FROM roi_dailyrollup WHERE date BETWEEN %(first)s AND %(last)s), "
+        "EXISTS (SELECT 1 FROM roi_dailyrollup)",
         {"first": first, "last": last},
     )
-    if not cursor.fetchone()[0]:
+    range_held, table_held = cursor.fetchone()
+    if not range_held:
         # A first run over these days (or after the rows were cleared): nothing to compare
-        # with or to delete, so a plain INSERT, without the upsert's check per row.
-        cursor.execute(
-            f"""
-            INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
-            SELECT date, team_id, role_id, category, {values}, %(run_at)s FROM rollup_daily
-            WHERE grain = {DAY}
-            ORDER BY date, team_id, role_id, category
-            """,  # noqa: S608 - fixed names
-            {"run_at": run_at},
-        )
+        # with or to delete, so a plain INSERT, without the upsert's check per row. Into an
+        # empty table, the secondary indexes are built after the rows instead of growing
+        # with them (measured at SCALE=1: 4.8 s instead of 8.3 s for 995,000 rows).
+        with _indexes_built_after(rebuild=not table_held):
+            cursor.execute(
+                f"""
+                INSERT INTO roi_dailyrollup
+                    (date, team_id, role_id, category, {columns}, computed_at)
+                SELECT date, team_id, role_id, category, {values}, %(run_at)s
+                FROM rollup_daily WHERE grain = {DAY}
+                ORDER BY date, team_id, role_id, category
+                """,  # noqa: S608 - fixed names
+                {"run_at": run_at},
+            )
         return written
     # Only new and changed rows are written (a re-run or a nightly run rewrites little), and
     # the range's rows that are no longer computed (their gaps moved) are deleted.

@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from gaps.models import Gap, Occurrence
@@ -64,8 +64,9 @@ def test_a_run_takes_a_fixed_number_of_statements(size, django_assert_max_num_qu
     # the daily rows with their per-team days and per-role months in one grouped pass, the
     # months and days written, stale rows deleted), 10 for the savings computed as arrays (four
     # reads of their inputs, two temporary tables filled by COPY), 2 to analyse and count the
-    # daily rows, 3 for the per-team open costs written with the snapshots, 1 for the run.
-    with django_assert_max_num_queries(54):
+    # daily rows, 3 for the per-team open costs written with the snapshots, 1 for the run,
+    # 6 to drop the daily rows' key and indexes of an empty table and build them after.
+    with django_assert_max_num_queries(60):
         services.rollup_run(first=services.first_data_day(), last=TODAY - timedelta(days=1))
     assert DailyRollup.objects.filter(measured_savings__gt=0).exists()
     assert DailyRollup.objects.filter(estimated_savings__gt=0).exists()
@@ -84,3 +85,33 @@ def test_the_count_is_the_same_at_two_sizes():
         counts.append((statements_of_a_full_run(), statements_of_a_full_run()))
     assert counts[0] == counts[1]
     assert DailyRollup.objects.count() > 0
+
+
+def test_a_first_run_into_an_empty_table_leaves_the_models_indexes():
+    """The first run builds the daily rows' unique key and indexes after the rows: they are
+    back, with the model's names and columns, and the key still refuses a duplicate row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL's first run drops and builds the indexes")
+    CostModel.objects.create(effective_from=TODAY - timedelta(days=400))
+    grow(2)
+    assert not DailyRollup.objects.exists()
+    services.rollup_run(first=services.first_data_day(), last=TODAY - timedelta(days=1))
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, DailyRollup._meta.db_table)
+    expected = {
+        "dailyrollup_unique_key": (["date", "team_id", "role_id", "category"], True),
+        "dailyrollup_team_date": (["team_id", "date"], False),
+        "dailyrollup_role_date": (["role_id", "date"], False),
+    }
+    for name, (columns, unique) in expected.items():
+        assert found[name]["columns"] == columns
+        assert found[name]["unique"] is unique
+    row = DailyRollup.objects.first()
+    row.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()
+    # A second run over the same days upserts through the rebuilt key: same rows.
+    before = sorted(DailyRollup.objects.values_list("date", "role_id", "category", "occurrences"))
+    services.rollup_run(first=services.first_data_day(), last=TODAY - timedelta(days=1))
+    after = sorted(DailyRollup.objects.values_list("date", "role_id", "category", "occurrences"))
+    assert after == before
