@@ -36,6 +36,8 @@ from decimal import Decimal
 import numpy as np
 from django.db import connection
 
+from gaps.models import OPEN_STATUSES
+
 from .. import calculations as calc
 from ..costs import CostModelTimeline
 from ..models import CostModel, DailyRollup, RollupMeasures
@@ -48,7 +50,8 @@ EPOCH = date(1970, 1, 1)
 # plans went bad on statistics left stale by a full run).
 ANALYZE_AFTER_DAYS = 31
 WORK_MEM = "256MB"
-OPEN = ("open", "acknowledged", "in_remedy", "disputed")
+# The statuses whose occurrences make a snapshot's monthly cost (the one set, gaps.models).
+OPEN = tuple(OPEN_STATUSES)
 MEASURES = RollupMeasures.MEASURES
 MONEY_MEASURES = ("cost_incurred", "measured_savings", "estimated_savings", "remedy_spend")
 # The grains of ``rollup_daily``'s grouping sets: daily rows, per-team days, per-role months.
@@ -800,7 +803,7 @@ def write_snapshots(*, as_of: date, timeline: CostModelTimeline) -> None:
     the day after the range ``write_range`` just computed (its temporary figures)."""
     versions = Versions(timeline)
     unit = versions.unit(_literal(as_of), "g", "tp.cost_per_contact")
-    start = as_of - timedelta(days=30)
+    start, end = calc.monthly_cost_window(as_of)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM roi_gapsnapshot")
         cursor.execute(
@@ -818,14 +821,14 @@ def write_snapshots(*, as_of: date, timeline: CostModelTimeline) -> None:
                 SELECT o.gap_id, count(*) AS n
                 FROM gaps_occurrence o JOIN gaps_gap og ON og.id = o.gap_id
                 WHERE og.status = ANY(%(open)s)
-                  AND o.occurred_at >= {_ts(start)} AND o.occurred_at < {_ts(as_of)}
+                  AND o.occurred_at >= %(start)s AND o.occurred_at < %(end)s
                 GROUP BY o.gap_id
             ) r ON r.gap_id = g.id
             LEFT JOIN rollup_figures f ON f.gap_id = g.id
             LEFT JOIN rollup_skipped s ON s.gap_id = g.id
             WHERE g.status <> 'archived'
             """,  # noqa: S608 - the code's own literals
-            {"as_of": as_of, "open": list(OPEN)},
+            {"as_of": as_of, "open": list(OPEN), "start": start, "end": end},
         )
 
 
