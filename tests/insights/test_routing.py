@@ -214,3 +214,25 @@ def test_editing_a_published_insight_reroutes_it(
             insight=insight, actor=cx_user, themes=[org.delivery_time], related_gaps=[]
         )
     assert feed(insight) == {"Dispatcher": 'Rule "Delivery to dispatch" (theme)'}
+
+
+@pytest.mark.parametrize("length", [299, 300, 301, 340])
+def test_a_reason_is_kept_whole_up_to_the_300_characters_a_feed_item_holds(
+    org, cx_user, make_insight, publish, length
+):
+    """A feed item's reason holds 300 characters (``FeedItem.reason``): a reason of up to 300
+    is stored whole; a longer one is cut to 299 and an ellipsis, 300 in all."""
+    gap = GapFactory(title="T" * 200, causing_role=org.billing_manager, category="process")
+    causes = f'Your role causes gap #{gap.pk} "{gap.title}"'
+    # The rule's reason follows: '; also Rule "<name>" (every insight)'.
+    name = "R" * (length - len(causes) - len('; also Rule "') - len('" (every insight)'))
+    rule(cx_user, name=name, team=org.billing, target_levels=["manager"])
+    insight = publish(make_insight(related_gaps=[gap]))
+    reason = FeedItem.objects.get(insight=insight, role=org.billing_manager).reason
+    whole = f'{causes}; also Rule "{name}" (every insight)'
+    assert len(whole) == length
+    if length <= 300:
+        assert reason == whole
+    else:
+        assert reason == whole[:299] + "…"
+        assert len(reason) == 300
