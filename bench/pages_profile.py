@@ -76,6 +76,15 @@ def last_page_if_fewer(client, path: str, data: dict) -> None:
         data["page"] = str(max(1, -(-count // 50)))
 
 
+def warmed(request: tuple, warm: int) -> tuple:
+    """A request's client, path and data, its page clamped and ``warm`` times asked already."""
+    client, path, data = request
+    last_page_if_fewer(client, path, data)
+    for _ in range(warm):
+        client.get(path, data)
+    return client, path, data
+
+
 def measure(client, path: str, data: dict, requests: int, warm: int) -> dict:
     from django.db import connection
 
@@ -137,10 +146,7 @@ def main() -> None:
         folder = Path(args.dump)
         folder.mkdir(parents=True, exist_ok=True)
         for name in args.only:
-            client, path, data = requests[name]
-            last_page_if_fewer(client, path, data)
-            for _ in range(args.warm):
-                client.get(path, data)
+            client, path, data = warmed(requests[name], args.warm)
             body = client.get(path, data).content.decode()
             # The CSRF token is masked anew on every request.
             body = re.sub(r'(csrfmiddlewaretoken" value=")[^"]+', r"\1…", body)
@@ -150,20 +156,14 @@ def main() -> None:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        client, path, data = requests[args.sql]
-        last_page_if_fewer(client, path, data)
-        for _ in range(args.warm):
-            client.get(path, data)
+        client, path, data = warmed(requests[args.sql], args.warm)
         with CaptureQueriesContext(connection) as captured:
             client.get(path, data)
         for query in captured.captured_queries:
             print(f"{query['time']} ms: {query['sql']}\n")
         return
     if args.profile:
-        client, path, data = requests[args.profile]
-        last_page_if_fewer(client, path, data)
-        for _ in range(args.warm):
-            client.get(path, data)
+        client, path, data = warmed(requests[args.profile], args.warm)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
