@@ -108,7 +108,10 @@ class _AnyOf(Lookup):
 
     An ``IN`` list of a thousand ids cost Django a thousand prepared parameters and the
     client-side binding a thousand quotings, several milliseconds of a batch; the array is one
-    value. Used as an expression (``_id_in``), never registered as a lookup on a field.
+    value. It travels as the text of an array literal (``'{1,2,3}'``), written here from the
+    ids as integers: the driver's list adapter tested each element against a pattern in
+    Python (about 2 ms of CPU for a thousand ids), one string is quoted once. Used as an
+    expression (``_id_in``), never registered as a lookup on a field.
     """
 
     lookup_name = "any_of"
@@ -116,7 +119,9 @@ class _AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", [*params, list(self.rhs)]
+        # int(): only digits (and a sign) ever reach the literal.
+        literal = "{" + ",".join(str(int(value)) for value in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::bigint[])", [*params, literal]
 
 
 def _id_in(field: str, ids: Collection[int]) -> Q | _AnyOf:

@@ -318,7 +318,11 @@ class GapEvent(models.Model):
 class Occurrence(models.Model):
     """One time one customer ran into a gap. The high-volume table; pushed in bulk."""
 
-    gap = models.ForeignKey(Gap, on_delete=models.PROTECT, related_name="occurrences")
+    # No index of its own: ``occurrence_gap_occurred`` (gap, occurred_at) begins with the gap
+    # and serves every look-up by gap, so a second one only cost each inserted row a write.
+    gap = models.ForeignKey(
+        Gap, on_delete=models.PROTECT, related_name="occurrences", db_index=False
+    )
     occurred_at = models.DateTimeField()
     touchpoint = models.ForeignKey(
         Touchpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="occurrences"

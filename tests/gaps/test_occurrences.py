@@ -148,3 +148,18 @@ def test_a_gap_flagged_meanwhile_gets_no_second_history_line(make_gap):
     assert _flag_recurring([gap.pk], timezone.now()) == set()
     assert gaps_check_recurring(gap_ids=[gap.pk]) == set()
     assert gap.events.filter(kind=GapEvent.Kind.RECURRING).count() == 1
+
+
+def test_one_index_serves_the_look_ups_by_gap():
+    """The (gap, occurred_at) index serves every read by gap; the foreign key's own single-column
+    index was dropped (migration 0009) because it only cost each inserted row a write."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Occurrence._meta.db_table)
+    by_gap = [
+        info["columns"]
+        for info in found.values()
+        if info["index"] and not info["primary_key"] and info["columns"][:1] == ["gap_id"]
+    ]
+    assert by_gap == [["gap_id", "occurred_at"]]
