@@ -40,7 +40,8 @@ def with_row_relations(gaps: QuerySet[Gap]) -> QuerySet[Gap]:
 
 
 def gaps_for_api(user: User | AnonymousUser) -> QuerySet[Gap]:
-    """``gaps_for_user`` loaded as the API's representation of a gap reads it."""
+    """``gaps_for_user`` loaded as the API's representation of a gap reads it (a page's theme
+    slugs then come from ``gaps.api.fields.read_page_values``)."""
     return api_representation(gaps_for_user(user))
 
 
