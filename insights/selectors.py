@@ -35,6 +35,14 @@ def with_insight_relations(insights: QuerySet[Insight]) -> QuerySet[Insight]:
     )
 
 
+def api_representation(insights: QuerySet[Insight]) -> QuerySet[Insight]:
+    """Insights as the API's list reads them: the columns it answers, no author, no
+    prefetches. The API names themes and related gaps by id; a page reads those ids in one
+    query per relation (``gaps.api.fields.read_page_values``) instead of building a theme and
+    a gap object per link and cloning two querysets per row to hand them over."""
+    return insights.defer("search_vector")
+
+
 def insight_search(insights: QuerySet[Insight], query: str) -> QuerySet[Insight]:
     """Full-text search: PostgreSQL's ranked search where available, else word matching."""
     query = (query or "").strip()

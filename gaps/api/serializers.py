@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gaps.api.fields import IdRelatedField, SlugRefField, json_type_error
+from gaps.api.fields import IdRelatedField, SlugListedField, SlugRefField, json_type_error
 from gaps.api.representation import ColumnsFirstMixin
 from gaps.comments import editable_until
 from gaps.models import (
@@ -152,7 +152,8 @@ class GapSerializer(ColumnsFirstMixin, serializers.ModelSerializer):
     """A gap as the API answers it, with the moves the requesting user may make (columns read
     directly: ``ColumnsFirstMixin``, the same output as DRF's own path)."""
 
-    themes: serializers.SlugRelatedField = serializers.SlugRelatedField(
+    # A list page reads its gaps' theme slugs in one query (``read_page_values``).
+    themes: serializers.SlugRelatedField = SlugListedField(
         slug_field="slug", many=True, read_only=True
     )
     remedy_owner: serializers.SlugRelatedField = serializers.SlugRelatedField(
@@ -191,15 +192,23 @@ class GapSerializer(ColumnsFirstMixin, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None:
             return []
-        return [
-            {
-                "to": move.target,
-                "label": move.label,
-                "note_required": bool(move.needs_note),
-                "root_cause_required": move.needs_root_cause,
-            }
-            for move in moves_for(request.user, gap)
-        ]
+        moves = moves_for(request.user, gap)
+        # A page's gaps share a few sets of moves: each set's options are written (and their
+        # labels translated) once per serializer, i.e. per request and language.
+        written = self.__dict__.setdefault("_written_moves", {})
+        key = tuple((move.source, move.target) for move in moves)
+        options = written.get(key)
+        if options is None:
+            options = written[key] = [
+                {
+                    "to": move.target,
+                    "label": str(move.label),
+                    "note_required": bool(move.needs_note),
+                    "root_cause_required": move.needs_root_cause,
+                }
+                for move in moves
+            ]
+        return [dict(option) for option in options]
 
 
 class ThemeRefField(SlugRefField):

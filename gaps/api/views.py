@@ -32,6 +32,7 @@ from gaps.filtersets import GapApiFilterSet, OccurrenceFilterSet
 from gaps.models import Gap, Occurrence, Role, Team, Theme, Touchpoint
 from gaps.occurrences import occurrences_record
 
+from .fields import read_page_values
 from .filters import StrictFilterBackend
 from .pagination import (
     DeferredJoinPagination,
@@ -167,6 +168,13 @@ class GapViewSet(
         if self.action == "list":  # only what the representation reads (writes load it all)
             return selectors.api_representation(gaps)
         return gaps
+
+    def paginate_queryset(self, queryset):
+        # A page's theme slugs in one query: ``api_representation`` leaves them out.
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":  # (history pages its events)
+            read_page_values(page, "themes", value="slug")
+        return page
 
     def _answer(self, gap: Gap, *, status_code: int = status.HTTP_200_OK) -> Response:
         gap = self.get_queryset().get(pk=gap.pk)

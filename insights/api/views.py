@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from cxalign.requests import acting_user
 from cxalign.scoping import ScopedGenericViewSet, ScopedModelViewSet
+from gaps.api.fields import read_page_values
 from gaps.api.permissions import TokenScopePermission
 
 from .. import permissions as insight_rules
@@ -48,7 +49,16 @@ class InsightViewSet(
     ordering_fields = ["published_at", "created_at", "title"]
 
     def get_queryset(self):
+        if self.action == "list":  # ids of themes and related gaps: per page, below
+            return selectors.api_representation(super().get_queryset())
         return selectors.with_insight_relations(super().get_queryset())
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            read_page_values(page, "themes")
+            read_page_values(page, "related_gaps")
+        return page
 
     def perform_create(self, serializer):
         serializer.instance = services.insight_create(

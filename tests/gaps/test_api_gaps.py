@@ -121,6 +121,31 @@ def test_list_queries_do_not_grow_with_the_page(cx_user, django_assert_max_num_q
     assert len(response.json()["results"][0]["themes"]) == 2
 
 
+@pytest.mark.parametrize("who", ["cx_user", "owner_user", "exec_user"])
+def test_a_list_row_is_the_gaps_detail(request, who, make_gap, other_role):
+    """The list reads its themes per page and writes each set of moves once per request
+    (``read_page_values``, ``get_allowed_transitions``); every row still answers what the
+    detail (DRF's own path) answers: themes in name order, the caller's moves on that gap."""
+    zebra = ThemeFactory(name="Zebra crossings", slug="a-zebra")
+    apples = ThemeFactory(name="Apples", slug="z-apples")
+    middle = ThemeFactory(name="Middle", slug="m-middle")
+    make_gap(title="Three themes", themes=[zebra, apples, middle])
+    make_gap(title="No theme")
+    make_gap(title="Elsewhere", causing_role=other_role, themes=[middle, zebra])
+    moved = make_gap(title="Acknowledged")
+    Gap.objects.filter(pk=moved.pk).update(status=S.ACKNOWLEDGED)
+    client = client_for(request.getfixturevalue(who))
+    rows = client.get(URL).json()["results"]
+    assert len(rows) == 4
+    for row in rows:
+        assert row == client.get(f"{URL}{row['id']}/").json()
+    by_title = {row["title"]: row for row in rows}
+    assert by_title["Three themes"]["themes"] == ["z-apples", "m-middle", "a-zebra"]
+    assert by_title["No theme"]["themes"] == []
+    theme_filtered = client.get(f"{URL}?theme={middle.pk}&theme={apples.pk}").json()
+    assert {row["title"] for row in theme_filtered["results"]} == {"Three themes", "Elsewhere"}
+
+
 # --- Creating -----------------------------------------------------------------------------
 
 

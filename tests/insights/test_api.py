@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from gaps.models import ApiToken
 from insights.models import FeedItem, Insight, RoutingRule
+from tests.factories import GapFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +207,27 @@ def test_list_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(len(few)) as many:
         assert len(api.get(endpoint).json()["results"]) == 27
     print(f"{endpoint}: {len(few)} queries for 2 rows, {len(many)} for 27")
+
+
+def test_an_insight_list_row_is_the_insights_detail(api, cx_user, org, billing_gap, make_insight):
+    """The list reads themes and related gaps as ids per page (``read_page_values``); each
+    row answers what the detail (DRF's path through a prefetch) answers, in the same order."""
+    as_user(api, cx_user)
+    zebra, apples = ThemeFactory(name="Zebra"), ThemeFactory(name="Apples")
+    older = GapFactory(causing_role=org.billing_manager, detected_on=billing_gap.detected_on)
+    make_insight(
+        title="Both", themes=[zebra, apples, org.invoice_clarity], related_gaps=[older, billing_gap]
+    )
+    make_insight(title="None")
+    rows = api.get("/api/v1/insights/").json()["results"]
+    assert len(rows) == 2
+    for row in rows:
+        assert row == api.get(f"/api/v1/insights/{row['id']}/").json()
+    both = next(row for row in rows if row["title"] == "Both")
+    assert both["themes"] == [apples.pk, org.invoice_clarity.pk, zebra.pk]  # by name
+    assert both["related_gaps"] == [older.pk, billing_gap.pk]  # newest first, then higher id
+    searched = api.get("/api/v1/insights/", {"q": "invoice"}).json()["results"]
+    assert all(row == api.get(f"/api/v1/insights/{row['id']}/").json() for row in searched)
 
 
 def test_routing_rules_endpoint_queries_do_not_grow(
