@@ -23,7 +23,7 @@ the cost model in force on each day applies, as in Python. Each gap's days are c
 segments on which the inputs are constant (one cost model version; for a closed gap, the
 occurrences since closing between two days that have some), so a day's figure is integer
 arithmetic on the segment's constants, in one ``generate_series`` pass with no window over
-gap-days; the per-gap figures are summed per (day, team, role, category) by a hash aggregate
+gap-days; the per-gap figures are summed per (day, group id) by a hash aggregate
 and each day's sum counted on two days (see ``_increments``). Zero stretches are never
 generated, nor a prevented gap's days past its horizon (two rows stand for them).
 """
