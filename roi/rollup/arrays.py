@@ -80,25 +80,20 @@ def _version_columns(versions: list[Version], days: np.ndarray) -> list[tuple[Ve
 class Savings:
     """Per (group, day) sums of savings increments, filled block by block.
 
-    ``groups`` maps (team, role, category) to a dense index; ``measured`` and ``estimated``
-    are (groups × days) int64 matrices of day D's increments, D from ``first`` to ``last``.
+    Each gap row carries its group's dense id (``gid``, below ``groups``); ``measured`` and
+    ``estimated`` are (groups × days) int64 rows of day D's increments, D from ``first`` to
+    ``last``.
     """
 
-    def __init__(self, first: date, last: date, versions: list[Version]):
+    def __init__(self, first: date, last: date, versions: list[Version], groups: int):
         self.first = first
         self.n_days = (last - first).days + 1
         # Figures as of T for T = first … last + 1 (one more column than there are days).
         self.t_days = np.arange(self.n_days + 1, dtype=np.int64) + (first - EPOCH).days
         self.columns = _version_columns(versions, self.t_days)
-        self.groups: dict[tuple[int, int, str], int] = {}
+        self.groups = groups
         self._measured: list[np.ndarray] = []
         self._estimated: list[np.ndarray] = []
-
-    def group(self, key: tuple[int, int, str]) -> int:
-        index = self.groups.get(key)
-        if index is None:
-            index = self.groups[key] = len(self.groups)
-        return index
 
     def _add(
         self, target: list[np.ndarray], gids: np.ndarray, figures: np.ndarray, start: np.ndarray
@@ -107,7 +102,7 @@ class Savings:
         and add them to its group's row."""
         increments = np.diff(figures, axis=1)  # day j: figure(j + 1) − figure(j)
         increments[np.arange(self.n_days)[None, :] < start[:, None]] = 0
-        while len(target) < len(self.groups):
+        while len(target) < self.groups:
             target.append(np.zeros(self.n_days, dtype=np.int64))
         order = np.argsort(gids, kind="stable")
         gids, increments = gids[order], increments[order]
@@ -158,7 +153,7 @@ class Savings:
         self._add(self._measured, self._gids(block), figures, self._starts(block))
 
     def _gids(self, block: list[dict]) -> np.ndarray:
-        return np.array([self.group((g["team_id"], g["role_id"], g["category"])) for g in block])
+        return np.array([g["gid"] for g in block], dtype=np.int64)
 
     def _starts(self, block: list[dict]) -> np.ndarray:
         return np.array([(g["start_day"] - self.first).days for g in block], dtype=np.int64)
@@ -179,14 +174,22 @@ class Savings:
             figures[:, columns] = np.where((em > 0)[:, None] & (uc > 0)[:, None], cents, 0)
         self._add(self._estimated, self._gids(block), figures, self._starts(block))
 
+    def add_all(self, closed: list[dict], prevented: list[dict], post: np.ndarray) -> None:
+        """Every closed gap (with ``post``: gap, epoch day, count of its post-closing
+        occurrences, ascending by gap) and every prevented gap, ``BLOCK`` gaps at a time."""
+        for start in range(0, len(closed), BLOCK):
+            self.add_measured(closed[start : start + BLOCK], post[:, 0], post[:, 1], post[:, 2])
+        for start in range(0, len(prevented), BLOCK):
+            self.add_estimated(prevented[start : start + BLOCK])
+
     def copy_chunks(self, groups_per_chunk: int = 256) -> Iterator[bytes]:
         """The nonzero (day, group) sums as a PostgreSQL binary COPY of (day int4 offset from
         ``first``, group int4, measured int8, estimated int8), a few groups at a time so that
         the bytes never hold more than a slice of the rows."""
         yield b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
         empty = np.zeros(self.n_days, dtype=np.int64)
-        for low in range(0, len(self.groups), groups_per_chunk):
-            gids = range(low, min(low + groups_per_chunk, len(self.groups)))
+        for low in range(0, self.groups, groups_per_chunk):
+            gids = range(low, min(low + groups_per_chunk, self.groups))
             measured = np.stack([_row(self._measured, g, empty) for g in gids])
             estimated = np.stack([_row(self._estimated, g, empty) for g in gids])
             gid, day = np.nonzero((measured != 0) | (estimated != 0))

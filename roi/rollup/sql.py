@@ -23,15 +23,17 @@ the cost model in force on each day applies, as in Python. Each gap's days are c
 segments on which the inputs are constant (one cost model version; for a closed gap, the
 occurrences since closing between two days that have some), so a day's figure is integer
 arithmetic on the segment's constants, in one ``generate_series`` pass with no window over
-gap-days; the per-gap figures are summed per (day, team, role, category) by a hash aggregate
+gap-days; the per-gap figures are summed per (day, group id) by a hash aggregate
 and each day's sum counted on two days (see ``_increments``). Zero stretches are never
 generated, nor a prevented gap's days past its horizon (two rows stand for them).
 """
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 import numpy as np
 from django.db import connection
@@ -43,6 +45,7 @@ from ..costs import CostModelTimeline
 from ..models import CostModel, DailyRollup, RollupMeasures
 from . import arrays
 
+T = TypeVar("T")
 ONE_DAY = timedelta(days=1)
 US_PER_DAY = calc.MICROSECONDS_PER_DAY
 EPOCH = date(1970, 1, 1)
@@ -54,8 +57,14 @@ WORK_MEM = "256MB"
 OPEN = tuple(OPEN_STATUSES)
 MEASURES = RollupMeasures.MEASURES
 MONEY_MEASURES = ("cost_incurred", "measured_savings", "estimated_savings", "remedy_spend")
-# The grains of ``rollup_daily``'s grouping sets: daily rows, per-team days, per-role months.
-DAY, TEAM_DAY, ROLE_MONTH = 0, 1, 2
+# The sum of whole cents (and counts) as ``bigint``, exact: a temporary aggregate on
+# ``int8pl`` (an overflow is an error, as in ``+``). Its state is one int8 held by value,
+# where the built-in ``sum(bigint)`` keeps a 128-bit state allocated per group and returns
+# ``numeric``: merging a million groups took a third less time and half the memory (no spill
+# to disk at ``WORK_MEM``) at SCALE=1.
+TOTAL = "pg_temp.rollup_total"
+# The grains of ``rollup_daily``'s grouping sets: per-team days, per-role months.
+TEAM_DAY, ROLE_MONTH = 1, 2
 
 
 def _literal(value: date | Decimal | int) -> str:
@@ -90,10 +99,28 @@ class Versions:
         """``roi.costs.gap_unit_cost`` of the gap row ``gap`` under the version on ``day``."""
         cost = self.case(day, lambda m: _literal(m.cost_per_contact))
         revenue = self.case(day, lambda m: _literal(m.revenue_at_risk_per_occurrence))
-        return (
-            f"(coalesce({gap}.cost_to_serve, {touchpoint_cost}, {cost}) "
-            f"+ coalesce({gap}.revenue_at_risk, {revenue}))"
+        return _unit(gap, touchpoint_cost, cost, revenue)
+
+    def unit_columns(self, gap: str, touchpoint_cost: str) -> str:
+        """The gap's unit cost in whole cents under each version, as columns ``u0``, ``u1``, …
+        (the same rounding to cents as ``(unit * 100)::bigint`` per occurrence)."""
+        return ", ".join(
+            "({} * 100)::bigint AS u{}".format(
+                _unit(
+                    gap,
+                    touchpoint_cost,
+                    _literal(model.cost_per_contact),
+                    _literal(model.revenue_at_risk_per_occurrence),
+                ),
+                index,
+            )
+            for index, model in enumerate(self.models)
         )
+
+    def unit_cents(self, day: str, table: str) -> str:
+        """The unit cost column (``u<index>``, see ``unit_columns``) of the version on ``day``."""
+        index = {id(model): n for n, model in enumerate(self.models)}
+        return self.case(day, lambda m: f"{table}.u{index[id(m)]}")
 
     def window(self, day: str) -> str:
         return self.case(day, lambda m: _literal(m.baseline_window_days))
@@ -104,6 +131,14 @@ class Versions:
 
     def horizon(self, day: str) -> str:
         return self.case(day, lambda m: _literal(m.estimate_horizon_days))
+
+
+def _unit(gap: str, touchpoint_cost: str, cost: str, revenue: str) -> str:
+    """``roi.costs.gap_unit_cost`` in SQL: the gap's own cost, its touchpoint's, the model's."""
+    return (
+        f"(coalesce({gap}.cost_to_serve, {touchpoint_cost}, {cost}) "
+        f"+ coalesce({gap}.revenue_at_risk, {revenue}))"
+    )
 
 
 def day_us(day: str) -> str:
@@ -152,8 +187,14 @@ def write_range(
             "SELECT gap_id, reason FROM rollup_skipped ORDER BY gap_id",
         )
         skipped = [{"gap": gap, "reason": reason} for gap, reason in cursor.fetchall()]
-        increments = _array_increments(cursor, versions, first, last) or _increments(versions, last)
-        written = _write_daily(cursor, increments, versions, first, last, run_at)
+        increments = _array_increments(
+            cursor,
+            versions,
+            first,
+            last,
+            alongside=lambda: _group_occurrences(cursor, versions, first, end),
+        ) or _increments(versions, last)
+        written = _write_daily(cursor, increments, first, last, run_at)
         _write_monthly(cursor, first, last, run_at)
     return written, skipped
 
@@ -164,8 +205,9 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     # Left by an earlier run in the same outer transaction (tests, the demo): ON COMMIT DROP
     # drops them only when that commits.
     cursor.execute(
-        "DROP TABLE IF EXISTS rollup_versions, rollup_closed, rollup_post, rollup_prevented, "
-        "rollup_figures, rollup_skipped, rollup_daily"
+        "DROP TABLE IF EXISTS rollup_versions, rollup_gaps, rollup_groups, rollup_closed, "
+        "rollup_post, rollup_prevented, rollup_figures, rollup_skipped, rollup_occurrences, "
+        "rollup_savings, rollup_day_groups, rollup_daily"
     )
     # The versions as day ranges (first and last day included; open ends NULL, so that the
     # first version reaches back and the last one forward), for the per-day series.
@@ -189,7 +231,31 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
             for index, (model, later) in enumerate(zip(models, [*models[1:], None], strict=True))
         ],
     )
-    cursor.execute("ANALYZE rollup_versions")  # else planned as ~200 rows: bad join orders
+    cursor.execute(f"CREATE OR REPLACE AGGREGATE {TOTAL}(bigint) (sfunc = int8pl, stype = bigint)")
+    # Every gap's group (team, role, category) as a dense id, numbered in the daily rows' key
+    # order, and its unit cost in cents under each version: the families are summed per
+    # (day, group id), a narrower key than the four columns (and no per-occurrence join to
+    # the touchpoints or numeric arithmetic). Taken once, so that every statement of the run
+    # sees the same groups; a gap created or moved meanwhile is in the next run's days
+    # (``due``).
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_gaps ON COMMIT DROP AS
+        SELECT g.id AS gap_id, g.causing_team_id AS team_id, g.causing_role_id AS role_id,
+               g.category,
+               (dense_rank() OVER (ORDER BY g.causing_team_id, g.causing_role_id, g.category)
+                - 1)::int AS gid,
+               {versions.unit_columns("g", "tp.cost_per_contact")}
+        FROM gaps_gap g LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
+        """  # noqa: S608 - the code's own literals
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE rollup_groups ON COMMIT DROP AS "
+        "SELECT DISTINCT gid, team_id, role_id, category FROM rollup_gaps"
+    )
+    # Temporary tables have no statistics until analysed: planned as ~200 rows (the versions)
+    # or from their size alone, they got bad join orders.
+    cursor.execute("ANALYZE rollup_versions, rollup_gaps, rollup_groups")
     # One baseline count per window length a version uses (whole days, the code's own ints).
     baselines = ", ".join(
         "(SELECT count(*) FROM gaps_occurrence o WHERE o.gap_id = g.id "  # noqa: S608
@@ -200,12 +266,13 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     cursor.execute(
         f"""
         CREATE TEMP TABLE rollup_closed ON COMMIT DROP AS
-        SELECT g.id AS gap_id, g.causing_team_id AS team_id, g.causing_role_id AS role_id,
-               g.category, g.cost_to_serve, g.revenue_at_risk, tp.cost_per_contact AS tp_cost,
-               g.closed_at, extract(epoch FROM g.closed_at) * 1000000 AS closed_us,
+        SELECT g.id AS gap_id, r.gid, g.cost_to_serve, g.revenue_at_risk,
+               tp.cost_per_contact AS tp_cost, g.closed_at,
+               extract(epoch FROM g.closed_at) * 1000000 AS closed_us,
                greatest(%(first)s::date, (g.closed_at AT TIME ZONE 'UTC')::date) AS start_day,
                0::bigint AS p_before, 0::bigint AS p_all, {baselines}
-        FROM gaps_gap g LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
+        FROM gaps_gap g JOIN rollup_gaps r ON r.gap_id = g.id
+        LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
         WHERE g.status = 'closed' AND g.closed_at < {_ts(end)}
         """,  # noqa: S608 - the inlined parts are the code's own literals
         {"first": first},
@@ -238,11 +305,12 @@ def _prepare(cursor, versions: Versions, first: date, end: date, figure_limit: D
     cursor.execute(
         f"""
         CREATE TEMP TABLE rollup_prevented ON COMMIT DROP AS
-        SELECT g.id AS gap_id, g.causing_team_id AS team_id, g.causing_role_id AS role_id,
-               g.category, g.cost_to_serve, g.revenue_at_risk, tp.cost_per_contact AS tp_cost,
+        SELECT g.id AS gap_id, r.gid, g.cost_to_serve, g.revenue_at_risk,
+               tp.cost_per_contact AS tp_cost,
                g.expected_monthly_occurrences AS emo, g.prevented_on,
                greatest(%(first)s::date, g.prevented_on) AS start_day
-        FROM gaps_gap g LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
+        FROM gaps_gap g JOIN rollup_gaps r ON r.gap_id = g.id
+        LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
         WHERE g.status = 'prevented' AND g.prevented_on < {_literal(end)}
         """,  # noqa: S608
         {"first": first},
@@ -298,7 +366,7 @@ INT8_SAFE = 9 * 10**18
 
 def _savings_series(versions: Versions, last: date) -> str:
     """Every closed and prevented gap's savings in cents as of each day T whose figure the
-    run needs, as rows (t, team_id, role_id, category, start_day, measured, estimated).
+    run needs, as rows (t, gid, start_day, measured, estimated).
 
     A gap's savings are cut into segments on which one formula holds: the cost model version
     in force and, for a closed gap, the occurrences since closing (constant between two days
@@ -338,7 +406,7 @@ def _savings_series(versions: Versions, last: date) -> str:
         measured_parts AS (
             -- X(T) = B·e(T) − P·W (e: µs since closing) grows by a = B·day per day; x0 is
             -- X on the segment's first day.
-            SELECT c.gap_id, c.team_id, c.role_id, c.category, c.start_day, x.lo, x.hi, x.uc,
+            SELECT c.gap_id, c.gid, c.start_day, x.lo, x.hi, x.uc,
                    v.w_us::bigint AS w_us,
                    (CASE v.w {baseline} END)::numeric * {US_PER_DAY} AS a,
                    (CASE v.w {baseline} END)::numeric
@@ -368,7 +436,7 @@ def _savings_series(versions: Versions, last: date) -> str:
             ) f
         ),
         estimated_parts AS (
-            SELECT p.gap_id, p.team_id, p.role_id, p.category, p.start_day, p.prevented_on,
+            SELECT p.gap_id, p.gid, p.start_day, p.prevented_on,
                    x.lo, x.hi, x.uc, v.horizon,
                    (coalesce(p.emo, 0) * 100)::bigint AS em
             FROM rollup_prevented p
@@ -381,14 +449,14 @@ def _savings_series(versions: Versions, last: date) -> str:
             FROM estimated_parts e
             WHERE e.em > 0 AND e.uc > 0 AND e.hi >= e.lo
         )
-        SELECT m.lo1 + m.k AS t, m.team_id, m.role_id, m.category, m.start_day,
+        SELECT m.lo1 + m.k AS t, m.gid, m.start_day,
                CASE WHEN m.fits THEN (2 * m.uc * (m.x8 + m.a8 * m.k) + m.w_us) / (2 * m.w_us)
                     ELSE div(2 * m.uc * (m.x1 + m.a * m.k) + m.w_us, 2 * m.w_us)::bigint
                END AS measured,
                0::bigint AS estimated
         FROM (SELECT *, generate_series(0, hi - lo1) AS k FROM measured_typed) m
       UNION ALL
-        SELECT e.lo + e.k, e.team_id, e.role_id, e.category, e.start_day, 0::bigint,
+        SELECT e.lo + e.k, e.gid, e.start_day, 0::bigint,
                CASE WHEN e.fits
                     THEN (2 * e.em * (e.lo - e.prevented_on + e.k) * e.uc + 3000) / 6000
                     ELSE div(
@@ -405,7 +473,7 @@ def _plateaus(versions: Versions, last: date) -> str:
     counts from) and −C on day b (unless b is past the range)."""
     end = _literal(last + ONE_DAY)
     return f"""
-        SELECT d.day, p.team_id, p.role_id, p.category, 0, 0, 0, 0, 0::bigint, 0::bigint,
+        SELECT d.day, p.gid, 0, 0, 0, 0, 0::bigint, 0::bigint,
                d.sign * f.cents, 0::bigint
         FROM rollup_prevented p
         JOIN rollup_versions v ON (v.v_first IS NULL OR v.v_first <= {end})
@@ -436,16 +504,16 @@ def _increments(versions: Versions, last: date) -> str:
     taken from day T (when T is in the range); the sum over a gap telescopes to the same
     increments."""
     return f"""
-        SELECT x.d, s.team_id, s.role_id, s.category, 0, 0, 0, 0, 0::bigint,
-               x.measured, x.estimated, 0::bigint
+        SELECT x.d, s.gid, 0, 0, 0, 0, 0::bigint,
+               x.measured::bigint, x.estimated::bigint, 0::bigint
         FROM (
-            SELECT t, team_id, role_id, category,
+            SELECT t, gid,
                    coalesce(sum(measured) FILTER (WHERE t > start_day), 0) AS m_plus,
                    coalesce(sum(estimated) FILTER (WHERE t > start_day), 0) AS e_plus,
                    coalesce(sum(measured) FILTER (WHERE t <= {_literal(last)}), 0) AS m_minus,
                    coalesce(sum(estimated) FILTER (WHERE t <= {_literal(last)}), 0) AS e_minus
             FROM ({_savings_series(versions, last)}) series
-            GROUP BY t, team_id, role_id, category
+            GROUP BY t, gid
         ) s
         CROSS JOIN LATERAL (
             VALUES (s.t - 1, s.m_plus, s.e_plus), (s.t, -s.m_minus, -s.e_minus)
@@ -456,43 +524,44 @@ def _increments(versions: Versions, last: date) -> str:
     """  # noqa: S608 - the code's own fragments
 
 
-def _array_increments(cursor, versions: Versions, first: date, last: date) -> str | None:
-    """The savings increments computed as arrays (``roi.rollup.arrays``) into two temporary
-    tables, and the SQL that reads them as daily part-rows; ``None`` when the run's figures
-    could leave int64 (then ``_increments`` computes them in exact ``numeric`` SQL)."""
-    windows = ", ".join(f"b{int(w)}" for w in versions.windows)
-    cursor.execute(
+def _array_increments(
+    cursor, versions: Versions, first: date, last: date, alongside: Callable[[], None]
+) -> str | None:
+    """The savings increments computed as arrays (``roi.rollup.arrays``) into a temporary
+    table, and the SQL that reads them as daily part-rows; ``None`` when the run's figures
+    could leave int64 (then ``_increments`` computes them in exact ``numeric`` SQL).
+
+    Once the inputs are read, the arrays (and the check that they fit) are computed in a
+    second thread while this one runs ``alongside`` (the occurrences' grouping, which either
+    way runs once): PostgreSQL's backend works on one core and NumPy on the other, instead
+    of one after the other. The thread touches no database; its error, if any, is raised
+    here once both are done."""
+    closed = _rows(
+        cursor,
         f"""
-        SELECT gap_id, team_id, role_id, category, cost_to_serve, revenue_at_risk, tp_cost,
+        SELECT gap_id, gid, cost_to_serve, revenue_at_risk, tp_cost,
                (closed_at AT TIME ZONE 'UTC')::date AS closed_date,
                (closed_us - ((closed_at AT TIME ZONE 'UTC')::date - {_literal(EPOCH)})::numeric
                    * {US_PER_DAY})::bigint AS "offset",
-               start_day, p_before, p_all, {windows}
+               start_day, p_before, p_all, {", ".join(f"b{int(w)}" for w in versions.windows)}
         FROM rollup_closed WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
         ORDER BY gap_id
-        """  # noqa: S608 - the code's own column names
+        """,  # noqa: S608 - the code's own column names
     )
-    names = [column.name for column in cursor.description]
-    closed = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    cursor.execute(
+    prevented = _rows(
+        cursor,
         """
-        SELECT gap_id, team_id, role_id, category, cost_to_serve, revenue_at_risk, tp_cost,
-               emo, prevented_on, start_day
+        SELECT gap_id, gid, cost_to_serve, revenue_at_risk, tp_cost, emo, prevented_on, start_day
         FROM rollup_prevented WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)
         ORDER BY gap_id
-        """
+        """,
     )
-    names = [column.name for column in cursor.description]
-    prevented = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     cursor.execute(
         "SELECT coalesce(sum(bound), 0) FROM rollup_figures "
         "WHERE gap_id NOT IN (SELECT gap_id FROM rollup_skipped)"
     )
     bound = int(cursor.fetchone()[0])
-    integer_versions = arrays.versions_of(versions.models)
-    if not arrays.fits(bound, closed, prevented, integer_versions, last + ONE_DAY):
-        return None
-    savings = arrays.Savings(first, last, integer_versions)
+    post = np.empty((0, 3), dtype=np.int64)
     if closed:
         cursor.execute(
             f"""
@@ -504,36 +573,79 @@ def _array_increments(cursor, versions: Versions, first: date, last: date) -> st
             """,  # noqa: S608
             {"last": last},
         )
-        post = np.fromiter((value for row in cursor for value in row), dtype=np.int64).reshape(
-            -1, 3
-        )
-        for start in range(0, len(closed), arrays.BLOCK):
-            savings.add_measured(
-                closed[start : start + arrays.BLOCK], post[:, 0], post[:, 1], post[:, 2]
-            )
-    for start in range(0, len(prevented), arrays.BLOCK):
-        savings.add_estimated(prevented[start : start + arrays.BLOCK])
-    cursor.execute("DROP TABLE IF EXISTS rollup_savings, rollup_groups")
+        # fetchall: iterating the cursor row by row cost a second at SCALE=1 (325,000 rows).
+        post = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 3)
+    integer_versions = arrays.versions_of(versions.models)
+    groups = 1 + max((gap["gid"] for gap in (*closed, *prevented)), default=-1)
+
+    def compute() -> arrays.Savings | None:
+        if not arrays.fits(bound, closed, prevented, integer_versions, last + ONE_DAY):
+            return None
+        savings = arrays.Savings(first, last, integer_versions, groups=groups)
+        savings.add_all(closed, prevented, post)
+        return savings
+
+    savings = _beside(compute, alongside)
+    if savings is None:
+        return None
     cursor.execute(
         "CREATE TEMP TABLE rollup_savings (day int, gid int, measured bigint, estimated bigint) "
-        "ON COMMIT DROP"
-    )
-    cursor.execute(
-        "CREATE TEMP TABLE rollup_groups (gid int, team_id int, role_id int, category text) "
         "ON COMMIT DROP"
     )
     with cursor.copy("COPY rollup_savings FROM STDIN (FORMAT BINARY)") as copy:
         for chunk in savings.copy_chunks():
             copy.write(chunk)
-    with cursor.copy("COPY rollup_groups FROM STDIN") as copy:
-        for (team, role, category), gid in savings.groups.items():
-            copy.write_row((gid, team, role, category))
-    cursor.execute("ANALYZE rollup_savings, rollup_groups")
     return f"""
-        SELECT {_literal(first)} + s.day, g.team_id, g.role_id, g.category, 0, 0, 0, 0,
+        SELECT {_literal(first)} + s.day, s.gid, 0, 0, 0, 0,
                0::bigint, s.measured, s.estimated, 0::bigint
-        FROM rollup_savings s JOIN rollup_groups g USING (gid)
+        FROM rollup_savings s
     """  # noqa: S608 - the code's own literal
+
+
+def _rows(cursor, sql: str) -> list[dict]:
+    cursor.execute(sql)
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _beside(compute: Callable[[], T], alongside: Callable[[], None]) -> T:
+    """Run ``compute`` (no database) in a second thread while ``alongside`` runs here; wait
+    for both, then raise the first error of either, or return what ``compute`` returned."""
+    failed: list[BaseException] = []
+    returned: list[T] = []
+
+    def work() -> None:
+        try:
+            returned.append(compute())
+        except BaseException as error:  # handed to the caller's thread below
+            failed.append(error)
+
+    thread = threading.Thread(target=work, name="rollup-savings-arrays", daemon=True)
+    thread.start()
+    try:
+        alongside()
+    finally:
+        thread.join()
+    if failed:
+        raise failed[0]
+    return returned[0]
+
+
+def _group_occurrences(cursor, versions: Versions, first: date, end: date) -> None:
+    """The occurrences of ``[first, end)`` counted per (day, group id) with their cost in
+    cents (the unit cost of the version in force on the occurrence's day, ``rollup_gaps``),
+    into ``rollup_occurrences``: the one pass over the occurrence table."""
+    occurrence_day = "(o.occurred_at AT TIME ZONE 'UTC')::date"
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_occurrences ON COMMIT DROP AS
+        SELECT {occurrence_day} AS d, r.gid, count(*) AS n,
+               {TOTAL}({versions.unit_cents(occurrence_day, "r")}) AS cents
+        FROM gaps_occurrence o JOIN rollup_gaps r ON r.gap_id = o.gap_id
+        WHERE o.occurred_at >= {_ts(first)} AND o.occurred_at < {_ts(end)}
+        GROUP BY 1, 2
+        """  # noqa: S608 - the code's own literals
+    )
 
 
 @contextmanager
@@ -560,84 +672,98 @@ def _indexes_built_after(*, rebuild: bool) -> Iterator[None]:
             editor.add_index(DailyRollup, index)
 
 
-def _write_daily(
-    cursor, increments: str, versions: Versions, first: date, last: date, run_at
-) -> int:
-    """Every family in one ``INSERT … SELECT … ON CONFLICT DO UPDATE``; then the range's rows
-    this run did not write are deleted. Returns the rows written."""
+def _write_daily(cursor, increments: str, first: date, last: date, run_at) -> int:
+    """Every family summed per (day, group id) into ``rollup_day_groups``, the per-team days
+    and per-role months from it; the daily rows written from it with one ``INSERT … SELECT``
+    (upserted when the range already holds rows, whose stale rows are then deleted).
+    Returns the rows written."""
     end = last + ONE_DAY
-    occurrence_day = "(o.occurred_at AT TIME ZONE 'UTC')::date"
-    unit_o = versions.unit(occurrence_day, "g", "tp.cost_per_contact")
     columns = ", ".join(MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
-    nonzero = " OR ".join(f"sum({name}) <> 0" for name in MEASURES)
+    nonzero = " OR ".join(f"{TOTAL}({name}) <> 0" for name in MEASURES)
     # Money travels as whole cents in bigint (exact, and summed far faster than numeric),
-    # in ``rollup_daily`` too (the months and team days are summed from it); one division by
-    # 100 where a row is written. Bounded inputs and the per-gap limit keep it in range.
-    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
-    values = _money_values("")
-    sql = f"""
-        CREATE TEMP TABLE rollup_daily ON COMMIT DROP AS
-        SELECT GROUPING(d) * 2 + GROUPING(role_id) AS grain,
-               d AS date, month, team_id, role_id, category, {sums}
-        FROM (SELECT *, date_trunc('month', d)::date AS month FROM (
-            SELECT detected_on AS d, causing_team_id AS team_id, causing_role_id AS role_id,
-                   category, 1 AS gaps_opened, 0 AS gaps_closed, 0 AS gaps_prevented,
-                   0 AS occurrences, 0::bigint AS cost_incurred, 0::bigint AS measured_savings,
-                   0::bigint AS estimated_savings, 0::bigint AS remedy_spend
-            FROM gaps_gap WHERE detected_on BETWEEN %(first)s AND %(last)s
+    # in ``rollup_day_groups`` and ``rollup_daily`` too (the months and team days are summed
+    # from them); one division by 100 where a row is written. Bounded inputs and the per-gap
+    # limit keep it in range.
+    sums = ", ".join(f"{TOTAL}({name}) AS {name}" for name in MEASURES)
+    values = _money_values("n.")
+    # The families' part-rows merged on (day, group id): one hash aggregate on a narrow key.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE rollup_day_groups ON COMMIT DROP AS
+        SELECT d, gid, {sums}
+        FROM (
+            SELECT g.detected_on AS d, r.gid, 1 AS gaps_opened, 0 AS gaps_closed,
+                   0 AS gaps_prevented, 0::bigint AS occurrences, 0::bigint AS cost_incurred,
+                   0::bigint AS measured_savings, 0::bigint AS estimated_savings,
+                   0::bigint AS remedy_spend
+            FROM gaps_gap g JOIN rollup_gaps r ON r.gap_id = g.id
+            WHERE g.detected_on BETWEEN %(first)s AND %(last)s
           UNION ALL
-            SELECT (closed_at AT TIME ZONE 'UTC')::date, causing_team_id, causing_role_id,
-                   category, 0, 1, 0, 0, 0, 0, 0, (remedy_cost * 100)::bigint
-            FROM gaps_gap
-            WHERE status = 'closed' AND closed_at >= {_ts(first)} AND closed_at < {_ts(end)}
+            SELECT (g.closed_at AT TIME ZONE 'UTC')::date, r.gid, 0, 1, 0, 0, 0, 0, 0,
+                   (g.remedy_cost * 100)::bigint
+            FROM gaps_gap g JOIN rollup_gaps r ON r.gap_id = g.id
+            WHERE g.status = 'closed' AND g.closed_at >= {_ts(first)}
+              AND g.closed_at < {_ts(end)}
           UNION ALL
-            SELECT prevented_on, causing_team_id, causing_role_id, category,
-                   0, 0, 1, 0, 0, 0, 0, (remedy_cost * 100)::bigint
-            FROM gaps_gap
-            WHERE status = 'prevented' AND prevented_on BETWEEN %(first)s AND %(last)s
+            SELECT g.prevented_on, r.gid, 0, 0, 1, 0, 0, 0, 0, (g.remedy_cost * 100)::bigint
+            FROM gaps_gap g JOIN rollup_gaps r ON r.gap_id = g.id
+            WHERE g.status = 'prevented' AND g.prevented_on BETWEEN %(first)s AND %(last)s
           UNION ALL
-            SELECT {occurrence_day}, g.causing_team_id, g.causing_role_id, g.category,
-                   0, 0, 0, count(*), sum(({unit_o} * 100)::bigint)::bigint, 0, 0, 0
-            FROM gaps_occurrence o
-            JOIN gaps_gap g ON g.id = o.gap_id
-            LEFT JOIN gaps_touchpoint tp ON tp.id = g.touchpoint_id
-            WHERE o.occurred_at >= {_ts(first)} AND o.occurred_at < {_ts(end)}
-            GROUP BY 1, 2, 3, 4
+            SELECT d, gid, 0, 0, 0, n, cents, 0, 0, 0 FROM rollup_occurrences
           UNION ALL
             {increments}
-        ) parts) dated
-        GROUP BY GROUPING SETS (
-            (d, team_id, role_id, category), (d, team_id), (month, team_id, role_id)
-        )
+        ) parts
+        GROUP BY d, gid
         HAVING {nonzero}
-    """  # noqa: S608 - the inlined parts are the code's own literals and fixed names
-    cursor.execute(sql, {"first": first, "last": last})
+        """,  # noqa: S608 - the inlined parts are the code's own literals and fixed names
+        {"first": first, "last": last},
+    )
     # Temporary tables are never analysed on their own: without statistics the statements
     # below were planned for a few hundred rows.
-    cursor.execute("ANALYZE rollup_daily")
-    cursor.execute(f"SELECT count(*) FROM rollup_daily WHERE grain = {DAY}")  # noqa: S608
-    written = cursor.fetchone()[0]
+    cursor.execute("ANALYZE rollup_day_groups")
+    # The per-team days and the per-role months, in one pass (two small hash tables).
     cursor.execute(
-        "SELECT EXISTS (SELECT 1 FROM roi_dailyrollup WHERE date BETWEEN %(first)s AND %(last)s), "
+        f"""
+        CREATE TEMP TABLE rollup_daily ON COMMIT DROP AS
+        SELECT GROUPING(d) * 2 + GROUPING(role_id) AS grain,
+               d AS date, month, team_id, role_id, {sums}
+        FROM (
+            SELECT n.*, date_trunc('month', n.d)::date AS month, g.team_id, g.role_id
+            FROM rollup_day_groups n JOIN rollup_groups g USING (gid)
+        ) days
+        GROUP BY GROUPING SETS ((d, team_id), (month, team_id, role_id))
+        HAVING {nonzero}
+        """  # noqa: S608 - fixed names
+    )
+    # The daily rows with their key: ordered by (day, group id), which is the key's order
+    # (the ids are numbered in (team, role, category) order).
+    daily = f"""
+        SELECT n.d, g.team_id, g.role_id, g.category, {values}, %(run_at)s
+        FROM rollup_day_groups n JOIN rollup_groups g USING (gid)
+    """  # noqa: S608 - fixed names
+    cursor.execute(
+        "SELECT (SELECT count(*) FROM rollup_day_groups), "
+        "EXISTS (SELECT 1 FROM roi_dailyrollup WHERE date BETWEEN %(first)s AND %(last)s), "
         "EXISTS (SELECT 1 FROM roi_dailyrollup)",
         {"first": first, "last": last},
     )
-    range_held, table_held = cursor.fetchone()
+    written, range_held, table_held = cursor.fetchone()
     if not range_held:
         # A first run over these days (or after the rows were cleared): nothing to compare
         # with or to delete, so a plain INSERT, without the upsert's check per row. Into an
         # empty table, the secondary indexes are built after the rows instead of growing
-        # with them (measured at SCALE=1: 4.8 s instead of 8.3 s for 995,000 rows).
+        # with them (measured at SCALE=1: 4.8 s instead of 8.3 s for 995,000 rows), and the
+        # rows need no order; into a table that holds other days, they go in key order, so
+        # that the unique index grows at its right edge.
+        order = " ORDER BY n.d, n.gid" if table_held else ""
         with _indexes_built_after(rebuild=not table_held):
             cursor.execute(
                 f"""
                 INSERT INTO roi_dailyrollup
                     (date, team_id, role_id, category, {columns}, computed_at)
-                SELECT date, team_id, role_id, category, {values}, %(run_at)s
-                FROM rollup_daily WHERE grain = {DAY}
-                ORDER BY date, team_id, role_id, category
-                """,  # noqa: S608 - fixed names
+                {daily}{order}
+                """,
                 {"run_at": run_at},
             )
         return written
@@ -646,33 +772,33 @@ def _write_daily(
     cursor.execute(
         f"""
         INSERT INTO roi_dailyrollup (date, team_id, role_id, category, {columns}, computed_at)
-        SELECT date, team_id, role_id, category, {values}, %(run_at)s FROM rollup_daily
-        WHERE grain = {DAY}
+        {daily}
         ON CONFLICT (date, team_id, role_id, category) DO UPDATE SET {updates}
         WHERE ({", ".join(f"roi_dailyrollup.{name}" for name in MEASURES)})
               IS DISTINCT FROM ({", ".join(f"EXCLUDED.{name}" for name in MEASURES)})
-        """,  # noqa: S608 - fixed names
+        """,
         {"run_at": run_at},
     )
     cursor.execute(
-        f"""
+        """
         DELETE FROM roi_dailyrollup d
         WHERE d.date BETWEEN %(first)s AND %(last)s
           AND NOT EXISTS (
-              SELECT 1 FROM rollup_daily n
-              WHERE n.grain = {DAY} AND (n.date, n.team_id, n.role_id, n.category)
+              SELECT 1 FROM rollup_day_groups n JOIN rollup_groups g USING (gid)
+              WHERE (n.d, g.team_id, g.role_id, g.category)
                     = (d.date, d.team_id, d.role_id, d.category)
           )
-        """,  # noqa: S608 - a constant of the code
+        """,
         {"first": first, "last": last},
     )
     return written
 
 
 def _money_values(prefix: str) -> str:
-    """The measures of a cents row as the tables store them (money ÷ 100, exact)."""
+    """The measures of a cents row as the tables store them (money × 0.01: exact, already at
+    the columns' two decimals, and cheaper than a division, which rounds to its own scale)."""
     return ", ".join(
-        f"{prefix}{name}::numeric / 100" if name in MONEY_MEASURES else f"{prefix}{name}"
+        f"{prefix}{name}::numeric * 0.01" if name in MONEY_MEASURES else f"{prefix}{name}"
         for name in MEASURES
     )
 
@@ -711,7 +837,7 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
         "run_at": run_at,
     }
     columns = ", ".join(MEASURES)
-    sums = ", ".join(f"sum({name}) AS {name}" for name in MEASURES)
+    sums = ", ".join(f"{TOTAL}({name}) AS {name}" for name in MEASURES)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*MEASURES, "computed_at"))
     cursor.execute("DROP TABLE IF EXISTS rollup_role_months")
     cursor.execute(
@@ -723,7 +849,7 @@ def _write_monthly(cursor, first: date, last: date, run_at) -> None:
         params,
     )
     measures = ", ".join(
-        f"coalesce(d.{name}, 0)::numeric / 100"
+        f"coalesce(d.{name}, 0)::numeric * 0.01"
         if name in MONEY_MEASURES
         else f"coalesce(d.{name}, 0)"
         for name in MEASURES
