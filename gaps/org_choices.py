@@ -14,34 +14,26 @@ entries cached under the old one are never read again.
 """
 
 import time
-import uuid
 
 from django import forms
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+
+from cxalign import generations
+
+from .filtersets import CompactSelect, WrittenOptions
 
 ORG_CHOICES_TTL = 600
-GENERATION_KEY = "cxalign:org:generation:{database}"
 CHOICES_KEY = "cxalign:org:choices:{database}:{generation}:{form}:{name}"
-
-
-def _database() -> str:
-    return str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
 
 
 def org_generation() -> str:
     """The organisation tables' current generation (a new one if the cache has none)."""
-    key = GENERATION_KEY.format(database=_database())
-    generation = cache.get(key)
-    if generation is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        generation = cache.get(key) or "uncached"
-    return generation
+    return generations.current("org")
 
 
 def org_changed(**kwargs) -> None:
     """Signal receiver: a team, role, touchpoint or theme was saved or deleted."""
-    cache.set(GENERATION_KEY.format(database=_database()), uuid.uuid4().hex, None)
+    generations.replace("org")
 
 
 def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
@@ -55,7 +47,7 @@ def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
     id is still looked up through the field's queryset.
     """
     generation = org_generation()
-    database = _database()
+    database = generations.database()
     fields = {
         CHOICES_KEY.format(
             database=database, generation=generation, form=type(form).__qualname__, name=name
@@ -70,12 +62,21 @@ def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
         forms.ChoiceField.choices.fset(field, plain)  # type: ignore[union-attr]  # a property
         if any(extra for _pk, _label, extra in choices):
             field.widget.option_extra = {str(pk): extra for pk, _label, extra in choices if extra}
+        if isinstance(field.widget, CompactSelect):
+            # The options as text, written once per cached list (hundreds of options a form).
+            written = _written.get(key)
+            if written is None or written[0] is not choices:
+                written = (choices, field.widget.written_options())
+                _written[key] = written
+            field.widget.written, field.widget.written_for = written[1], field.widget.choices
 
 
 # This process's copy of the entries last read from the cache, with when they were read: the
 # generation is still asked of the shared cache on every request, the lists (hundreds of
 # pairs) are not unpickled again while it stands and the entry is younger than the TTL.
 _read: dict[str, tuple[float, list]] = {}
+# The options of those lists as a ``CompactSelect`` writes them, with the list written from.
+_written: dict[str, tuple[list, WrittenOptions]] = {}
 
 
 def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
@@ -103,5 +104,6 @@ def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
             found[key] = choices
         if len(_read) > 64:  # old generations' entries are never asked for again
             _read.clear()
+            _written.clear()
         _read.update((key, (now, found[key])) for key in missing)
     return found
