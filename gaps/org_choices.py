@@ -20,7 +20,7 @@ from django.core.cache import cache
 
 from cxalign import generations
 
-from .filtersets import CompactSelect, WrittenOptions
+from .filtersets import CompactSelect
 
 ORG_CHOICES_TTL = 600
 CHOICES_KEY = "cxalign:org:choices:{database}:{generation}:{form}:{name}"
@@ -57,26 +57,43 @@ def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
     }
     for key, choices in _choices(fields).items():
         field = fields[key]
-        # Plain pairs, past django-filter's setter (which would wrap them in a model iterator).
-        plain = [(pk, label) for pk, label, _extra in choices]
-        forms.ChoiceField.choices.fset(field, plain)  # type: ignore[union-attr]  # a property
-        if any(extra for _pk, _label, extra in choices):
-            field.widget.option_extra = {str(pk): extra for pk, _label, extra in choices if extra}
+        prepared = _prepared.get(key)
+        if prepared is None or prepared.source is not choices:
+            prepared = Prepared(field, choices)
+            _prepared[key] = prepared
+        # The prepared pairs themselves, past the choices' setters: django-filter's would wrap
+        # them in a model iterator, Django's field and widget setters would each normalise the
+        # same list again (about a thousand options a form, on every request).
+        field._choices = field.widget._choices = prepared.choices  # type: ignore[attr-defined]
+        if prepared.option_extra:
+            field.widget.option_extra = prepared.option_extra
         if isinstance(field.widget, CompactSelect):
-            # The options as text, written once per cached list (hundreds of options a form).
-            written = _written.get(key)
-            if written is None or written[0] is not choices:
-                written = (choices, field.widget.written_options())
-                _written[key] = written
-            field.widget.written, field.widget.written_for = written[1], field.widget.choices
+            field.widget.written, field.widget.written_for = prepared.written, prepared.choices
+
+
+class Prepared:
+    """A cached choice list as a field and its widget take it: the normalised ``(id,
+    label)`` pairs, the options' extra attributes and, for a ``CompactSelect``, the options
+    as text (``WrittenOptions``), all made once from ``source`` (the list read from the
+    cache) and shared by every form of this process that offers it."""
+
+    def __init__(self, field: forms.ModelChoiceField, source: list) -> None:
+        self.source = source
+        forms.ChoiceField.choices.fset(field, [(pk, label) for pk, label, _extra in source])  # type: ignore[union-attr]  # a property
+        self.choices = field.widget.choices
+        self.option_extra = {str(pk): extra for pk, _label, extra in source if extra}
+        if self.option_extra:
+            field.widget.option_extra = self.option_extra
+        widget = field.widget
+        self.written = widget.written_options() if isinstance(widget, CompactSelect) else None
 
 
 # This process's copy of the entries last read from the cache, with when they were read: the
 # generation is still asked of the shared cache on every request, the lists (hundreds of
 # pairs) are not unpickled again while it stands and the entry is younger than the TTL.
 _read: dict[str, tuple[float, list]] = {}
-# The options of those lists as a ``CompactSelect`` writes them, with the list written from.
-_written: dict[str, tuple[list, WrittenOptions]] = {}
+# Those lists prepared for the fields and widgets that offer them.
+_prepared: dict[str, Prepared] = {}
 
 
 def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
@@ -104,6 +121,6 @@ def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
             found[key] = choices
         if len(_read) > 64:  # old generations' entries are never asked for again
             _read.clear()
-            _written.clear()
+            _prepared.clear()
         _read.update((key, (now, found[key])) for key in missing)
     return found
