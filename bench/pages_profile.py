@@ -85,12 +85,18 @@ def warmed(request: tuple, warm: int) -> tuple:
     return client, path, data
 
 
-def measure(client, path: str, data: dict, requests: int, warm: int) -> dict:
+def measure(client, path: str, data: dict, requests: int, warm: int, cold: bool = False) -> dict:
     from django.db import connection
+
+    from cxalign import generations
+    from roi import board_cache
 
     last_page_if_fewer(client, path, data)
 
     def get():
+        if cold:
+            # As the first request after a rollup run: nothing of the dashboard cached.
+            generations.replace(board_cache.GENERATION)
         answer = client.get(path, data)
         if answer.status_code != 200:
             raise RuntimeError(f"{path}: {answer.status_code}")
@@ -131,6 +137,11 @@ def main() -> None:
     parser.add_argument("--profile", choices=REQUESTS)
     parser.add_argument("--sql", choices=REQUESTS, help="print the statements of one request")
     parser.add_argument("--dump", help="write each answer's body into this folder (to compare)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="measure the dashboard's content uncached (as after a rollup run), not warm",
+    )
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=60)
     args = parser.parse_args()
@@ -173,8 +184,8 @@ def main() -> None:
         return
     for name in args.only:
         client, path, data = requests[name]
-        figures = measure(client, path, dict(data), args.requests, args.warm)
-        print(json.dumps({"name": name, **figures}), flush=True)
+        figures = measure(client, path, dict(data), args.requests, args.warm, args.cold)
+        print(json.dumps({"name": name + ("_cold" if args.cold else ""), **figures}), flush=True)
 
 
 if __name__ == "__main__":

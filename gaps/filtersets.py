@@ -64,25 +64,59 @@ class CompactSelect(forms.Select):
             attrs = None
         return flatatt(attrs) if attrs else ""
 
+    # Options written once for cached choices (``gaps.org_choices``): used while the widget's
+    # ``choices`` is the very list they were given with (``written_for``).
+    written: "WrittenOptions | None" = None
+    written_for: object = None
+
+    def written_options(self) -> "WrittenOptions":
+        """The options of ``self.choices``, each as (value, text before, text after where
+        `` selected`` goes): ``written`` when it was given for these very choices."""
+        if self.written is not None and self.written_for is self.choices:
+            return self.written
+        return WrittenOptions(
+            [
+                (
+                    str(option_value),
+                    f'<option value="{_escaped(option_value)}"{self._option_attrs(option_value)}',
+                    f">{_escaped(label)}</option>",
+                )
+                for option_value, label in _flat(self.choices)
+            ],
+        )
+
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = set(self.format_value(value))
         final_attrs = self.build_attrs(self.attrs, attrs)
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
-        options = []
-        has_selected = False
-        for option_value, label in _flat(self.choices):
-            selected = str(option_value) in chosen and (
-                self.allow_multiple_selected or not has_selected
-            )
-            has_selected = has_selected or selected
-            options.append(
-                f'<option value="{_escaped(option_value)}"{self._option_attrs(option_value)}'
-                f"{' selected' if selected else ''}>{_escaped(label)}</option>"
-            )
-        return mark_safe(  # noqa: S308 - every value and label escaped above
-            f'<select name="{_escaped(name)}"{flatatt(final_attrs)}>{"".join(options)}</select>'
+        written = self.written_options()
+        if not chosen.intersection(written.values):
+            options = written.unselected
+        else:
+            parts = []
+            has_selected = False
+            for option_value, before, after in written.options:
+                selected = option_value in chosen and (
+                    self.allow_multiple_selected or not has_selected
+                )
+                has_selected = has_selected or selected
+                parts.append(f"{before}{' selected' if selected else ''}{after}")
+            options = "".join(parts)
+        return mark_safe(  # noqa: S308 - every value and label escaped (``written_options``)
+            f'<select name="{_escaped(name)}"{flatatt(final_attrs)}>{options}</select>'
         )
+
+
+class WrittenOptions:
+    """A ``<select>``'s options as text, written once: (value, text before and after the place
+    of `` selected``) each, their values, and all of them joined with none selected (what a
+    filter bar or a bulk form without a choice shows: one string, whatever the options)."""
+
+    def __init__(self, options: list[tuple[str, str, str]]) -> None:
+        self.options = options
+        self.values = {option_value for option_value, _before, _after in options}
+        self.unselected = "".join(before + after for _value, before, after in options)
 
 
 class CompactSelectMultiple(CompactSelect, forms.SelectMultiple):

@@ -14,34 +14,26 @@ entries cached under the old one are never read again.
 """
 
 import time
-import uuid
 
 from django import forms
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections
+
+from cxalign import generations
+
+from .filtersets import CompactSelect
 
 ORG_CHOICES_TTL = 600
-GENERATION_KEY = "cxalign:org:generation:{database}"
 CHOICES_KEY = "cxalign:org:choices:{database}:{generation}:{form}:{name}"
-
-
-def _database() -> str:
-    return str(connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
 
 
 def org_generation() -> str:
     """The organisation tables' current generation (a new one if the cache has none)."""
-    key = GENERATION_KEY.format(database=_database())
-    generation = cache.get(key)
-    if generation is None:
-        cache.add(key, uuid.uuid4().hex, None)
-        generation = cache.get(key) or "uncached"
-    return generation
+    return generations.current("org")
 
 
 def org_changed(**kwargs) -> None:
     """Signal receiver: a team, role, touchpoint or theme was saved or deleted."""
-    cache.set(GENERATION_KEY.format(database=_database()), uuid.uuid4().hex, None)
+    generations.replace("org")
 
 
 def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
@@ -55,7 +47,7 @@ def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
     id is still looked up through the field's queryset.
     """
     generation = org_generation()
-    database = _database()
+    database = generations.database()
     fields = {
         CHOICES_KEY.format(
             database=database, generation=generation, form=type(form).__qualname__, name=name
@@ -65,17 +57,43 @@ def use_cached_choices(form: forms.Form, names: tuple[str, ...]) -> None:
     }
     for key, choices in _choices(fields).items():
         field = fields[key]
-        # Plain pairs, past django-filter's setter (which would wrap them in a model iterator).
-        plain = [(pk, label) for pk, label, _extra in choices]
-        forms.ChoiceField.choices.fset(field, plain)  # type: ignore[union-attr]  # a property
-        if any(extra for _pk, _label, extra in choices):
-            field.widget.option_extra = {str(pk): extra for pk, _label, extra in choices if extra}
+        prepared = _prepared.get(key)
+        if prepared is None or prepared.source is not choices:
+            prepared = Prepared(field, choices)
+            _prepared[key] = prepared
+        # The prepared pairs themselves, past the choices' setters: django-filter's would wrap
+        # them in a model iterator, Django's field and widget setters would each normalise the
+        # same list again (about a thousand options a form, on every request).
+        field._choices = field.widget._choices = prepared.choices  # type: ignore[attr-defined]
+        if prepared.option_extra:
+            field.widget.option_extra = prepared.option_extra
+        if isinstance(field.widget, CompactSelect):
+            field.widget.written, field.widget.written_for = prepared.written, prepared.choices
+
+
+class Prepared:
+    """A cached choice list as a field and its widget take it: the normalised ``(id,
+    label)`` pairs, the options' extra attributes and, for a ``CompactSelect``, the options
+    as text (``WrittenOptions``), all made once from ``source`` (the list read from the
+    cache) and shared by every form of this process that offers it."""
+
+    def __init__(self, field: forms.ModelChoiceField, source: list) -> None:
+        self.source = source
+        forms.ChoiceField.choices.fset(field, [(pk, label) for pk, label, _extra in source])  # type: ignore[union-attr]  # a property
+        self.choices = field.widget.choices
+        self.option_extra = {str(pk): extra for pk, _label, extra in source if extra}
+        if self.option_extra:
+            field.widget.option_extra = self.option_extra
+        widget = field.widget
+        self.written = widget.written_options() if isinstance(widget, CompactSelect) else None
 
 
 # This process's copy of the entries last read from the cache, with when they were read: the
 # generation is still asked of the shared cache on every request, the lists (hundreds of
 # pairs) are not unpickled again while it stands and the entry is younger than the TTL.
 _read: dict[str, tuple[float, list]] = {}
+# Those lists prepared for the fields and widgets that offer them.
+_prepared: dict[str, Prepared] = {}
 
 
 def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
@@ -103,5 +121,6 @@ def _choices(fields: dict[str, forms.ModelChoiceField]) -> dict[str, list]:
             found[key] = choices
         if len(_read) > 64:  # old generations' entries are never asked for again
             _read.clear()
+            _prepared.clear()
         _read.update((key, (now, found[key])) for key in missing)
     return found

@@ -98,9 +98,16 @@ def _filtered(
     return filterset
 
 
-def _list_context(request: HttpRequest, filterset: GapFilterSet, *, page_name: str) -> dict:
+def _list_context(
+    request: HttpRequest,
+    filterset: GapFilterSet,
+    *,
+    page_name: str,
+    rows: Callable[[QuerySet[Gap]], QuerySet[Gap]] | None = None,
+) -> dict:
     """The list's context; filters that do not validate show their errors and no gaps at all
-    (a list that ignored them would look like their answer)."""
+    (a list that ignored them would look like their answer). ``rows`` narrows what the
+    page's gaps are loaded with (default: the list's queryset as it is)."""
     invalid = filterset.is_bound and not filterset.is_valid()
     if invalid:
         gaps = filterset.queryset.none()
@@ -109,7 +116,11 @@ def _list_context(request: HttpRequest, filterset: GapFilterSet, *, page_name: s
     status_counts = {} if invalid else selectors.gap_status_counts(gaps)
     total = sum(status_counts.values())
     page = selectors.gap_page(
-        gaps, PAGE_SIZE, request.GET.get("page"), rows=filterset.queryset, total=total
+        gaps,
+        PAGE_SIZE,
+        request.GET.get("page"),
+        rows=rows(filterset.queryset) if rows else filterset.queryset,
+        total=total,
     )
     current = request.GET.get("ordering", "")
     sorts = [
@@ -144,7 +155,9 @@ def _render_list(request: HttpRequest, template: str, context: dict) -> HttpResp
 def gap_list(request: HttpRequest) -> HttpResponse:
     """Every gap the person may see, filtered, sorted and paged."""
     filterset = _filtered(request, selectors.gaps_for_user(request.user))
-    context = _list_context(request, filterset, page_name=SavedGapView.Page.ALL)
+    context = _list_context(
+        request, filterset, page_name=SavedGapView.Page.ALL, rows=selectors.list_rows
+    )
     context["can_log"] = permissions.may_manage_gaps(request.user)
     if context["can_log"]:
         context["bulk_form"] = BulkActionForm(gaps=Gap.objects.none(), auto_id="bulk_%s")

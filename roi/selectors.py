@@ -352,14 +352,22 @@ class Dashboard:
         }
 
 
-def dashboard(*, start: date | None = None, end: date | None = None, team: Team | None = None):
+def dashboard(
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    team: Team | None = None,
+    state: Freshness | None = None,
+):
     """The executive dashboard from the precomputed tables only, in a fixed number of queries.
 
-    Brought up to date first when the rollup is due (``roi.freshness``). Totals and ROI are
+    Brought up to date first when the rollup is due (``roi.freshness``), unless the caller
+    did that already and passes the rollups' ``state``. Totals and ROI are
     ``roi_summary``'s as of the day after the last rolled-up day; period figures add the
     months ``start``..``end`` (default: the twelve months up to the last rolled-up day).
     """
-    state = ensure_fresh(today=today())
+    if state is None:
+        state = ensure_fresh(today=today())
     through = state.rolled_through
     as_of = through + timedelta(days=1) if through else None
     end = end or month_of(through or today())

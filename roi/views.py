@@ -4,14 +4,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from cxalign.scoping import scoped_object_or_404
 from gaps.models import Gap
 
-from . import selectors
+from . import board_cache, selectors
 from .filtersets import PeriodTeamFilterSet
 from .forms import MAX_YEAR, MIN_YEAR, AsOfForm, YearForm
+from .freshness import Freshness, ensure_fresh
 from .models import MonthlyTeamRollup
 from .permissions import can_see_pages
 
@@ -21,14 +23,18 @@ def _check(request: HttpRequest) -> None:
         raise PermissionDenied(_("ROI figures are for executives, the CX team and role owners."))
 
 
-def _board(request: HttpRequest) -> tuple[PeriodTeamFilterSet, selectors.Dashboard]:
-    """The filters (errors shown beside their field) and the dashboard they select."""
+def _board(
+    request: HttpRequest, state: Freshness | None = None
+) -> tuple[PeriodTeamFilterSet, selectors.Dashboard]:
+    """The filters (errors shown beside their field) and the dashboard they select (in the
+    rollups' ``state`` when the caller read it already)."""
     filterset = PeriodTeamFilterSet(request.GET or None, queryset=MonthlyTeamRollup.objects.none())
     chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
     board = selectors.dashboard(
         start=chosen.get("start") and chosen["start"].replace(day=1),
         end=chosen.get("end") and chosen["end"].replace(day=1),
         team=chosen.get("team"),
+        state=state,
     )
     if not filterset.is_bound:
         # Show the period the figures cover, not empty month boxes.
@@ -38,13 +44,23 @@ def _board(request: HttpRequest) -> tuple[PeriodTeamFilterSet, selectors.Dashboa
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The page around the dashboard's content, which is rendered once per state of the
+    figures, language and filters (``roi.board_cache``); the rollups' state is read (and
+    the rollup run when due) on every request."""
     _check(request)
-    filterset, board = _board(request)
-    return render(
-        request,
-        "roi/dashboard.html",
-        {"filterset": filterset, "board": board, "chart_data": board.chart_data()},
-    )
+    current = selectors.today()
+    state = ensure_fresh(today=current)
+
+    def render_content() -> str:
+        filterset, board = _board(request, state)
+        return render_to_string(
+            "roi/_dashboard_content.html",
+            {"filterset": filterset, "board": board, "chart_data": board.chart_data()},
+            request,
+        )
+
+    content = board_cache.content(board_cache.key(request, state, current), render_content)
+    return render(request, "roi/dashboard.html", {"content": content})
 
 
 @login_required

@@ -89,3 +89,40 @@ def test_a_page_reads_each_version_once_but_a_write_reads_afresh(client, owner_u
     gap.title = "Renamed"
     gap.save()
     assert table_version(Gap) != before
+
+
+@pytest.mark.django_db
+def test_cached_choices_write_their_options_once_and_mark_the_chosen_ones():
+    from gaps.list_page import BulkActionForm
+    from gaps.org_choices import use_cached_choices
+    from tests.factories import RoleFactory
+
+    roles = [RoleFactory(name=name) for name in ("Agent & co", "<Lead>", "Clerk")]
+
+    def rendered(value) -> str:
+        form = BulkActionForm(gaps=Gap.objects.none())
+        use_cached_choices(form, ("causing_role",))
+        return form.fields["causing_role"].widget.render("causing_role", value)
+
+    def djangos(value) -> str:
+        field = BulkActionForm(gaps=Gap.objects.none()).fields["causing_role"]
+        choices = [(role.pk, field.label_from_instance(role)) for role in field.queryset]
+        return forms.Select(field.widget.attrs, choices=choices).render("causing_role", value)
+
+    first = rendered(None)
+    widget_written = BulkActionForm(gaps=Gap.objects.none())
+    use_cached_choices(widget_written, ("causing_role",))
+    # The second form reuses the options written for the first (same cached list).
+    assert widget_written.fields["causing_role"].widget.written is not None
+    assert rendered(None) == first
+    assert parse_html(first) == parse_html(djangos(None))
+    chosen = rendered(roles[1].pk)
+    assert chosen.count(" selected") == 1
+    assert parse_html(chosen) == parse_html(djangos(roles[1].pk))
+    assert "&lt;Lead&gt;" in chosen
+    assert "Agent &amp; co" in chosen
+    # A rename replaces the organisation's generation: the options are written anew.
+    roles[2].name = "Cashier"
+    roles[2].save()
+    assert "Cashier" in rendered(None)
+    assert "Clerk" not in rendered(None)

@@ -102,6 +102,22 @@ def history(db) -> dict:
 
 
 @pytest.fixture
+def rolled(history, pinned_today) -> dict:
+    """The history rolled up to yesterday (``TODAY`` pinned): the ROI pages' figures."""
+    from roi import services
+
+    services.rollup_nightly(today=TODAY)
+    return history
+
+
+@pytest.fixture
+def exec_client(client, exec_user):
+    """An executive signed in to the pages."""
+    client.force_login(exec_user)
+    return client
+
+
+@pytest.fixture
 def api(exec_user) -> APIClient:
     """An executive's API client (session authentication)."""
     client = APIClient()
