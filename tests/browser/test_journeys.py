@@ -94,6 +94,9 @@ def test_cx_team_logs_attributes_and_filters_for_a_gap(page, sign_in, width):
     page.goto("/gaps/")
     page.click("#id_team-ts-control")
     page.keyboard.type("Bill")
+    # Enter takes the highlighted match: wait until the picker shows it (a busy machine
+    # filters the options after the keys were typed).
+    expect(page.locator("#id_team-ts-dropdown .option.active", has_text="Billing")).to_be_visible()
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     page.fill("#id_q", "stock codes")
