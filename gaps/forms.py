@@ -340,7 +340,7 @@ class RemedyPlanForm(forms.Form):
             for name in ("remedy_plan", "remedy_owner", "remedy_due_on", "remedy_progress"):
                 del self.fields[name]
             self.fields["remedy_cost"].label = gettext("Cost of preventing it")
-            self.fields["remedy_cost"].help_text = "Counts as investment in the ROI."
+            self.fields["remedy_cost"].help_text = gettext("Counts as investment in the ROI.")
             return
         # Who can own a remedy: the causing role's owners and the CX team.
         model_choice(self.fields, "remedy_owner").queryset = (

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gaps import services
+from gaps.forms import RemedyPlanForm
 from gaps.models import Gap, GapEvent
 from gaps.models.gaps import GapStatus as S
 from tests.factories import (
@@ -361,6 +362,12 @@ def test_prevented_gap_shows_estimated_savings_and_no_deadlines(client, owner_us
     assert "Remedy by" not in html
     assert 'name="remedy_plan"' not in html
     assert "Cost of preventing it" in html
+    assert "Counts as investment in the ROI." in html
+    # The label and its help text follow the reader's language.
+    with translation.override("de"):
+        form = RemedyPlanForm(gap=gap)
+        assert str(form.fields["remedy_cost"].label) == "Kosten der Verhinderung"
+        assert str(form.fields["remedy_cost"].help_text) == "Zählt als Investition in den ROI."
 
 
 def test_my_gaps_lists_only_my_roles_with_quick_actions(client, owner_user, gap, make_gap):
